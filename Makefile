@@ -1,0 +1,38 @@
+# Ringback: every task a person does is a target here.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= pipeline.yml
+
+# Debian packages the build and the tests need. Installed when missing (root or sudo).
+APT_PACKAGES := libsndfile1-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3-aiosmtpd sox openssl
+
+.PHONY: deps build release run test bench format clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Processes what is in ./spool, then every new file, writing cards to ./var/outbox/new/ (Ctrl-C stops).
+run: release
+	mkdir -p spool var
+	.build/release/ringback watch --config $(CONFIG)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -1,0 +1,110 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Ringback",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ringback", targets: ["ringback"]),
+        .library(name: "Ringback", targets: ["Ringback"]),
+        .library(name: "RingbackTesting", targets: ["RingbackTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C: only here, every symbol prefixed.
+        .systemLibrary(
+            name: "CRingbackSndFile",
+            pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRingbackCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // Thin Swift owners of the C handles.
+        .target(
+            name: "RingbackAudio",
+            dependencies: ["CRingbackSndFile"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RingbackCurl",
+            dependencies: ["CRingbackCurl"],
+            swiftSettings: strict
+        ),
+
+        // The domain: no C imports.
+        .target(
+            name: "Ringback",
+            dependencies: [
+                "RingbackAudio",
+                "RingbackCurl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Stand-in servers and fixtures shared by every test target.
+        .target(
+            name: "RingbackTesting",
+            dependencies: ["RingbackAudio"],
+            resources: [.copy("Resources/smtp_sink.py")],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "ringback",
+            dependencies: [
+                "Ringback",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(
+            name: "RingbackAudioTests",
+            dependencies: ["RingbackAudio", "RingbackTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RingbackCurlTests",
+            dependencies: ["RingbackCurl", "RingbackTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RingbackTests",
+            dependencies: [
+                "Ringback", "RingbackTesting", "RingbackAudio",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RingbackCLITests",
+            dependencies: ["ringback", "RingbackTesting"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

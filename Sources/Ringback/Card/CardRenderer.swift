@@ -1,0 +1,97 @@
+import Foundation
+
+/// Turns a card into its subject, plain text and HTML. Every value from a caller or a transcript is escaped.
+struct CardRenderer {
+    let card: MessageCard
+
+    private func format(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = card.timeZone
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+
+    /// `Tue 10:30 AM`
+    var deadlineShort: String { format(card.dueAt, "EEE h:mm a") }
+    /// `Tue Sep 22, 5:24 AM`
+    func long(_ date: Date) -> String { format(date, "EEE MMM d, h:mm a") }
+
+    var subject: String {
+        let urgent = card.isUrgent ? "URGENT: " : ""
+        return "\(urgent)Voicemail from \(card.caller), \(card.durationText) — call back by \(deadlineShort)"
+    }
+
+    private var transcriptLines: (heading: String, body: String?) {
+        switch card.transcript {
+        case .text(let text, let engine):
+            return ("What they said (machine transcript by \(engine), may contain errors):", text)
+        case .notConfigured:
+            return ("No transcript: transcription is not configured. Listen to the attached recording.", nil)
+        case .unavailable(let reason):
+            return ("Transcript unavailable (\(reason)). Listen to the attached recording.", nil)
+        }
+    }
+
+    var plainText: String {
+        var lines = [
+            card.isUrgent ? "URGENT voicemail from \(card.caller.name ?? card.caller.description)" : "Voicemail from \(card.caller.name ?? card.caller.description)",
+            "",
+        ]
+        if let number = card.caller.displayNumber, let tel = card.caller.telURI {
+            lines.append("Call back:    \(number)  <\(tel)>")
+        } else {
+            lines.append("Call back:    no number (the caller withheld it)")
+        }
+        lines += [
+            "Received:     \(long(card.receivedAt)) (\(card.timeZone.identifier))",
+            "Length:       \(card.durationText)",
+            "Call back by: \(long(card.dueAt))",
+            "",
+        ]
+        let transcript = transcriptLines
+        lines.append(transcript.heading)
+        if let body = transcript.body { lines += ["", "  \"\(body)\""] }
+        lines += [
+            "",
+            "-- ",
+            "Ringback callback #\(card.voicemailID). When you have called back: ringback callbacks done \(card.voicemailID)",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    var html: String {
+        let h = MIMEEncoding.html
+        let who = h(card.caller.name ?? card.caller.description)
+        let numberRow: String
+        if let number = card.caller.displayNumber, let tel = card.caller.telURI {
+            numberRow = """
+                <a href="\(h(tel))" style="display:inline-block;padding:12px 18px;background:#1a7f37;color:#ffffff;\
+                text-decoration:none;border-radius:8px;font-size:18px;font-weight:600">Call \(h(number))</a>
+                """
+        } else {
+            numberRow = #"<p style="margin:0;color:#555555">No number: the caller withheld it.</p>"#
+        }
+        let transcript = transcriptLines
+        var transcriptBlock = #"<p style="margin:16px 0 4px;color:#555555;font-size:13px">\#(h(transcript.heading))</p>"#
+        if let body = transcript.body {
+            transcriptBlock += #"<blockquote style="margin:0;padding:8px 12px;border-left:4px solid #cccccc;font-size:16px;line-height:1.4">\#(h(body))</blockquote>"#
+        }
+        let urgent = card.isUrgent ? #"<p style="margin:0 0 8px;color:#b42318;font-weight:700">URGENT</p>"# : ""
+        return """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="color-scheme" content="light dark"><title>\(h(subject))</title></head>
+            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328">
+            <div style="max-width:560px;margin:0 auto">
+            \(urgent)<h1 style="margin:0 0 4px;font-size:22px">Voicemail from \(who)</h1>
+            <p style="margin:0 0 16px;color:#555555">\(h(long(card.receivedAt))) · \(h(card.durationText))</p>
+            \(numberRow)
+            <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(long(card.dueAt)))</strong></p>
+            \(transcriptBlock)
+            <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback callback #\(card.voicemailID) · \
+            when you have called back: <code>ringback callbacks done \(card.voicemailID)</code></p>
+            </div></body></html>
+            """
+    }
+}

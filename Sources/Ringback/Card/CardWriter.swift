@@ -1,0 +1,76 @@
+public import Foundation
+
+/// Writes a card as a complete RFC 5322 message to a file: CRLF only, no line over 76 characters in the body,
+/// the audio streamed in as base64 so memory stays flat however long the recording.
+public enum CardWriter {
+    public static func write(_ card: MessageCard, to destination: URL, now: Date) throws(MailError) {
+        let renderer = CardRenderer(card: card)
+        guard FileManager.default.createFile(atPath: destination.path, contents: nil),
+            let output = try? FileHandle(forWritingTo: destination)
+        else { throw MailError(code: .render, message: "cannot create \(destination.path)") }
+        defer { try? output.close() }
+
+        let crlf = MIMEEncoding.crlf
+        let mixed = "rb-mixed-\(card.token)"
+        let alternative = "rb-alt-\(card.token)"
+        var head = ""
+        func header(_ name: String, _ value: String) { head += "\(name): \(value)\(crlf)" }
+        header("From", MIMEEncoding.mailbox(card.from, prefixLength: 6))
+        header("To", card.to.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) "))
+        header("Subject", MIMEEncoding.encodedHeaderValue(renderer.subject, prefixLength: 9))
+        header("Date", MIMEEncoding.rfc5322Date(now, timeZone: card.timeZone))
+        header("Message-ID", card.messageID)
+        header("MIME-Version", "1.0")
+        header("Auto-Submitted", "auto-generated")
+        header("X-Ringback-Voicemail", "\(card.voicemailID)")
+        if card.isUrgent { header("Importance", "high") }
+        header("Content-Type", "multipart/mixed; boundary=\"\(mixed)\"")
+        head += crlf
+        head += "--\(mixed)\(crlf)Content-Type: multipart/alternative; boundary=\"\(alternative)\"\(crlf)\(crlf)"
+        for (type, body) in [("text/plain", renderer.plainText), ("text/html", renderer.html)] {
+            head += "--\(alternative)\(crlf)"
+            head += "Content-Type: \(type); charset=utf-8\(crlf)Content-Transfer-Encoding: quoted-printable\(crlf)\(crlf)"
+            head += MIMEEncoding.quotedPrintable(body) + crlf
+        }
+        head += "--\(alternative)--\(crlf)"
+
+        do {
+            try output.write(contentsOf: Data(head.utf8))
+            if let attachment = card.attachment {
+                let name = MIMEEncoding.headerSafe(attachment.filename).replacingOccurrences(of: "\"", with: "")
+                var part = "--\(mixed)\(crlf)"
+                part += "Content-Type: \(attachment.mimeType); name=\"\(name)\"\(crlf)"
+                part += "Content-Disposition: attachment; filename=\"\(name)\"\(crlf)"
+                part += "Content-Transfer-Encoding: base64\(crlf)\(crlf)"
+                try output.write(contentsOf: Data(part.utf8))
+                try streamBase64(from: attachment.path, to: output)
+            }
+            try output.write(contentsOf: Data("--\(mixed)--\(crlf)".utf8))
+        } catch let error as MailError {
+            throw error
+        } catch {
+            throw MailError(code: .render, message: "cannot write \(destination.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Base64 in 76-character lines, 57 input bytes at a time, read in blocks of 1000 lines.
+    private static func streamBase64(from source: URL, to output: FileHandle) throws {
+        guard let input = try? FileHandle(forReadingFrom: source) else {
+            throw MailError(code: .render, message: "cannot read the attachment \(source.path)")
+        }
+        defer { try? input.close() }
+        let lineBytes = 57
+        while let block = try input.read(upToCount: lineBytes * 1000), !block.isEmpty {
+            var text = ""
+            text.reserveCapacity(block.count * 4 / 3 + block.count / lineBytes * 2 + 4)
+            var offset = block.startIndex
+            while offset < block.endIndex {
+                let end = block.index(offset, offsetBy: lineBytes, limitedBy: block.endIndex) ?? block.endIndex
+                text += block[offset..<end].base64EncodedString()
+                text += MIMEEncoding.crlf
+                offset = end
+            }
+            try output.write(contentsOf: Data(text.utf8))
+        }
+    }
+}

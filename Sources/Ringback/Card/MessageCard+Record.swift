@@ -1,0 +1,27 @@
+import Foundation
+
+extension MessageCard {
+    /// The card for a ledger row: what the ledger holds is what the owner reads, on the first send and any resend.
+    init(record: VoicemailRecord, config: PipelineConfig, probe: VoicemailProbe, attachment: PreparedAudio?) {
+        let transcript: TranscriptStatus
+        if let text = record.transcript {
+            transcript = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                ? .unavailable(reason: "the engine heard no speech")
+                : .text(text, engine: record.transcriptEngine ?? "the transcription engine")
+        } else {
+            transcript = .notConfigured
+        }
+        let token = probe.identity.token
+        let stamp = DateFormatter()
+        stamp.locale = Locale(identifier: "en_US_POSIX")
+        stamp.timeZone = config.owner.timezone
+        stamp.dateFormat = "yyyy-MM-dd-HHmm"
+        self.init(
+            voicemailID: record.id ?? 0, key: record.key, token: token, caller: record.caller, receivedAt: record.receivedAt,
+            duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, transcript: transcript, dueAt: record.dueAt,
+            timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
+            attachment: attachment.map {
+                Attachment(path: $0.url, filename: "voicemail-\(stamp.string(from: record.receivedAt)).\($0.format.fileExtension)", mimeType: $0.format.mimeType)
+            })
+    }
+}

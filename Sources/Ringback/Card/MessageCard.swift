@@ -1,0 +1,43 @@
+public import Foundation
+
+/// What one card tells the owner. Built from the ledger row so a resend says exactly what the first send said.
+public struct MessageCard: Sendable {
+    public enum TranscriptStatus: Sendable {
+        case text(String, engine: String)
+        /// No engine configured: the card says so plainly instead of showing an empty box.
+        case notConfigured
+        case unavailable(reason: String)
+    }
+
+    public var voicemailID: Int64
+    public var key: String
+    public var token: String
+    public var caller: CallerID
+    public var receivedAt: Date
+    public var duration: Duration
+    public var isUrgent: Bool
+    public var transcript: TranscriptStatus
+    public var dueAt: Date
+    public var timeZone: TimeZone
+    public var from: MailAddress
+    public var to: [MailAddress]
+    public var messageID: String
+    public var attachment: Attachment?
+
+    public struct Attachment: Sendable {
+        public var path: URL
+        public var filename: String
+        public var mimeType: String
+    }
+
+    /// `0:42`, `12:05`: how phones show call lengths.
+    public var durationText: String {
+        let total = Int((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18).rounded())
+        return "\(total / 60):\(String(format: "%02d", total % 60))"
+    }
+
+    /// `<4a9f…@example.com>`: derived from the voicemail's identity, so a resend carries the same Message-ID.
+    public static func messageID(token: String, domain: String) -> String {
+        "<ringback.\(token)@\(domain)>"
+    }
+}

@@ -1,0 +1,48 @@
+import Yams
+
+/// Replaces `${NAME}` in every scalar with the environment's value, so secrets stay out of the file.
+struct EnvironmentExpansion {
+    let environment: [String: String]
+
+    func expand(_ node: Node, path: String, unset: inout [(key: String, variable: String)]) -> Node {
+        switch node {
+        case .scalar(var scalar):
+            guard scalar.string.contains("${") else { return node }
+            scalar.string = substitute(scalar.string, path: path, unset: &unset)
+            return .scalar(scalar)
+        case .mapping(var mapping):
+            for (key, value) in mapping {
+                let name = key.string ?? "?"
+                mapping[key] = expand(value, path: path.isEmpty ? name : "\(path).\(name)", unset: &unset)
+            }
+            return .mapping(mapping)
+        case .sequence(var sequence):
+            for (index, value) in sequence.enumerated() {
+                sequence[index] = expand(value, path: "\(path)[\(index)]", unset: &unset)
+            }
+            return .sequence(sequence)
+        case .alias:
+            return node
+        }
+    }
+
+    private func substitute(_ text: String, path: String, unset: inout [(key: String, variable: String)]) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                result += rest[start.lowerBound...]
+                return result
+            }
+            let name = String(rest[start.upperBound..<end])
+            if let value = environment[name] {
+                result += value
+            } else {
+                unset.append((path, name))
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}

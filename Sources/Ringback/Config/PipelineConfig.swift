@@ -1,0 +1,139 @@
+public import Foundation
+import Yams
+
+/// Everything `pipeline.yml` says. Relative paths are resolved against the file's folder.
+public struct PipelineConfig: Sendable, Decodable {
+    public var owner: OwnerConfig
+    public var intake: [IntakeConfig]
+    public var transcription: TranscriptionConfig
+    public var mail: MailConfig
+    public var callbacks: CallbacksConfig
+    public var ledger: String
+    public var quarantine: String
+
+    public init(
+        owner: OwnerConfig, intake: [IntakeConfig], transcription: TranscriptionConfig = .init(), mail: MailConfig,
+        callbacks: CallbacksConfig = .init(), ledger: String, quarantine: String
+    ) {
+        self.owner = owner
+        self.intake = intake
+        self.transcription = transcription
+        self.mail = mail
+        self.callbacks = callbacks
+        self.ledger = ledger
+        self.quarantine = quarantine
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        owner = try container.decode(OwnerConfig.self, forKey: .owner)
+        intake = try container.decode([IntakeConfig].self, forKey: .intake)
+        guard !intake.isEmpty else { throw ConfigError(.missing, key: "intake", "needs at least one folder") }
+        transcription = try container.decodeIfPresent(TranscriptionConfig.self, forKey: .transcription) ?? .init()
+        mail = try container.decode(MailConfig.self, forKey: .mail)
+        callbacks = try container.decodeIfPresent(CallbacksConfig.self, forKey: .callbacks) ?? .init()
+        ledger = try container.decodeIfPresent(String.self, forKey: .ledger) ?? "./var/ringback.sqlite"
+        quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
+    }
+}
+
+extension PipelineConfig {
+    /// Reads, expands `${VAR}` from `environment`, validates and resolves paths. Every error names the key.
+    public static func load(from url: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PipelineConfig {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw ConfigError(.unreadable, key: "", "cannot read the configuration: \(error.localizedDescription)", file: url.path)
+        }
+        var config = try parse(text, environment: environment, file: url.path)
+        config.resolvePaths(relativeTo: url.deletingLastPathComponent())
+        return config
+    }
+
+    /// Parses YAML text. Unset variables are an error only where the setting is used.
+    public static func parse(_ text: String, environment: [String: String] = [:], file: String? = nil) throws(ConfigError) -> PipelineConfig {
+        let node: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else {
+                throw ConfigError(.missing, key: "", "the configuration is empty", file: file)
+            }
+            node = composed
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(.syntax, key: "", "not valid YAML: \(error)", file: file)
+        }
+        var unset: [(key: String, variable: String)] = []
+        let expanded = EnvironmentExpansion(environment: environment).expand(node, path: "", unset: &unset)
+        let config: PipelineConfig
+        do {
+            config = try YAMLDecoder().decode(PipelineConfig.self, from: expanded)
+        } catch var error as ConfigError {
+            error.file = file
+            throw error
+        } catch let error as DecodingError {
+            var mapped = ConfigError(decoding: error)
+            mapped.file = file
+            throw mapped
+        } catch {
+            throw ConfigError(.syntax, key: "", "\(error)", file: file)
+        }
+        for (key, variable) in unset where config.uses(key) {
+            throw ConfigError(.unsetVariable, key: key, "environment variable \(variable) is not set", file: file)
+        }
+        return config
+    }
+
+    /// Whether a setting matters for this configuration (the unused transport's password may stay unset).
+    func uses(_ key: String) -> Bool {
+        if key.hasPrefix("mail.smtp") { return mail.transport == .smtp }
+        return true
+    }
+
+    mutating func resolvePaths(relativeTo base: URL) {
+        func resolve(_ path: String) -> String {
+            guard !path.hasPrefix("/") else { return path }
+            let expanded = path.hasPrefix("~/") ? NSString(string: path).expandingTildeInPath : path
+            guard !expanded.hasPrefix("/") else { return expanded }
+            return base.appendingPathComponent(expanded).standardizedFileURL.path
+        }
+        ledger = resolve(ledger)
+        quarantine = resolve(quarantine)
+        mail.maildir = resolve(mail.maildir)
+        for index in intake.indices { intake[index].path = resolve(intake[index].path) }
+        if let caFile = mail.smtp?.caFile { mail.smtp?.caFile = resolve(caFile) }
+        for index in transcription.engines.indices {
+            if let caFile = transcription.engines[index].caFile { transcription.engines[index].caFile = resolve(caFile) }
+        }
+    }
+}
+
+extension ConfigError {
+    init(decoding error: DecodingError) {
+        switch error {
+        case .typeMismatch(let type, let context):
+            self.init(.wrongType, key: context.codingPath.dotted, "expected \(Self.describe(type))")
+        case .valueNotFound(let type, let context):
+            self.init(.missing, key: context.codingPath.dotted, "expected \(Self.describe(type)), found nothing")
+        case .keyNotFound(let key, let context):
+            self.init(.missing, key: (context.codingPath + [key]).dotted, "required key is missing")
+        case .dataCorrupted(let context):
+            self.init(.invalid, key: context.codingPath.dotted, context.debugDescription)
+        @unknown default:
+            self.init(.invalid, key: "", "\(error)")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a text value"
+        case is Int.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "\(type)".hasPrefix("Array") ? "a list" : "a mapping of keys to values"
+        }
+    }
+}

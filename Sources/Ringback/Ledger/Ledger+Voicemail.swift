@@ -1,0 +1,83 @@
+public import Foundation
+import GRDB
+
+extension Ledger {
+    public func voicemail(key: String) async throws(LedgerError) -> VoicemailRecord? {
+        try await read { db in try VoicemailRecord.filter(VoicemailRecord.Columns.key == key).fetchOne(db) }
+    }
+
+    public func voicemail(id: Int64) async throws(LedgerError) -> VoicemailRecord? {
+        try await read { db in try VoicemailRecord.fetchOne(db, key: id) }
+    }
+
+    /// Inserts the voicemail unless its key is already there; returns the stored row either way.
+    public func insertIfAbsent(_ record: VoicemailRecord) async throws(LedgerError) -> (record: VoicemailRecord, inserted: Bool) {
+        try await write { db in
+            if let existing = try VoicemailRecord.filter(VoicemailRecord.Columns.key == record.key).fetchOne(db) {
+                return (existing, false)
+            }
+            var inserted = record
+            try inserted.insert(db)
+            return (inserted, true)
+        }
+    }
+
+    public func update(_ record: VoicemailRecord) async throws(LedgerError) {
+        try await write { db in try record.update(db) }
+    }
+
+    public func recordAttempt(_ attempt: TranscriptionAttemptRecord) async throws(LedgerError) {
+        try await write { db in
+            var attempt = attempt
+            try attempt.insert(db)
+        }
+    }
+
+    public func attempts(voicemailID: Int64) async throws(LedgerError) -> [TranscriptionAttemptRecord] {
+        try await read { db in
+            try TranscriptionAttemptRecord.filter(Column("voicemailID") == voicemailID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func recordRejection(_ rejection: RejectionRecord) async throws(LedgerError) {
+        try await write { db in
+            var rejection = rejection
+            try rejection.insert(db)
+        }
+    }
+
+    public func rejections() async throws(LedgerError) -> [RejectionRecord] {
+        try await read { db in try RejectionRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    /// Voicemails whose card has not gone out and whose retry time has come.
+    public func pending(dueBy now: Date) async throws(LedgerError) -> [VoicemailRecord] {
+        try await read { db in
+            try VoicemailRecord
+                .filter(VoicemailRecord.Columns.state != VoicemailRecord.State.notified.rawValue)
+                .filter(Column("nextAttemptAt") == nil || Column("nextAttemptAt") <= now)
+                .order(Column("id"))
+                .fetchAll(db)
+        }
+    }
+
+    public func counts() async throws(LedgerError) -> [VoicemailRecord.State: Int] {
+        try await read { db in
+            var counts: [VoicemailRecord.State: Int] = [:]
+            for state in VoicemailRecord.State.allCases {
+                counts[state] = try VoicemailRecord.filter(VoicemailRecord.Columns.state == state.rawValue).fetchCount(db)
+            }
+            return counts
+        }
+    }
+
+    // MARK: Files the watcher has seen
+
+    func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord? {
+        try await read { db in try IntakeFileRecord.fetchOne(db, key: path) }
+    }
+
+    func remember(_ file: IntakeFileRecord) async throws(LedgerError) {
+        try await write { db in try file.upsert(db) }
+    }
+}

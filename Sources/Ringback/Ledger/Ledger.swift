@@ -1,0 +1,118 @@
+public import Foundation
+public import GRDB
+
+/// The ledger: every voicemail Ringback has seen, in SQLite. Wraps one `DatabaseWriter` and migrates it on open.
+public struct Ledger: Sendable {
+    private let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens (creating if needed) the ledger file; WAL mode so `callbacks list` can read while `watch` writes.
+    public init(path: String) throws(LedgerError) {
+        do {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try self.init(writer: pool, path: path)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(code: .open, path: path, message: "cannot open the ledger: \(error)")
+        }
+    }
+
+    /// Wraps any writer; tests pass an in-memory `DatabaseQueue`.
+    public init(writer: any DatabaseWriter, path: String = ":memory:") throws(LedgerError) {
+        self.writer = writer
+        self.path = path
+        do {
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw LedgerError(code: .open, path: path, message: "cannot migrate the ledger: \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "voicemail") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("key", .text).notNull().unique()
+                t.column("sourcePath", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("receivedAt", .datetime).notNull()
+                t.column("callerName", .text)
+                t.column("callerNumber", .text)
+                t.column("callerRaw", .text).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.column("format", .text).notNull()
+                t.column("isUrgent", .boolean).notNull().defaults(to: false)
+                t.column("transcript", .text)
+                t.column("transcriptEngine", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lastError", .text)
+                t.column("nextAttemptAt", .datetime)
+                t.column("messageID", .text).notNull()
+                t.column("notifiedAt", .datetime)
+                t.column("dueAt", .datetime).notNull()
+                t.column("callbackState", .text).notNull().defaults(to: "open")
+                t.column("callbackClosedAt", .datetime)
+                t.column("callbackClosedBy", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "voicemail_state", on: "voicemail", columns: ["state"])
+            try db.create(index: "voicemail_callback", on: "voicemail", columns: ["callbackState", "dueAt"])
+            try db.create(table: "transcriptionAttempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("voicemail", onDelete: .cascade).notNull()
+                t.column("engine", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.column("succeeded", .boolean).notNull()
+                t.column("httpStatus", .integer)
+                t.column("error", .text)
+            }
+            try db.create(table: "rejection") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull()
+                t.column("code", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("quarantinedTo", .text)
+                t.column("rejectedAt", .datetime).notNull()
+            }
+            try db.create(table: "intakeFile") { t in
+                t.primaryKey("path", .text)
+                t.column("size", .integer).notNull()
+                t.column("modifiedAt", .double).notNull()
+                t.column("voicemailKey", .text)
+                t.column("outcome", .text).notNull()
+                t.column("seenAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Access
+
+    func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
+        do {
+            return try await writer.read(work)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(code: .query, path: path, message: "\(error)")
+        }
+    }
+
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
+        do {
+            return try await writer.write(work)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(code: .query, path: path, message: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/// A ledger problem with the database file it concerns and SQLite's own words.
+public struct LedgerError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case open = "ledger.open"
+        case query = "ledger.query"
+        case notFound = "ledger.not_found"
+    }
+
+    public var code: Code
+    public var path: String
+    public var message: String
+
+    public var description: String { "\(path): \(message)" }
+}

@@ -1,0 +1,64 @@
+public import Foundation
+public import GRDB
+
+/// One voicemail in the ledger: where it is in the pipeline and where its callback stands.
+public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        /// Probed and recorded; not yet transcribed.
+        case received
+        /// Transcript stored (or transcription not configured); the card is not yet sent.
+        case transcribed
+        /// The card was delivered.
+        case notified
+    }
+
+    public enum CallbackState: String, Sendable, Codable, CaseIterable {
+        case open
+        case done
+    }
+
+    public var id: Int64?
+    /// `msg_id:…` or `sha256:…`, unique.
+    public var key: String
+    public var sourcePath: String
+    public var state: State
+    public var receivedAt: Date
+    public var callerName: String?
+    public var callerNumber: String?
+    public var callerRaw: String
+    public var durationMs: Int64
+    public var format: String
+    public var isUrgent: Bool
+    public var transcript: String?
+    public var transcriptEngine: String?
+    /// Failed attempts at the unfinished step, and why the last one failed.
+    public var attempts: Int
+    public var lastError: String?
+    public var nextAttemptAt: Date?
+    public var messageID: String
+    public var notifiedAt: Date?
+    public var dueAt: Date
+    public var callbackState: CallbackState
+    public var callbackClosedAt: Date?
+    public var callbackClosedBy: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public var caller: CallerID { CallerID(name: callerName, number: callerNumber, raw: callerRaw) }
+}
+
+extension VoicemailRecord: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "voicemail"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    public enum Columns {
+        public static let key = Column(CodingKeys.key)
+        public static let state = Column(CodingKeys.state)
+        public static let dueAt = Column(CodingKeys.dueAt)
+        public static let callbackState = Column(CodingKeys.callbackState)
+        public static let receivedAt = Column(CodingKeys.receivedAt)
+    }
+}

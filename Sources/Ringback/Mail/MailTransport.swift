@@ -1,0 +1,23 @@
+public import Foundation
+
+/// Delivers a rendered message. One type per transport; the pipeline only knows this protocol.
+public protocol MailTransport: Sendable {
+    var name: String { get }
+    func deliver(_ message: OutgoingMessage) async throws(MailError)
+}
+
+/// A rendered message on disk and its envelope.
+public struct OutgoingMessage: Sendable {
+    public var file: URL
+    public var from: MailAddress
+    public var recipients: [MailAddress]
+    /// Stable per card: a transport that can deduplicate (Maildir) uses it to make a resend replace, not add.
+    public var token: String
+
+    public init(file: URL, from: MailAddress, recipients: [MailAddress], token: String) {
+        self.file = file
+        self.from = from
+        self.recipients = recipients
+        self.token = token
+    }
+}

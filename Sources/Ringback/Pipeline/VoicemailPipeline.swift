@@ -1,0 +1,249 @@
+public import Foundation
+public import Logging
+import RingbackAudio
+
+/// One voicemail file through every stage: probe → ledger → transcript → card → mail.
+///
+/// Each stage's result is stored before the next starts, so a crash resumes at the unfinished stage and a
+/// voicemail already notified is never sent again (unless `resend` asks for it).
+public struct VoicemailPipeline: Sendable {
+    public struct Options: Sendable {
+        public var dryRun = false
+        public var resend = false
+        public init(dryRun: Bool = false, resend: Bool = false) {
+            self.dryRun = dryRun
+            self.resend = resend
+        }
+    }
+
+    public let config: PipelineConfig
+    public let ledger: Ledger
+    public let transcriber: (any Transcriber)?
+    public let transport: any MailTransport
+    let quarantine: Quarantine
+    let logger: Logger
+    let now: @Sendable () -> Date
+    private let claims = ClaimSet()
+
+    public init(
+        config: PipelineConfig, ledger: Ledger, transcriber: (any Transcriber)?, transport: any MailTransport,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.config = config
+        self.ledger = ledger
+        self.transcriber = transcriber
+        self.transport = transport
+        self.quarantine = Quarantine(folder: URL(fileURLWithPath: config.quarantine))
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Processes one file. Never throws: every failure becomes an outcome that names the file and the reason.
+    public func process(_ url: URL, options: Options = .init()) async -> ProcessOutcome {
+        let probe: VoicemailProbe
+        do throws(VoicemailProbeError) {
+            probe = try VoicemailProbe.probe(url)
+        } catch {
+            return await reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
+        }
+        guard await claims.claim(probe.identity.key) else {
+            return outcome(probe, .skipped, nil, "same voicemail as a file being processed now (\(probe.identity.key))")
+        }
+        let result: ProcessOutcome
+        do throws(LedgerError) {
+            result = try await run(probe, options: options)
+        } catch {
+            logger.error("ledger failure", metadata: ["file": "\(url.path)", "error": "\(error)"])
+            result = outcome(probe, .pending, nil, "ledger error: \(error)", code: error.code.rawValue)
+        }
+        await claims.release(probe.identity.key)
+        if !options.dryRun { await remember(url, result) }
+        return result
+    }
+
+    private func run(_ probe: VoicemailProbe, options: Options) async throws(LedgerError) -> ProcessOutcome {
+        let existing = try await ledger.voicemail(key: probe.identity.key)
+        if let existing, existing.state == .notified, !options.resend {
+            return outcome(probe, .skipped, existing, "already notified as #\(existing.id ?? 0)")
+        }
+        if options.dryRun {
+            let engine = transcriber?.name ?? "no transcription"
+            let plan = existing == nil ? "new" : "resume #\(existing?.id ?? 0) at \(existing?.state.rawValue ?? "")"
+            return outcome(probe, .planned, existing, "\(plan): \(engine), card via \(transport.name) to \(config.mail.to.map(\.address).joined(separator: ", "))")
+        }
+        var record = try await ledger.insertIfAbsent(newRecord(probe)).record
+        if record.state == .notified {  // --resend: send the card again from what the ledger holds
+            record.state = .transcribed
+        }
+        if record.state == .received {
+            do throws(TranscriptionError) {
+                record = try await transcribe(record, probe: probe)
+            } catch {
+                return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
+            }
+        }
+        do throws(MailError) {
+            try await sendCard(record, probe: probe)
+        } catch {
+            return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
+        }
+        record.state = .notified
+        record.notifiedAt = now()
+        record.attempts = 0
+        record.lastError = nil
+        record.nextAttemptAt = nil
+        record.updatedAt = now()
+        try await ledger.update(record)
+        logger.info("card sent", metadata: ["voicemail": "\(record.id ?? 0)", "caller": "\(probe.caller)", "transport": "\(transport.name)"])
+        return outcome(probe, .notified, record, "card sent to \(config.mail.to.map(\.address).joined(separator: ", "))")
+    }
+
+    private func newRecord(_ probe: VoicemailProbe) -> VoicemailRecord {
+        let token = probe.identity.token
+        let created = now()
+        return VoicemailRecord(
+            id: nil, key: probe.identity.key, sourcePath: probe.path, state: .received, receivedAt: probe.receivedAt,
+            callerName: probe.caller.name, callerNumber: probe.caller.number, callerRaw: probe.caller.raw,
+            durationMs: probe.audio.durationMilliseconds, format: probe.audio.format.description, isUrgent: probe.isUrgent,
+            transcript: nil, transcriptEngine: nil, attempts: 0, lastError: nil, nextAttemptAt: nil,
+            messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain), notifiedAt: nil,
+            dueAt: probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds),
+            callbackState: .open, callbackClosedAt: nil, callbackClosedBy: nil, createdAt: created, updatedAt: created)
+    }
+
+    private func transcribe(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(TranscriptionError) -> VoicemailRecord {
+        var record = record
+        guard let transcriber else {
+            record.state = .transcribed
+            return record
+        }
+        let started = now()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var result: Result<Transcript, TranscriptionError>
+        do throws(TranscriptionError) {
+            result = .success(try await transcriber.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio))
+        } catch {
+            result = .failure(error)
+        }
+        let elapsed = clock.now - start
+        let attempt: TranscriptionAttemptRecord
+        switch result {
+        case .success:
+            attempt = TranscriptionAttemptRecord(
+                id: nil, voicemailID: record.id ?? 0, engine: transcriber.name, startedAt: started,
+                durationMs: Int64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                succeeded: true, httpStatus: nil, error: nil)
+        case .failure(let error):
+            attempt = TranscriptionAttemptRecord(
+                id: nil, voicemailID: record.id ?? 0, engine: transcriber.name, startedAt: started,
+                durationMs: Int64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                succeeded: false, httpStatus: error.status, error: error.description)
+        }
+        try? await ledger.recordAttempt(attempt)
+        let transcript = try result.get()
+        record.transcript = transcript.text
+        record.transcriptEngine = transcript.engine
+        record.state = .transcribed
+        record.updatedAt = now()
+        do throws(LedgerError) {
+            try await ledger.update(record)
+        } catch {
+            throw TranscriptionError(code: .unparseable, engine: transcriber.name, message: "transcript not stored: \(error)")
+        }
+        logger.info("transcribed", metadata: ["voicemail": "\(record.id ?? 0)", "engine": "\(transcript.engine)"])
+        return record
+    }
+
+    private func sendCard(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(MailError) {
+        let prepared: PreparedAudio
+        do throws(AudioError) {
+            prepared = try PreparedAudio.widelyDecodable(URL(fileURLWithPath: probe.path), probe: probe.audio)
+        } catch {
+            throw MailError(code: .render, message: "cannot prepare the audio attachment: \(error)")
+        }
+        let card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
+        let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
+            .appendingPathComponent("outgoing", isDirectory: true)
+        try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
+        let file = outgoing.appendingPathComponent("\(card.token).\(UUID().uuidString.prefix(8)).eml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try CardWriter.write(card, to: file, now: now())
+        withExtendedLifetime(prepared) {}
+        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: config.mail.to, token: card.token))
+    }
+
+    /// Keeps the voicemail pending with the reason; the next run (or the watcher, after a back-off) tries again.
+    private func postpone(_ record: VoicemailRecord, _ probe: VoicemailProbe, error: String, code: String) async throws(LedgerError) -> ProcessOutcome {
+        var record = record
+        record.attempts += 1
+        record.lastError = error
+        let delay = min(30 * pow(2, Double(record.attempts - 1)), 3600)
+        record.nextAttemptAt = now().addingTimeInterval(delay)
+        record.updatedAt = now()
+        try await ledger.update(record)
+        logger.warning("will retry", metadata: ["voicemail": "\(record.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
+        return outcome(probe, .pending, record, "\(error) — kept pending, will retry", code: code)
+    }
+
+    private func reject(_ url: URL, code: String, reason: String, dryRun: Bool) async -> ProcessOutcome {
+        guard !dryRun else {
+            return ProcessOutcome(path: url.path, status: .rejected, detail: "\(reason) (would be quarantined)", errorCode: code)
+        }
+        logger.warning("rejected", metadata: ["file": "\(url.path)", "reason": "\(reason)"])
+        var destination: URL?
+        do {
+            destination = try quarantine.admit(
+                url, sidecar: url.deletingPathExtension().appendingPathExtension("txt"), code: code, reason: reason, at: now())
+        } catch {
+            logger.error("cannot quarantine", metadata: ["file": "\(url.path)", "error": "\(error.localizedDescription)"])
+        }
+        let rejection = RejectionRecord(id: nil, path: url.path, code: code, reason: reason, quarantinedTo: destination?.path, rejectedAt: now())
+        try? await ledger.recordRejection(rejection)
+        let result = ProcessOutcome(
+            path: url.path, status: .rejected,
+            detail: destination.map { "\(reason) (quarantined to \($0.path))" } ?? reason, errorCode: code)
+        await remember(url, result)
+        return result
+    }
+
+    private func outcome(_ probe: VoicemailProbe, _ status: ProcessOutcome.Status, _ record: VoicemailRecord?, _ detail: String, code: String? = nil) -> ProcessOutcome {
+        let due = record?.dueAt ?? probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds)
+        return ProcessOutcome(
+            path: probe.path, status: status, voicemailID: record?.id, key: probe.identity.key, caller: probe.caller.description,
+            durationMs: probe.audio.durationMilliseconds, dueAt: ISO8601DateFormatter().string(from: due), detail: detail, errorCode: code)
+    }
+
+    /// Notes the file's size and mtime so the watcher does not read it again until it changes or its retry is due.
+    private func remember(_ url: URL, _ result: ProcessOutcome) async {
+        guard let stamp = FileStamp(url) else { return }
+        let outcome: IntakeFileRecord.Outcome = switch result.status {
+        case .notified: .notified
+        case .skipped: .duplicate
+        case .rejected: .rejected
+        case .pending, .planned: .pending
+        }
+        try? await ledger.remember(
+            IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: result.key, outcome: outcome, seenAt: now()))
+    }
+}
+
+/// Keys being processed right now, so two files of one voicemail (Asterisk's three formats) never race to two cards.
+actor ClaimSet {
+    private var active: Set<String> = []
+
+    func claim(_ key: String) -> Bool { active.insert(key).inserted }
+    func release(_ key: String) { active.remove(key) }
+}
+
+/// Size and modification time: how the watcher tells a file it has seen from one that changed.
+struct FileStamp: Equatable {
+    var size: Int64
+    var modifiedAt: Double
+
+    init?(_ url: URL) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
+        size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        modifiedAt = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+    }
+}

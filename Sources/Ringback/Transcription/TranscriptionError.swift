@@ -1,0 +1,43 @@
+/// An engine that did not produce a transcript, with the endpoint, the status and the server's own message.
+public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// Could not connect, timed out, reset.
+        case transport = "transcription.transport"
+        /// The server answered with an error status.
+        case rejected = "transcription.rejected"
+        /// A 2xx whose body is not a transcript.
+        case unparseable = "transcription.unparseable"
+        /// The audio could not be prepared for this engine.
+        case preparation = "transcription.preparation"
+    }
+
+    public var code: Code
+    public var engine: String
+    public var url: String?
+    public var status: Int?
+    public var message: String
+
+    public init(code: Code, engine: String, url: String? = nil, status: Int? = nil, message: String) {
+        self.code = code
+        self.engine = engine
+        self.url = url
+        self.status = status
+        self.message = message
+    }
+
+    /// Worth trying again later: the network or the server's load, not the request.
+    public var isTransient: Bool {
+        switch code {
+        case .transport: true
+        case .rejected: status.map { $0 == 408 || $0 == 429 || $0 >= 500 } ?? false
+        case .unparseable, .preparation: false
+        }
+    }
+
+    public var description: String {
+        var text = "\(engine)"
+        if let url { text += " at \(url)" }
+        if let status { text += " answered \(status)" }
+        return "\(text): \(message)"
+    }
+}

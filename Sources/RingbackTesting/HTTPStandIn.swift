@@ -1,0 +1,466 @@
+public import Foundation
+
+import Glibc
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 for stand-ins of remote APIs.
+///
+/// It speaks just enough HTTP for real clients (libcurl): one request per
+/// connection, Content-Length or chunked bodies, `Expect: 100-continue`, and
+/// deliberate failures (resets, hangs) that a mock at the Swift level cannot
+/// produce.
+public final class HTTPStandIn: Sendable {
+    public struct Request: Sendable {
+        public let method: String
+        /// The request target without the query, exactly as sent (not percent-decoded).
+        public let path: String
+        /// Query parameters, percent-decoded (`+` as space); the last one wins.
+        public let query: [String: String]
+        public let headers: [(name: String, value: String)]
+        public let body: Data
+
+        public init(method: String, path: String, query: [String: String], headers: [(name: String, value: String)], body: Data) {
+            self.method = method
+            self.path = path
+            self.query = query
+            self.headers = headers
+            self.body = body
+        }
+
+        /// The first header with that name, compared case-insensitively.
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        /// Extra headers; Content-Length and Connection are always set by the server.
+        public var headers: [(name: String, value: String)]
+        public var body: Data
+
+        public init(status: Int, headers: [(name: String, value: String)] = [], body: Data = Data()) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        public static func json(_ status: Int = 200, _ text: String) -> Response {
+            Response(status: status, headers: [("Content-Type", "application/json")], body: Data(text.utf8))
+        }
+
+        public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+            Response(status: status, headers: [("Content-Type", contentType)], body: Data(text.utf8))
+        }
+    }
+
+    public enum Reply: Sendable {
+        case respond(Response)
+        /// Closes with SO_LINGER 0, so the client sees ECONNRESET.
+        case reset
+        /// Reads the request, sends nothing for that long, then closes.
+        case hang(Duration)
+    }
+
+    /// Why the server could not start.
+    public struct StartError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public let port: Int
+    private let server: Server
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Every request received, in order, including ones answered with a reset or hang.
+    public var requests: [Request] { server.recorded() }
+
+    public init(_ handler: @escaping @Sendable (Request) -> Reply) throws {
+        let (socket, port) = try Server.listen()
+        self.port = port
+        server = Server(listener: socket, handler: handler)
+        server.startAccepting()
+    }
+
+    deinit {
+        server.stop()
+    }
+
+    /// Closes the listener, cuts hanging connections short and waits for every thread.
+    public func stop() {
+        server.stop()
+    }
+}
+
+extension HTTPStandIn {
+    /// Owns the sockets and threads. Threads retain this, never the outer
+    /// object, so the outer object's deinit can always stop them.
+    private final class Server: @unchecked Sendable {
+        // All mutable state below is guarded by `condition`.
+        private let condition = NSCondition()
+        private var listener: Int32
+        private var stopped = false
+        private var openConnections: Set<Int32> = []
+        private var runningThreads = 0
+        private var received: [Request] = []
+        private let handler: @Sendable (Request) -> Reply
+
+        /// Marks threads owned by a server, so stop() never waits for itself.
+        private static let threadKey = "RingbackTesting.HTTPStandIn.server"
+
+        init(listener: Int32, handler: @escaping @Sendable (Request) -> Reply) {
+            self.listener = listener
+            self.handler = handler
+        }
+
+        static func listen() throws -> (Int32, Int) {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw StartError(description: "socket() failed: \(errnoText())") }
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0, Glibc.listen(fd, 64) == 0 else {
+                let text = errnoText()
+                close(fd)
+                throw StartError(description: "binding 127.0.0.1:0 failed: \(text)")
+            }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            guard named == 0 else {
+                let text = errnoText()
+                close(fd)
+                throw StartError(description: "getsockname() failed: \(text)")
+            }
+            return (fd, Int(UInt16(bigEndian: address.sin_port)))
+        }
+
+        private static func errnoText() -> String {
+            String(cString: strerror(errno))
+        }
+
+        func recorded() -> [Request] {
+            condition.lock()
+            defer { condition.unlock() }
+            return received
+        }
+
+        func startAccepting() {
+            spawn { $0.acceptLoop() }
+        }
+
+        func stop() {
+            condition.lock()
+            if !stopped {
+                stopped = true
+                // shutdown() wakes a thread blocked in accept(), poll() or recv().
+                shutdown(listener, Int32(SHUT_RDWR))
+                for fd in openConnections { shutdown(fd, Int32(SHUT_RDWR)) }
+            }
+            let isOwnThread = Thread.current.threadDictionary[Self.threadKey] as? ObjectIdentifier == ObjectIdentifier(self)
+            // A server thread that ends up here (e.g. via a handler) cannot wait for itself.
+            let ownCount = isOwnThread ? 1 : 0
+            while runningThreads > ownCount {
+                condition.wait()
+            }
+            if listener >= 0, runningThreads == 0 {
+                close(listener)
+                listener = -1
+            }
+            condition.unlock()
+        }
+
+        private func spawn(_ body: @escaping @Sendable (Server) -> Void) {
+            condition.lock()
+            runningThreads += 1
+            condition.unlock()
+            let thread = Thread { [self] in
+                Thread.current.threadDictionary[Self.threadKey] = ObjectIdentifier(self)
+                body(self)
+                condition.lock()
+                runningThreads -= 1
+                condition.broadcast()
+                condition.unlock()
+            }
+            thread.name = "HTTPStandIn:\(listener)"
+            thread.start()
+        }
+
+        private func acceptLoop() {
+            condition.lock()
+            let fd = listener
+            condition.unlock()
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 {
+                    if errno == EINTR || errno == ECONNABORTED { continue }
+                    return  // the listener was shut down
+                }
+                condition.lock()
+                if stopped {
+                    condition.unlock()
+                    close(client)
+                    return
+                }
+                openConnections.insert(client)
+                condition.unlock()
+                spawn { $0.serve(client) }
+            }
+        }
+
+        private func serve(_ fd: Int32) {
+            let connection = Connection(fd: fd)
+            var reset = false
+            defer {
+                condition.lock()
+                openConnections.remove(fd)
+                condition.unlock()
+                if reset {
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                }
+                close(fd)
+            }
+            let request: Request
+            switch connection.readRequest() {
+            case .success(let parsed):
+                request = parsed
+            case .failure(.disconnected):
+                return
+            case .failure(.malformed(let reason)):
+                connection.send(.text(400, "malformed request: \(reason)\n"))
+                return
+            }
+            condition.lock()
+            received.append(request)
+            condition.unlock()
+
+            switch handler(request) {
+            case .respond(let response):
+                connection.send(response)
+            case .reset:
+                reset = true
+            case .hang(let duration):
+                connection.idle(for: duration)
+            }
+        }
+    }
+
+    /// One accepted socket: reads a request, writes a response.
+    private struct Connection {
+        enum ReadFailure: Error {
+            case disconnected
+            case malformed(String)
+        }
+
+        let fd: Int32
+        private static let headerLimit = 1 << 20
+
+        func readRequest() -> Result<Request, ReadFailure> {
+            var buffer: [UInt8] = []
+            var headerEnd: Range<Int>?
+            while headerEnd == nil {
+                guard buffer.count < Self.headerLimit else { return .failure(.malformed("header block over 1 MiB")) }
+                guard receive(into: &buffer) else {
+                    return buffer.isEmpty ? .failure(.disconnected) : .failure(.malformed("connection closed inside the headers"))
+                }
+                headerEnd = buffer.firstRange(of: [13, 10, 13, 10])
+            }
+            guard let end = headerEnd else { return .failure(.disconnected) }
+            let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
+            var lines = head.components(separatedBy: "\r\n")
+            let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
+            guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else {
+                return .failure(.malformed("bad request line"))
+            }
+            var headers: [(name: String, value: String)] = []
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else {
+                    return .failure(.malformed("header line without colon: \(line)"))
+                }
+                headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            }
+            func header(_ name: String) -> String? {
+                headers.first { $0.name.lowercased() == name.lowercased() }?.value
+            }
+
+            if header("Expect")?.lowercased() == "100-continue" {
+                guard write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) else { return .failure(.disconnected) }
+            }
+            var rest = Array(buffer[end.upperBound...])
+            let body: [UInt8]
+            if let encoding = header("Transfer-Encoding"), encoding.lowercased().contains("chunked") {
+                switch readChunked(&rest) {
+                case .success(let decoded): body = decoded
+                case .failure(let failure): return .failure(failure)
+                }
+            } else if let lengthText = header("Content-Length") {
+                guard let length = Int(lengthText), length >= 0 else {
+                    return .failure(.malformed("bad Content-Length \(lengthText)"))
+                }
+                while rest.count < length {
+                    guard receive(into: &rest) else { return .failure(.disconnected) }
+                }
+                body = Array(rest.prefix(length))
+            } else {
+                body = []
+            }
+
+            let target = String(requestLine[1])
+            let pathEnd = target.firstIndex(of: "?") ?? target.endIndex
+            var query: [String: String] = [:]
+            if pathEnd < target.endIndex {
+                for pair in target[target.index(after: pathEnd)...].split(separator: "&") {
+                    let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    query[Self.decode(pieces[0])] = pieces.count > 1 ? Self.decode(pieces[1]) : ""
+                }
+            }
+            return .success(Request(
+                method: String(requestLine[0]),
+                path: String(target[..<pathEnd]),
+                query: query,
+                headers: headers,
+                body: Data(body)
+            ))
+        }
+
+        private func readChunked(_ buffer: inout [UInt8]) -> Result<[UInt8], ReadFailure> {
+            var body: [UInt8] = []
+            while true {
+                guard let line = readLine(&buffer) else { return .failure(.disconnected) }
+                let sizeText = line.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+                guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+                    return .failure(.malformed("bad chunk size line \"\(line)\""))
+                }
+                if size == 0 {
+                    // Trailer fields, then the final empty line.
+                    while true {
+                        guard let trailer = readLine(&buffer) else { return .failure(.disconnected) }
+                        if trailer.isEmpty { return .success(body) }
+                    }
+                }
+                while buffer.count < size + 2 {
+                    guard receive(into: &buffer) else { return .failure(.disconnected) }
+                }
+                guard buffer[size] == 13, buffer[size + 1] == 10 else {
+                    return .failure(.malformed("chunk data not followed by CRLF"))
+                }
+                body.append(contentsOf: buffer[..<size])
+                buffer.removeFirst(size + 2)
+            }
+        }
+
+        private func readLine(_ buffer: inout [UInt8]) -> String? {
+            while true {
+                if let range = buffer.firstRange(of: [13, 10]) {
+                    let line = String(decoding: buffer[..<range.lowerBound], as: UTF8.self)
+                    buffer.removeFirst(range.upperBound)
+                    return line
+                }
+                guard receive(into: &buffer) else { return nil }
+            }
+        }
+
+        /// Appends what the socket has; false on EOF or error.
+        private func receive(into buffer: inout [UInt8]) -> Bool {
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return false }
+                buffer.append(contentsOf: chunk[..<count])
+                return true
+            }
+        }
+
+        @discardableResult
+        private func write(_ bytes: [UInt8]) -> Bool {
+            var offset = 0
+            while offset < bytes.count {
+                // MSG_NOSIGNAL: a client that went away must not SIGPIPE the test process.
+                let sent = bytes[offset...].withUnsafeBytes {
+                    Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+                if sent < 0, errno == EINTR { continue }
+                guard sent > 0 else { return false }
+                offset += sent
+            }
+            return true
+        }
+
+        func send(_ response: Response) {
+            var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
+            for (name, value) in response.headers
+            where !["content-length", "connection", "transfer-encoding"].contains(name.lowercased()) {
+                head += "\(name): \(value)\r\n"
+            }
+            head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+            guard write(Array(head.utf8)), write([UInt8](response.body)) else { return }
+            shutdown(fd, Int32(SHUT_WR))
+            // Wait briefly for the client to close, so unread bytes never turn close() into a reset.
+            var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            while poll(&pollFD, 1, 1000) > 0 {
+                let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count <= 0 { break }
+            }
+        }
+
+        /// Sends nothing until the time is up, the client leaves, or the server stops.
+        func idle(for duration: Duration) {
+            let deadline = ContinuousClock.now + duration
+            var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let left = ContinuousClock.now.duration(to: deadline)
+                guard left > .zero else { return }
+                let (seconds, attoseconds) = left.components
+                let milliseconds = min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+                let ready = poll(&pollFD, 1, Int32(milliseconds))
+                if ready < 0, errno == EINTR { continue }
+                if ready == 0 { continue }
+                if ready < 0 { return }
+                // Readable: either extra bytes (ignored) or EOF/shutdown (done).
+                let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count <= 0 { return }
+            }
+        }
+
+        private static func decode(_ text: Substring) -> String {
+            let spaced = text.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+
+        private static func reason(_ status: Int) -> String {
+            switch status {
+            case 100: "Continue"
+            case 200: "OK"
+            case 201: "Created"
+            case 204: "No Content"
+            case 400: "Bad Request"
+            case 401: "Unauthorized"
+            case 403: "Forbidden"
+            case 404: "Not Found"
+            case 405: "Method Not Allowed"
+            case 408: "Request Timeout"
+            case 413: "Payload Too Large"
+            case 415: "Unsupported Media Type"
+            case 422: "Unprocessable Entity"
+            case 429: "Too Many Requests"
+            case 500: "Internal Server Error"
+            case 502: "Bad Gateway"
+            case 503: "Service Unavailable"
+            case 504: "Gateway Timeout"
+            default: "Status"
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+public import Foundation
+
+import Glibc
+
+/// A real SMTP server (Python's aiosmtpd, see Resources/smtp_sink.py) for tests.
+///
+/// A real server rather than a Swift fake, so the client's STARTTLS, AUTH,
+/// dot-stuffing and line endings meet an independent implementation. Every
+/// message is stored in `directory` and summarised by Python's `email`
+/// package, whose findings arrive as `ReceivedMail.defects`.
+public final class SMTPSink: Sendable {
+    public struct Credentials: Sendable, Equatable {
+        public var user: String
+        public var password: String
+
+        public init(user: String, password: String) {
+            self.user = user
+            self.password = password
+        }
+    }
+
+    public struct Options: Sendable {
+        /// Offer STARTTLS with a fresh self-signed certificate (see `caFile`).
+        public var tls: Bool
+        /// Refuse MAIL before STARTTLS; only meaningful with `tls`.
+        public var requireStartTLS: Bool
+        /// Require AUTH PLAIN/LOGIN with exactly these credentials (over TLS when `tls`).
+        public var auth: Credentials?
+        /// RCPT TO for these addresses gets `550 5.1.1`.
+        public var rejectRecipients: [String]
+        /// A fixed port; nil picks a free one.
+        public var port: Int?
+
+        public init(
+            tls: Bool = true,
+            requireStartTLS: Bool = true,
+            auth: Credentials? = nil,
+            rejectRecipients: [String] = [],
+            port: Int? = nil
+        ) {
+            self.tls = tls
+            self.requireStartTLS = requireStartTLS
+            self.auth = auth
+            self.rejectRecipients = rejectRecipients
+            self.port = port
+        }
+    }
+
+    /// Why the sink failed to start or a wait gave up.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// One message as stored by the sink: the NNNN.json summary of NNNN.eml.
+    public struct ReceivedMail: Sendable, Decodable {
+        public struct Part: Sendable, Decodable {
+            public let contentType: String
+            public let charset: String?
+            public let filename: String?
+            /// "inline", "attachment" or nil when the part has no Content-Disposition.
+            public let disposition: String?
+            public let transferEncoding: String?
+            /// Where the sink wrote the decoded payload.
+            public let path: String
+            /// The decoded text of text/* parts, line endings normalised to "\n".
+            public let text: String?
+
+            /// The decoded payload bytes, exactly.
+            public func data() throws -> Data {
+                try Data(contentsOf: URL(fileURLWithPath: path))
+            }
+        }
+
+        public let envelopeFrom: String
+        public let envelopeTo: [String]
+        /// Everything wrong with the bytes or the MIME structure; empty for a clean message.
+        public let defects: [String]
+        /// Top-level headers as `[name, value]` in order, values RFC 2047-decoded.
+        public let headers: [[String]]
+        /// Every leaf part in `walk()` order.
+        public let parts: [Part]
+        /// E.g. `multipart/mixed(multipart/alternative(text/plain,text/html),audio/wav)`.
+        public let multipartStructure: String
+        /// The .eml file with the message exactly as received (after dot-unstuffing).
+        public let rawPath: String
+
+        public var rawURL: URL { URL(fileURLWithPath: rawPath) }
+
+        /// The first header with that name, compared case-insensitively.
+        public func header(_ name: String) -> String? {
+            headers(named: name).first
+        }
+
+        /// Every header with that name, compared case-insensitively, in order.
+        public func headers(named name: String) -> [String] {
+            let wanted = name.lowercased()
+            return headers.compactMap { pair in
+                pair.count == 2 && pair[0].lowercased() == wanted ? pair[1] : nil
+            }
+        }
+
+        /// Leaf parts with that content type, e.g. "audio/wav".
+        public func parts(contentType: String) -> [Part] {
+            parts.filter { $0.contentType == contentType.lowercased() }
+        }
+
+        /// The message exactly as received.
+        public func raw() throws -> Data {
+            try Data(contentsOf: rawURL)
+        }
+    }
+
+    public let port: Int
+    public let directory: URL
+    private let child: Child
+
+    /// The self-signed certificate to trust when `tls` is on.
+    public var caFile: URL { directory.appendingPathComponent("cert.pem") }
+    public var url: String { "smtp://127.0.0.1:\(port)" }
+
+    private init(port: Int, directory: URL, child: Child) {
+        self.port = port
+        self.directory = directory
+        self.child = child
+    }
+
+    deinit {
+        child.stop()
+    }
+
+    /// Launches the sink and waits (up to 15 s) until it accepts connections.
+    ///
+    /// - Parameters:
+    ///   - directory: where messages are stored; default a fresh temporary directory,
+    ///     kept after `stop()` so a failing test's mail can be inspected. Messages
+    ///     already in a reused directory count, and numbering continues after them.
+    ///   - script: smtp_sink.py; default the copy bundled with RingbackTesting.
+    public static func start(_ options: Options = .init(), directory: URL? = nil, script: URL? = nil) async throws -> SMTPSink {
+        let directory = directory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("ringback-smtp-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        guard let script = script ?? Bundle.module.url(forResource: "smtp_sink", withExtension: "py") else {
+            throw Failure(description: "smtp_sink.py is missing from the RingbackTesting resource bundle")
+        }
+
+        var arguments = [script.path, "--dir", directory.path, "--port", String(options.port ?? 0)]
+        if options.tls {
+            arguments.append("--tls")
+            if options.requireStartTLS { arguments.append("--require-starttls") }
+        }
+        if let auth = options.auth {
+            arguments += ["--auth", "\(auth.user):\(auth.password)"]
+        }
+        for address in options.rejectRecipients {
+            arguments += ["--reject-rcpt", address]
+        }
+
+        let child = try Child(arguments: arguments, stderrLog: directory.appendingPathComponent("smtp_sink.stderr.log"))
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            if let port = child.readyPort() {
+                return SMTPSink(port: port, directory: directory, child: child)
+            }
+            if !child.isRunning {
+                throw Failure(description: "smtp_sink.py exited (status \(child.exitStatus)) before READY:\n\(child.stderrText())")
+            }
+            if ContinuousClock.now >= deadline {
+                child.stop()
+                throw Failure(description: "smtp_sink.py printed no READY line within 15 s:\n\(child.stderrText())")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Every message whose summary is complete, oldest first.
+    public func messages() throws -> [ReceivedMail] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        let numbered = names.compactMap { name -> (Int, String)? in
+            guard name.hasSuffix(".json"), let number = Int(name.dropLast(5)) else { return nil }
+            return (number, name)
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try numbered.sorted { $0.0 < $1.0 }.map { _, name in
+            let file = directory.appendingPathComponent(name)
+            do {
+                return try decoder.decode(ReceivedMail.self, from: Data(contentsOf: file))
+            } catch {
+                throw Failure(description: "cannot decode \(file.path): \(error)")
+            }
+        }
+    }
+
+    /// Polls every 50 ms until at least `count` messages arrived; returns all of them.
+    public func waitForMessages(count: Int, timeout: Duration = .seconds(20)) async throws -> [ReceivedMail] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let mails = try messages()
+            if mails.count >= count { return mails }
+            if !child.isRunning {
+                throw Failure(description: "smtp_sink.py exited with \(mails.count) of \(count) message(s) received:\n\(child.stderrText())")
+            }
+            if ContinuousClock.now >= deadline {
+                throw Failure(description: "waited \(timeout) for \(count) message(s) but \(mails.count) arrived in \(directory.path)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Sends SIGTERM and waits for the server to exit (SIGKILL after 5 s). Idempotent.
+    public func stop() {
+        child.stop()
+    }
+}
+
+/// The name tests use; nested in SMTPSink to keep one primary type per file.
+public typealias ReceivedMail = SMTPSink.ReceivedMail
+
+extension SMTPSink {
+    /// The python process and what it printed. Process is not Sendable, so
+    /// every use goes through `lock`.
+    private final class Child: @unchecked Sendable {
+        private let lock = NSLock()
+        private let process = Process()
+        private let stdout = Pipe()
+        private let stderrLog: URL
+        private var output = Data()
+        private var stopped = false
+
+        init(arguments: [String], stderrLog: URL) throws {
+            self.stderrLog = stderrLog
+            guard FileManager.default.createFile(atPath: stderrLog.path, contents: nil) else {
+                throw Failure(description: "cannot create \(stderrLog.path)")
+            }
+            let stderr = try FileHandle(forWritingTo: stderrLog)
+            defer { try? stderr.close() }
+
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = arguments
+            // Debian's python must find Debian's aiosmtpd, whatever the test's environment says.
+            var environment = ProcessInfo.processInfo.environment
+            environment["PYTHONPATH"] = nil
+            environment["PYTHONHOME"] = nil
+            environment["PYTHONDONTWRITEBYTECODE"] = "1"
+            process.environment = environment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = stdout
+            process.standardError = stderr
+            stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let chunk = handle.availableData
+                guard let self, !chunk.isEmpty else {
+                    // EOF: without this the handler would be called again and again.
+                    handle.readabilityHandler = nil
+                    return
+                }
+                lock.lock()
+                output.append(chunk)
+                lock.unlock()
+            }
+            try process.run()
+        }
+
+        var isRunning: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return process.isRunning
+        }
+
+        var exitStatus: Int32 {
+            lock.lock()
+            defer { lock.unlock() }
+            return process.isRunning ? -1 : process.terminationStatus
+        }
+
+        func readyPort() -> Int? {
+            lock.lock()
+            let text = String(decoding: output, as: UTF8.self)
+            lock.unlock()
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
+                  text.contains("\(line)\n") else { return nil }
+            return Int(line.dropFirst(6))
+        }
+
+        func stderrText() -> String {
+            (try? String(contentsOf: stderrLog, encoding: .utf8)) ?? "(no stderr log at \(stderrLog.path))"
+        }
+
+        func stop() {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !stopped else { return }
+            stopped = true
+            guard process.isRunning else { return }
+            process.terminate()
+            let deadline = ContinuousClock.now + .seconds(5)
+            while process.isRunning, ContinuousClock.now < deadline {
+                usleep(10_000)
+            }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+public import ArgumentParser
+import Foundation
+public import Logging
+import Ringback
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The pipeline configuration.")
+    var config: String = "./pipeline.yml"
+
+    @Option(name: .long, help: "Log level on standard error: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level?
+
+    /// Loads and validates the configuration; on failure prints the key and reason and exits 2.
+    func loadConfig() throws -> PipelineConfig {
+        do {
+            return try PipelineConfig.load(from: URL(fileURLWithPath: config))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Bootstraps logging once per process (only `main` does this; libraries receive the logger).
+    func makeLogger(default level: Logger.Level) -> Logger {
+        let chosen = logLevel ?? level
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = chosen
+            return handler
+        }
+        return Logger(label: "ringback")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Pretty, stable JSON for `--json` output.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let data = try encoder.encode(value)
+    print(String(decoding: data, as: UTF8.self))
+}

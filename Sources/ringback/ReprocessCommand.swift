@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Ringback
+
+struct ReprocessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reprocess",
+        abstract: "Run files and folders (recursively) through the whole pipeline, once each.",
+        discussion: "Voicemails already notified are skipped unless --resend. Exits 1 if any file was rejected or is left pending.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "How many voicemails to process at once.")
+    var concurrency: Int = 4
+
+    @Flag(help: "Show what would happen; write, transcribe and send nothing.")
+    var dryRun = false
+
+    @Flag(help: "Send the card again even for voicemails already notified.")
+    var resend = false
+
+    @Flag(help: "Print one JSON document instead of text; progress goes to standard error.")
+    var json = false
+
+    @Argument(help: "Files and folders to process.")
+    var paths: [String]
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let config = try global.loadConfig()
+        let logger = global.makeLogger(default: .error)
+        let pipeline: VoicemailPipeline
+        do {
+            pipeline = try VoicemailPipeline.live(config: config, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let files = IntakeScanner().candidates(in: paths.map { URL(fileURLWithPath: $0) })
+        let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var results: [ProcessOutcome] = []
+        let width = String(files.count).count
+
+        await withTaskGroup(of: ProcessOutcome.self) { group in
+            var next = 0
+            func report(_ result: ProcessOutcome) {
+                results.append(result)
+                let counter = "[\(String(repeating: " ", count: width - String(results.count).count))\(results.count)/\(files.count)]"
+                let line = "\(counter) \(result.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
+                if json { printError(line) } else { print(line) }
+            }
+            while next < files.count || !group.isEmpty {
+                while next < files.count, next - results.count < concurrency {
+                    let file = files[next]
+                    group.addTask { await pipeline.process(file, options: options) }
+                    next += 1
+                }
+                if let result = await group.next() { report(result) }
+            }
+        }
+
+        let elapsed = clock.now - started
+        let summary = BatchSummary(results: results, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, dryRun: dryRun)
+        if json {
+            try printJSON(BatchReport(files: results.sorted { $0.path < $1.path }, summary: summary))
+        } else {
+            print(summary.line)
+        }
+        if results.contains(where: \.isFailure) { throw ExitCode(1) }
+    }
+}
+
+extension ProcessOutcome {
+    var summary: String {
+        var parts: [String] = []
+        if let id = voicemailID { parts.append("#\(id)") }
+        if let caller, status != .rejected { parts.append(caller) }
+        if let durationMs { parts.append(String(format: "%d:%02d", durationMs / 60000, (durationMs / 1000) % 60)) }
+        return (parts.isEmpty ? "" : parts.joined(separator: " ") + " — ") + detail
+    }
+}
+
+struct BatchSummary: Encodable {
+    var total: Int
+    var notified: Int
+    var skipped: Int
+    var pending: Int
+    var rejected: Int
+    var planned: Int
+    var seconds: Double
+    var dryRun: Bool
+
+    init(results: [ProcessOutcome], seconds: Double, dryRun: Bool) {
+        func count(_ status: ProcessOutcome.Status) -> Int { results.filter { $0.status == status }.count }
+        total = results.count
+        notified = count(.notified)
+        skipped = count(.skipped)
+        pending = count(.pending)
+        rejected = count(.rejected)
+        planned = count(.planned)
+        self.seconds = (seconds * 1000).rounded() / 1000
+        self.dryRun = dryRun
+    }
+
+    var line: String {
+        let head = "\(total) file\(total == 1 ? "" : "s")\(dryRun ? " (dry run)" : ""):"
+        let counts = dryRun
+            ? "\(planned) to process, \(skipped) already notified, \(rejected) bad"
+            : "\(notified) notified, \(skipped) skipped, \(pending) pending, \(rejected) rejected"
+        return "\(head) \(counts) in \(String(format: "%.1f", seconds)) s"
+    }
+}
+
+struct BatchReport: Encodable {
+    var files: [ProcessOutcome]
+    var summary: BatchSummary
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import Ringback
+import RingbackTesting
+import RingbackAudio
+
+/// A pipeline in a temp folder with a real ledger file, a real Maildir and whatever transport a test needs.
+struct Harness {
+    let folder: TemporaryDirectory
+    var config: PipelineConfig
+
+    var spool: URL { URL(fileURLWithPath: config.intake[0].path) }
+    var maildirNew: URL { URL(fileURLWithPath: config.mail.maildir).appendingPathComponent("new") }
+    var quarantine: URL { URL(fileURLWithPath: config.quarantine) }
+
+    init(dueWithin: Duration = .seconds(4 * 3600)) throws {
+        folder = try TemporaryDirectory("pipeline")
+        let root = folder.url.path
+        config = PipelineConfig(
+            owner: OwnerConfig(name: "Acme Plumbing", email: "owner@example.com", timezone: TimeZone(identifier: "America/Chicago") ?? .current),
+            intake: [IntakeConfig(path: root + "/spool")],
+            mail: MailConfig(
+                from: MailAddress(name: "Ringback", address: "voicemail@example.com"),
+                to: [MailAddress(address: "owner@example.com")], maildir: root + "/outbox"),
+            callbacks: CallbacksConfig(dueWithin: ConfigDuration(dueWithin)),
+            ledger: root + "/var/ringback.sqlite",
+            quarantine: root + "/rejected")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+    }
+
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    func pipeline(transcriber: (any Transcriber)? = nil, transport: (any MailTransport)? = nil, ledger: Ledger? = nil) throws -> VoicemailPipeline {
+        VoicemailPipeline(
+            config: config, ledger: try ledger ?? Ledger(path: config.ledger), transcriber: transcriber,
+            transport: transport ?? MaildirTransport(root: URL(fileURLWithPath: config.mail.maildir)), logger: Self.logger)
+    }
+
+    func smtp(_ sink: SMTPSink, username: String? = nil, password: String? = nil) -> SMTPTransport {
+        SMTPTransport(SMTPConfig(url: sink.url, username: username, password: password.map(Secret.init), caFile: sink.caFile.path, timeout: ConfigDuration(.seconds(10))))
+    }
+
+    func openAI(_ standIn: OpenAITranscriptionStandIn, key: String = "sk-test") -> OpenAITranscriber {
+        OpenAITranscriber(url: standIn.url, apiKey: Secret(key), model: "whisper-1", language: "en", timeout: .seconds(5))
+    }
+
+    /// Cards delivered to the Maildir's `new/`.
+    func cards() throws -> [URL] {
+        guard FileManager.default.fileExists(atPath: maildirNew.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(at: maildirNew, includingPropertiesForKeys: nil).sorted { $0.path < $1.path }
+    }
+
+    /// A voicemail as a plain drop: a tone in `format`, optionally with an Asterisk sidecar.
+    @discardableResult
+    func drop(_ name: String, format: AudioFormat = .pcm16WAV, seconds: Double = 2, sidecar: String? = nil) throws -> URL {
+        let url = spool.appendingPathComponent(name)
+        try AudioFixture.write(url, format: format, seconds: seconds)
+        if let sidecar {
+            try Data(sidecar.utf8).write(to: url.deletingPathExtension().appendingPathExtension("txt"))
+        }
+        return url
+    }
+}
+
+
+/// Top-level headers of a message file, unfolded (enough for Maildir assertions; SMTP tests use the strict parser).
+func headers(of url: URL) throws -> [String: String] {
+    let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+    guard let end = text.range(of: "\r\n\r\n") else { return [:] }
+    var result: [String: String] = [:]
+    var last: String?
+    for line in text[..<end.lowerBound].components(separatedBy: "\r\n") {
+        if line.hasPrefix(" ") || line.hasPrefix("\t"), let key = last {
+            result[key, default: ""] += line
+        } else if let colon = line.firstIndex(of: ":") {
+            let key = String(line[..<colon]).lowercased()
+            result[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            last = key
+        }
+    }
+    return result
+}

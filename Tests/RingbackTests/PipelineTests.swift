@@ -1,0 +1,271 @@
+import Foundation
+import Ringback
+import RingbackAudio
+import RingbackTesting
+import Testing
+
+@Suite struct PipelineTests {
+    @Test func aRecordingBecomesOneCardAndASecondRunSendsNothing() async throws {
+        let harness = try Harness()
+        let file = try harness.drop("call.wav")
+        let pipeline = try harness.pipeline()
+
+        let first = await pipeline.process(file)
+        #expect(first.status == .notified)
+        #expect(try harness.cards().count == 1)
+
+        let second = await pipeline.process(file)
+        #expect(second.status == .skipped)
+        #expect(second.voicemailID == first.voicemailID)
+        #expect(try harness.cards().count == 1)
+
+        let id = try #require(first.voicemailID)
+        let record = try #require(try await pipeline.ledger.voicemail(id: id))
+        #expect(record.state == .notified)
+        #expect(record.key.hasPrefix("sha256:"))
+    }
+
+    @Test func threeFormatsOfOneMessageSendOneCard() async throws {
+        let harness = try Harness()
+        let sidecar = AudioFixture.asteriskSidecar()
+        let files = [
+            try harness.drop("msg0000.WAV", format: .wav49, sidecar: sidecar),
+            try harness.drop("msg0000.gsm", format: .rawGSM),
+            try harness.drop("msg0000.wav", format: .pcm16WAV),
+        ]
+        let pipeline = try harness.pipeline()
+        let outcomes = await withTaskGroup(of: ProcessOutcome.self) { group in
+            for file in files { group.addTask { await pipeline.process(file) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0.status == .notified }.count == 1)
+        #expect(outcomes.allSatisfy { $0.key == "msg_id:1790054687-00000006" })
+        #expect(try harness.cards().count == 1)
+    }
+
+    @Test func callerAndDeadlineComeFromTheSidecar() async throws {
+        let harness = try Harness()
+        let file = try harness.drop("msg0003.wav", sidecar: AudioFixture.asteriskSidecar(origtime: 1_790_054_687))
+        let pipeline = try harness.pipeline()
+        let outcome = await pipeline.process(file)
+        let id = try #require(outcome.voicemailID)
+        let record = try #require(try await pipeline.ledger.voicemail(id: id))
+        #expect(record.callerName == "Maria Lopez")
+        #expect(record.callerNumber == "+15551230000")
+        #expect(record.receivedAt == Date(timeIntervalSince1970: 1_790_054_687))
+        #expect(record.dueAt == Date(timeIntervalSince1970: 1_790_054_687 + 4 * 3600))
+        // 1790054687 is Tue 22 Sep 2026 05:24:47 UTC = 00:24 in Chicago; due 4 h later: Tue 4:24 AM.
+        let card = try #require(try harness.cards().first)
+        let subject = try #require(try headers(of: card)["subject"])
+        #expect(decodedSubject(subject) == "Voicemail from Maria Lopez (+1 555-123-0000), 0:02 — call back by Tue 4:24 AM")
+    }
+
+    @Test func gsmIsConvertedBeforeUploadAndTheTranscriptReachesTheCard() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn(transcript: "Hi, this is Maria, please call me back about the leaking sink.")
+        defer { standIn.stop() }
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let file = try harness.drop("msg0000.WAV", format: .wav49, seconds: 3, sidecar: AudioFixture.asteriskSidecar())
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn), transport: harness.smtp(sink))
+
+        let outcome = await pipeline.process(file)
+        #expect(outcome.status == .notified, "\(outcome.detail)")
+        #expect(standIn.violations.isEmpty)
+        let upload = try #require(standIn.received.first)
+        #expect(upload.model == "whisper-1")
+        #expect(upload.language == "en")
+        #expect(upload.authorization == "Bearer sk-test")
+        #expect(upload.filename == "msg0000.wav")
+        #expect(upload.contentType == "audio/wav")
+
+        let mail = try #require(try await sink.waitForMessages(count: 1).first)
+        let text = try #require(mail.parts(contentType: "text/plain").first?.text)
+        #expect(text.contains("please call me back about the leaking sink"))
+        #expect(text.contains("machine transcript"))
+        let html = try #require(mail.parts(contentType: "text/html").first?.text)
+        #expect(html.contains("href=\"tel:+15551230000\""))
+        // The attachment is the PCM conversion: it decodes to the voicemail's length.
+        let audio = try #require(mail.parts.first { $0.contentType.hasPrefix("audio/") })
+        #expect(audio.transferEncoding == "base64")
+        let copy = harness.folder.url.appendingPathComponent("attachment.wav")
+        try audio.data().write(to: copy)
+        let probe = try AudioProbe(url: copy)
+        #expect(abs(probe.durationMilliseconds - 3000) <= 40)
+        #expect(probe.format == .pcm16WAV)
+    }
+
+    @Test func aCardThroughSMTPIsStrictlyValidMIME() async throws {
+        let harness = try Harness()
+        let sink = try await SMTPSink.start(.init(auth: .init(user: "ringback", password: "s3cret")))
+        defer { sink.stop() }
+        let file = try harness.drop("call.wav", seconds: 2, sidecar: AudioFixture.asteriskSidecar(callerID: "\"José Müller\" <+15551230000>"))
+        let pipeline = try harness.pipeline(transport: harness.smtp(sink, username: "ringback", password: "s3cret"))
+        let outcome = await pipeline.process(file)
+        #expect(outcome.status == .notified, "\(outcome.detail)")
+
+        let mail = try #require(try await sink.waitForMessages(count: 1).first)
+        #expect(mail.defects.isEmpty, "\(mail.defects)")
+        #expect(mail.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html),audio/wav)")
+        #expect(mail.header("Subject")?.hasPrefix("Voicemail from José Müller (+1 555-123-0000), 0:02 — call back by ") == true)
+        #expect(mail.header("From") == "Ringback <voicemail@example.com>")
+        #expect(mail.header("Message-ID")?.hasPrefix("<ringback.") == true)
+        #expect(mail.header("Auto-Submitted") == "auto-generated")
+        #expect(mail.header("X-Ringback-Voicemail") == "\(outcome.voicemailID ?? 0)")
+        #expect(mail.header("Date") != nil)
+        #expect(mail.envelopeTo == ["owner@example.com"])
+        // Raw bytes: the header block is ASCII (RFC 2047 did its job) and every line ends in CRLF.
+        let raw = try mail.raw()
+        let head = raw.prefix(upTo: try #require(raw.firstRange(of: Data("\r\n\r\n".utf8))).lowerBound)
+        #expect(head.allSatisfy { $0 < 0x80 })
+        // The attachment is the original recording, byte for byte.
+        let attachment = try #require(mail.parts.first { $0.contentType == "audio/wav" })
+        #expect(try attachment.data() == Data(contentsOf: file))
+        #expect(attachment.filename?.hasPrefix("voicemail-") == true)
+    }
+
+    @Test func aResendCarriesTheSameMessageID() async throws {
+        let harness = try Harness()
+        let file = try harness.drop("call.wav")
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let pipeline = try harness.pipeline(transport: harness.smtp(sink))
+        #expect(await pipeline.process(file).status == .notified)
+        #expect(await pipeline.process(file).status == .skipped)
+        #expect(await pipeline.process(file, options: .init(resend: true)).status == .notified)
+        let mails = try await sink.waitForMessages(count: 2)
+        #expect(mails.count == 2)
+        #expect(mails[0].header("Message-ID") == mails[1].header("Message-ID"))
+    }
+
+    @Test func callerNamesAndTranscriptsCannotInjectHeadersOrHTML() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn(transcript: "<script>alert('x')</script> call me\r\nBcc: thief@example.com")
+        defer { standIn.stop() }
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let name = #"\"><img src=x onerror=alert(1)> <script>steal()</script>"#
+        let file = try harness.drop("evil.wav", sidecar: AudioFixture.asteriskSidecar(callerID: "\"\(name)\" <5551230000>"))
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn), transport: harness.smtp(sink))
+        #expect(await pipeline.process(file).status == .notified)
+
+        let mail = try #require(try await sink.waitForMessages(count: 1).first)
+        #expect(mail.defects.isEmpty, "\(mail.defects)")
+        #expect(mail.envelopeTo == ["owner@example.com"])
+        #expect(mail.headers(named: "Bcc").isEmpty)
+        let html = try #require(mail.parts(contentType: "text/html").first?.text)
+        #expect(!html.contains("<script>"))
+        #expect(!html.contains("<img"))
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
+        #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
+    }
+
+    @Test func aTranscriptionOutageKeepsTheVoicemailPendingUntilTheNextRun() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        standIn.enqueue(.respond(.json(503, #"{"error":{"message":"The server is overloaded","type":"server_error","param":null,"code":null}}"#)))
+        let file = try harness.drop("call.wav")
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn))
+
+        let first = await pipeline.process(file)
+        #expect(first.status == .pending)
+        #expect(first.detail.contains("503"))
+        #expect(first.detail.contains("The server is overloaded"))
+        #expect(try harness.cards().isEmpty)
+        let id = try #require(first.voicemailID)
+        let pending = try #require(try await pipeline.ledger.voicemail(id: id))
+        #expect(pending.state == .received)
+        #expect(pending.attempts == 1)
+        #expect(pending.lastError?.contains("503") == true)
+
+        let second = await pipeline.process(file)
+        #expect(second.status == .notified)
+        #expect(try harness.cards().count == 1)
+        let attempts = try await pipeline.ledger.attempts(voicemailID: id)
+        #expect(attempts.map(\.succeeded) == [false, true])
+        #expect(attempts.first?.httpStatus == 503)
+    }
+
+    @Test func aMailOutageResumesAtTheCardWithoutTranscribingAgain() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        let file = try harness.drop("call.wav")
+        let down = try await SMTPSink.start()
+        let downTransport = harness.smtp(down)
+        down.stop()  // nobody listens on that port now
+
+        let failing = try harness.pipeline(transcriber: harness.openAI(standIn), transport: downTransport)
+        let first = await failing.process(file)
+        #expect(first.status == .pending)
+        #expect(first.errorCode == "mail.transport")
+        let id = try #require(first.voicemailID)
+        let record = try #require(try await failing.ledger.voicemail(id: id))
+        #expect(record.state == .transcribed)
+        #expect(record.transcript != nil)
+
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let working = try harness.pipeline(transcriber: harness.openAI(standIn), transport: harness.smtp(sink))
+        #expect(await working.process(file).status == .notified)
+        #expect(standIn.received.count == 1)
+        #expect(try await sink.waitForMessages(count: 1).count == 1)
+    }
+
+    @Test func badInputIsQuarantinedWithAReasonAndNeverStopsTheRest() async throws {
+        let harness = try Harness()
+        let spool = harness.spool
+        FileManager.default.createFile(atPath: spool.appendingPathComponent("empty.wav").path, contents: Data())
+        let whole = try AudioFixture.write(harness.folder.url.appendingPathComponent("whole.wav"), seconds: 2)
+        try Data(contentsOf: whole).prefix(30).write(to: spool.appendingPathComponent("truncated.wav"))
+        try Data("%PDF-1.4 not audio".utf8).write(to: spool.appendingPathComponent("invoice.pdf"))
+        try harness.drop("msg0009.wav", sidecar: "this is\nnot a sidecar\n")
+        try harness.drop("good-1.wav", seconds: 1)
+        try harness.drop("good-2.wav", seconds: 3)
+
+        let pipeline = try harness.pipeline()
+        var outcomes: [String: ProcessOutcome] = [:]
+        for file in IntakeScanner().candidates(in: [spool]) {
+            outcomes[file.lastPathComponent] = await pipeline.process(file)
+        }
+        #expect(outcomes.count == 6)
+        #expect(outcomes["good-1.wav"]?.status == .notified)
+        #expect(outcomes["good-2.wav"]?.status == .notified)
+        for name in ["empty.wav", "truncated.wav", "invoice.pdf", "msg0009.wav"] {
+            let outcome = try #require(outcomes[name])
+            #expect(outcome.status == .rejected, "\(name)")
+            #expect(outcome.path.hasSuffix(name))
+            // Copied, never moved: the PBX's file is still there.
+            #expect(FileManager.default.fileExists(atPath: spool.appendingPathComponent(name).path))
+            let note = try String(contentsOf: harness.quarantine.appendingPathComponent(name + ".reason.txt"), encoding: .utf8)
+            #expect(note.contains(name))
+            #expect(note.contains("reason: "))
+        }
+        #expect(outcomes["empty.wav"]?.detail.contains("zero-byte") == true)
+        #expect(outcomes["msg0009.wav"]?.detail.contains("sidecar") == true)
+        #expect(try harness.cards().count == 2)
+        #expect(try await pipeline.ledger.rejections().count == 4)
+    }
+
+    @Test func aDryRunWritesNothing() async throws {
+        let harness = try Harness()
+        let file = try harness.drop("call.wav")
+        let pipeline = try harness.pipeline()
+        let outcome = await pipeline.process(file, options: .init(dryRun: true))
+        #expect(outcome.status == .planned)
+        #expect(try harness.cards().isEmpty)
+        let key = try #require(outcome.key)
+        #expect(try await pipeline.ledger.voicemail(key: key) == nil)
+    }
+}
+
+/// Decodes `=?UTF-8?B?…?=` words, for comparing subjects read from raw Maildir files.
+func decodedSubject(_ value: String) -> String {
+    value.components(separatedBy: " ").map { word -> String in
+        guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?="),
+            let data = Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))
+        else { return word }
+        return String(decoding: data, as: UTF8.self)
+    }.joined()
+}
