@@ -1,0 +1,67 @@
+public import Foundation
+
+/// Runs the real `ringback` binary the way a user would, for end-to-end tests.
+public enum RingbackCLI {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    public struct NotFound: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The binary built beside the test bundle (`.build/debug/ringback`), or `$RINGBACK_BINARY`.
+    public static func binary() throws -> URL {
+        if let explicit = ProcessInfo.processInfo.environment["RINGBACK_BINARY"] {
+            return URL(fileURLWithPath: explicit)
+        }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var folder = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("ringback")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw NotFound(description: "no ringback binary near \(executable.path); build it or set RINGBACK_BINARY")
+    }
+
+    /// Runs to completion in `directory`, capturing both streams.
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> Result {
+        let process = try makeProcess(arguments, in: directory, environment: environment)
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both pipes concurrently so a chatty child never blocks on a full pipe.
+        async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
+        async let err = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
+        let (stdout, stderr) = await (out, err)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts a long-running command (`watch`); its output goes to files in `directory`.
+    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
+        let process = try makeProcess(arguments, in: directory, environment: environment)
+        let log = directory.appendingPathComponent("ringback-\(UUID().uuidString.prefix(6)).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    private static func makeProcess(_ arguments: [String], in directory: URL, environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return process
+    }
+}

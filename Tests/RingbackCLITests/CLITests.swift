@@ -1,0 +1,152 @@
+import Foundation
+import RingbackAudio
+import RingbackTesting
+import Testing
+
+/// The `ringback` binary, run as a user runs it, in a folder holding a copy of the committed pipeline.yml.
+@Suite struct CLITests {
+    let folder: TemporaryDirectory
+
+    init() throws {
+        folder = try TemporaryDirectory("cli")
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipeline.yml")
+        try FileManager.default.copyItem(at: committed, to: folder.url.appendingPathComponent("pipeline.yml"))
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("spool"), withIntermediateDirectories: true)
+    }
+
+    func ringback(_ arguments: String...) async throws -> RingbackCLI.Result {
+        try await RingbackCLI.run(arguments, in: folder.url)
+    }
+
+    var cards: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("var/outbox/new").path)) ?? []
+    }
+
+    @discardableResult
+    func drop(_ name: String, format: AudioFormat = .pcm16WAV, seconds: Double = 2) throws -> URL {
+        try AudioFixture.write(folder.url.appendingPathComponent("spool/\(name)"), format: format, seconds: seconds)
+    }
+
+    @Test func reprocessTwiceSendsEachCardOnce() async throws {
+        try drop("a.wav")
+        try drop("msg0000.WAV", format: .wav49, seconds: 3)
+        let first = try await ringback("reprocess", "spool")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("2 files: 2 notified, 0 skipped, 0 pending, 0 rejected"))
+        #expect(cards.count == 2)
+
+        let second = try await ringback("reprocess", "spool")
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("2 files: 0 notified, 2 skipped"))
+        #expect(cards.count == 2)
+    }
+
+    @Test func aBadFileFailsTheBatchButNotTheOtherFiles() async throws {
+        try drop("good.wav")
+        try Data("not audio at all".utf8).write(to: folder.url.appendingPathComponent("spool/bad.wav"))
+        let result = try await ringback("reprocess", "spool")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("rejected"))
+        #expect(result.stdout.contains("bad.wav"))
+        #expect(cards.count == 1)
+        #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("var/rejected/bad.wav.reason.txt").path))
+    }
+
+    @Test func jsonOutputIsOneDocumentWithASummary() async throws {
+        try drop("a.wav")
+        let result = try await ringback("reprocess", "--json", "spool")
+        #expect(result.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let files = try #require(document["files"] as? [[String: Any]])
+        #expect(files.first?["status"] as? String == "notified")
+        #expect((document["summary"] as? [String: Any])?["notified"] as? Int == 1)
+        #expect(result.stderr.contains("[1/1]"))  // progress goes to stderr
+    }
+
+    @Test func aDryRunSendsAndRecordsNothing() async throws {
+        try drop("a.wav")
+        let result = try await ringback("reprocess", "--dry-run", "spool")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("planned"))
+        #expect(cards.isEmpty)
+        let again = try await ringback("reprocess", "spool")
+        #expect(again.stdout.contains("1 notified"))
+    }
+
+    @Test func resendSendsAgain() async throws {
+        try drop("a.wav")
+        _ = try await ringback("reprocess", "spool")
+        let result = try await ringback("reprocess", "--resend", "spool")
+        #expect(result.stdout.contains("1 notified"))
+    }
+
+    @Test func callbacksAreListedAndClosed() async throws {
+        try drop("a.wav")
+        _ = try await ringback("reprocess", "spool")
+        let list = try await ringback("callbacks", "list", "--json")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(items.count == 1)
+        #expect(items.first?["state"] as? String == "open")
+        let id = try #require(items.first?["id"] as? Int)
+
+        let done = try await ringback("callbacks", "done", "\(id)")
+        #expect(done.status == 0)
+        #expect(done.stdout.contains("marked called back"))
+        #expect(try await ringback("callbacks", "list").stdout.contains("No open callbacks"))
+        #expect(try await ringback("callbacks", "list", "--all").stdout.contains("done"))
+        #expect(try await ringback("callbacks", "done", "999").status == 1)
+    }
+
+    @Test func probePrintsFormatLengthLevelAndCaller() async throws {
+        let file = try drop("msg0001.wav", seconds: 1.5)
+        try Data(AudioFixture.asteriskSidecar().utf8).write(to: file.deletingPathExtension().appendingPathExtension("txt"))
+        let result = try await ringback("probe", "spool/msg0001.wav")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("WAV (16-bit PCM) · 8000 Hz · 1 channel"))
+        #expect(result.stdout.contains("1.500 s"))
+        #expect(result.stdout.contains("Maria Lopez (+1 555-123-0000)"))
+        #expect(result.stdout.contains("msg_id:1790054687-00000006"))
+
+        let json = try await ringback("probe", "--json", "spool/msg0001.wav")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let audio = try #require((reports.first?["probe"] as? [String: Any])?["audio"] as? [String: Any])
+        #expect(audio["durationMilliseconds"] as? Int == 1500)
+    }
+
+    @Test func aConfigurationErrorNamesTheKeyAndExits2() async throws {
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "due_within: 4h", with: "due_witin: 4h")
+        try Data(text.utf8).write(to: config)
+        let result = try await ringback("reprocess", "spool")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("callbacks.due_witin"))
+    }
+
+    @Test func watchPicksUpANewFileAndStopsCleanlyOnSIGTERM() async throws {
+        try drop("before.wav")  // already there when the watcher starts: caught up
+        let process = try RingbackCLI.start(["watch", "--config", "pipeline.yml"], in: folder.url)
+        defer { if process.isRunning { process.terminate() } }
+        try await waitFor { cards.count == 1 }
+
+        // A new file, written elsewhere and renamed in (as a PBX does).
+        let staged = try AudioFixture.write(folder.url.appendingPathComponent("staging.wav"), seconds: 1)
+        try FileManager.default.moveItem(at: staged, to: folder.url.appendingPathComponent("spool/after.wav"))
+        try await waitFor { cards.count == 2 }
+
+        kill(process.processIdentifier, SIGTERM)
+        try await waitFor { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        #expect(cards.count == 2)
+    }
+
+    private func waitFor(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within \(timeout)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
