@@ -48,7 +48,7 @@ public enum RingbackCLI {
     public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
         let process = try makeProcess(arguments, in: directory, environment: environment)
         let log = directory.appendingPathComponent("ringback-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -143,7 +143,7 @@ public final class SMTPSink: Sendable {
             throw Failure(description: "smtp_sink.py is missing from the RingbackTesting resource bundle")
         }
 
-        var arguments = [script.path, "--dir", directory.path, "--port", String(options.port ?? 0)]
+        var arguments = ["-B", script.path, "--dir", directory.path, "--port", String(options.port ?? 0)]
         if options.tls {
             arguments.append("--tls")
             if options.requireStartTLS { arguments.append("--require-starttls") }

@@ -58,7 +58,7 @@ import Testing
 
     @Test func aZeroByteFileIsRejectedNamingTheFile() throws {
         let url = folder.url.appendingPathComponent("empty.wav")
-        FileManager.default.createFile(atPath: url.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data())
         let error = try #require(throws: AudioError.self) { try AudioProbe(url: url) }
         #expect(error.path == url.path)
         #expect(error.description.contains("empty.wav"))

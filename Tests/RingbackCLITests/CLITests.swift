@@ -52,6 +52,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("var/rejected/bad.wav.reason.txt").path))
     }
 
+    @Test func aMissingPathIsReportedNotQuarantined() async throws {
+        let result = try await ringback("reprocess", "nowhere.wav")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("no such file"))
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("var/rejected/nowhere.wav").path))
+    }
+
     @Test func jsonOutputIsOneDocumentWithASummary() async throws {
         try drop("a.wav")
         let result = try await ringback("reprocess", "--json", "spool")

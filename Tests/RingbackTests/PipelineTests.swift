@@ -118,6 +118,8 @@ import Testing
         let raw = try mail.raw()
         let head = raw.prefix(upTo: try #require(raw.firstRange(of: Data("\r\n\r\n".utf8))).lowerBound)
         #expect(head.allSatisfy { $0 < 0x80 })
+        let longest = raw.split(separator: UInt8(ascii: "\n")).map(\.count).max() ?? 0
+        #expect(longest <= 79)  // 78 characters + the CR
         // The attachment is the original recording, byte for byte.
         let attachment = try #require(mail.parts.first { $0.contentType == "audio/wav" })
         #expect(try attachment.data() == Data(contentsOf: file))
@@ -216,7 +218,7 @@ import Testing
     @Test func badInputIsQuarantinedWithAReasonAndNeverStopsTheRest() async throws {
         let harness = try Harness()
         let spool = harness.spool
-        FileManager.default.createFile(atPath: spool.appendingPathComponent("empty.wav").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: spool.appendingPathComponent("empty.wav").path, contents: Data())
         let whole = try AudioFixture.write(harness.folder.url.appendingPathComponent("whole.wav"), seconds: 2)
         try Data(contentsOf: whole).prefix(30).write(to: spool.appendingPathComponent("truncated.wav"))
         try Data("%PDF-1.4 not audio".utf8).write(to: spool.appendingPathComponent("invoice.pdf"))

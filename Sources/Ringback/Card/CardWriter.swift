@@ -24,9 +24,9 @@ public enum CardWriter {
         header("Auto-Submitted", "auto-generated")
         header("X-Ringback-Voicemail", "\(card.voicemailID)")
         if card.isUrgent { header("Importance", "high") }
-        header("Content-Type", "multipart/mixed; boundary=\"\(mixed)\"")
+        header("Content-Type", "multipart/mixed;\(crlf) boundary=\"\(mixed)\"")
         head += crlf
-        head += "--\(mixed)\(crlf)Content-Type: multipart/alternative; boundary=\"\(alternative)\"\(crlf)\(crlf)"
+        head += "--\(mixed)\(crlf)Content-Type: multipart/alternative;\(crlf) boundary=\"\(alternative)\"\(crlf)\(crlf)"
         for (type, body) in [("text/plain", renderer.plainText), ("text/html", renderer.html)] {
             head += "--\(alternative)\(crlf)"
             head += "Content-Type: \(type); charset=utf-8\(crlf)Content-Transfer-Encoding: quoted-printable\(crlf)\(crlf)"
@@ -39,8 +39,8 @@ public enum CardWriter {
             if let attachment = card.attachment {
                 let name = MIMEEncoding.headerSafe(attachment.filename).replacingOccurrences(of: "\"", with: "")
                 var part = "--\(mixed)\(crlf)"
-                part += "Content-Type: \(attachment.mimeType); name=\"\(name)\"\(crlf)"
-                part += "Content-Disposition: attachment; filename=\"\(name)\"\(crlf)"
+                part += "Content-Type: \(attachment.mimeType);\(crlf) name=\"\(name)\"\(crlf)"
+                part += "Content-Disposition: attachment;\(crlf) filename=\"\(name)\"\(crlf)"
                 part += "Content-Transfer-Encoding: base64\(crlf)\(crlf)"
                 try output.write(contentsOf: Data(part.utf8))
                 try streamBase64(from: attachment.path, to: output)

@@ -17,9 +17,7 @@ public struct Quarantine: Sendable {
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             try manager.copyItem(at: file, to: destination)
-        } else {
-            manager.createFile(atPath: destination.path, contents: nil)  // nothing to copy: keep the name and the reason
-        }
+        }  // a directory named like audio: the reason file alone records it
         if let sidecar, manager.fileExists(atPath: sidecar.path) {
             try? manager.copyItem(at: sidecar, to: destination.deletingPathExtension().appendingPathExtension("txt"))
         }

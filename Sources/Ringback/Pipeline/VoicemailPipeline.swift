@@ -191,6 +191,9 @@ public struct VoicemailPipeline: Sendable {
             return ProcessOutcome(path: url.path, status: .rejected, detail: "\(reason) (would be quarantined)", errorCode: code)
         }
         logger.warning("rejected", metadata: ["file": "\(url.path)", "reason": "\(reason)"])
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            return ProcessOutcome(path: url.path, status: .rejected, detail: reason, errorCode: code)  // nothing to keep
+        }
         var destination: URL?
         do {
             destination = try quarantine.admit(
