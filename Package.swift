@@ -35,6 +35,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        .systemLibrary(name: "CRingbackInotify"),
+
         // Thin Swift owners of the C handles.
         .target(
             name: "RingbackAudio",
@@ -46,6 +48,11 @@ let package = Package(
             dependencies: ["CRingbackCurl"],
             swiftSettings: strict
         ),
+        .target(
+            name: "RingbackInotify",
+            dependencies: ["CRingbackInotify"],
+            swiftSettings: strict
+        ),
 
         // The domain: no C imports.
         .target(
@@ -53,6 +60,7 @@ let package = Package(
             dependencies: [
                 "RingbackAudio",
                 "RingbackCurl",
+                "RingbackInotify",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

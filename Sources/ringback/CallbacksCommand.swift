@@ -26,7 +26,7 @@ struct CallbacksCommand: AsyncParsableCommand {
             let now = Date()
             let records = try await ledger.callbacks(filter, now: now)
             if json {
-                try printJSON(records.map { CallbackItem($0, now: now) })
+                try printJSON(records.map { CallbackItem($0, owner: config.owner, now: now) })
                 return
             }
             guard !records.isEmpty else {
@@ -42,7 +42,7 @@ struct CallbacksCommand: AsyncParsableCommand {
                     record.callbackState == .done ? "done"
                     : record.dueAt < now ? "OVERDUE" : "open"
                 let due = formatter.string(from: record.dueAt)
-                print("\(id) \(state.padding(toLength: 8, withPad: " ", startingAt: 0)) due \(due)  \(record.caller)")
+                print("\(id) \(state.padding(toLength: 8, withPad: " ", startingAt: 0)) due \(due)  \(record.caller(owner: config.owner))")
             }
         }
     }
@@ -66,7 +66,8 @@ struct CallbacksCommand: AsyncParsableCommand {
             }
             switch result {
             case .success(let closed):
-                print(closed.changed ? "#\(id) \(closed.record.caller): marked called back." : "#\(id) \(closed.record.caller) was already closed.")
+                let caller = closed.record.caller(owner: config.owner)
+                print(closed.changed ? "#\(id) \(caller): marked called back." : "#\(id) \(caller) was already closed.")
             case .failure(let error) where error.code == .notFound:
                 printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
                 throw ExitCode(1)
@@ -100,10 +101,12 @@ struct CallbackItem: Encodable {
     var closedAt: Date?
     var closedBy: String?
     var cardState: String
+    var kind: String
+    var mailbox: String?
 
-    init(_ record: VoicemailRecord, now: Date) {
+    init(_ record: VoicemailRecord, owner: OwnerConfig, now: Date) {
         id = record.id ?? 0
-        caller = record.caller.description
+        caller = record.caller(owner: owner).description
         callerName = record.callerName
         callerNumber = record.callerNumber
         receivedAt = record.receivedAt
@@ -113,5 +116,7 @@ struct CallbackItem: Encodable {
         closedAt = record.callbackClosedAt
         closedBy = record.callbackClosedBy
         cardState = record.state.rawValue
+        kind = record.kind.rawValue
+        mailbox = record.mailbox
     }
 }

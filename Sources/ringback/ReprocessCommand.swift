@@ -39,25 +39,25 @@ struct ReprocessCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        let files = IntakeScanner().candidates(in: paths.map { URL(fileURLWithPath: $0) })
+        let voicemails = config.sources(in: paths.map { URL(fileURLWithPath: $0) })
         let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
         let clock = ContinuousClock()
         let started = clock.now
         var results: [ProcessOutcome] = []
-        let width = String(files.count).count
+        let width = String(voicemails.count).count
 
         await withTaskGroup(of: ProcessOutcome.self) { group in
             var next = 0
             func report(_ result: ProcessOutcome) {
                 results.append(result)
-                let counter = "[\(String(repeating: " ", count: width - String(results.count).count))\(results.count)/\(files.count)]"
+                let counter = "[\(String(repeating: " ", count: width - String(results.count).count))\(results.count)/\(voicemails.count)]"
                 let line = "\(counter) \(result.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
                 if json { printError(line) } else { print(line) }
             }
-            while next < files.count || !group.isEmpty {
-                while next < files.count, next - results.count < concurrency {
-                    let file = files[next]
-                    group.addTask { await pipeline.process(file, options: options) }
+            while next < voicemails.count || !group.isEmpty {
+                while next < voicemails.count, next - results.count < concurrency {
+                    let voicemail = voicemails[next]
+                    group.addTask { await pipeline.process(voicemail, options: options) }
                     next += 1
                 }
                 if let result = await group.next() { report(result) }
@@ -92,6 +92,7 @@ struct BatchSummary: Encodable {
     var pending: Int
     var rejected: Int
     var planned: Int
+    var waiting: Int
     var seconds: Double
     var dryRun: Bool
 
@@ -103,15 +104,17 @@ struct BatchSummary: Encodable {
         pending = count(.pending)
         rejected = count(.rejected)
         planned = count(.planned)
+        waiting = count(.waiting)
         self.seconds = (seconds * 1000).rounded() / 1000
         self.dryRun = dryRun
     }
 
     var line: String {
-        let head = "\(total) file\(total == 1 ? "" : "s")\(dryRun ? " (dry run)" : ""):"
+        let head = "\(total) voicemail\(total == 1 ? "" : "s")\(dryRun ? " (dry run)" : ""):"
         let counts = dryRun
             ? "\(planned) to process, \(skipped) already notified, \(rejected) bad"
             : "\(notified) notified, \(skipped) skipped, \(pending) pending, \(rejected) rejected"
+                + (waiting > 0 ? ", \(waiting) not ready yet" : "")
         return "\(head) \(counts) in \(String(format: "%.1f", seconds)) s"
     }
 }

@@ -32,12 +32,12 @@ import Testing
         try drop("msg0000.WAV", format: .wav49, seconds: 3)
         let first = try await ringback("reprocess", "spool")
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("2 files: 2 notified, 0 skipped, 0 pending, 0 rejected"))
+        #expect(first.stdout.contains("2 voicemails: 2 notified, 0 skipped, 0 pending, 0 rejected"))
         #expect(cards.count == 2)
 
         let second = try await ringback("reprocess", "spool")
         #expect(second.status == 0)
-        #expect(second.stdout.contains("2 files: 0 notified, 2 skipped"))
+        #expect(second.stdout.contains("2 voicemails: 0 notified, 2 skipped"))
         #expect(cards.count == 2)
     }
 
@@ -111,7 +111,8 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("WAV (16-bit PCM) · 8000 Hz · 1 channel"))
         #expect(result.stdout.contains("1.500 s"))
-        #expect(result.stdout.contains("Maria Lopez (+1 555-123-0000)"))
+        #expect(result.stdout.contains("Maria Lopez · (555) 123-0000"))
+        #expect(result.stdout.contains("e164 +15551230000"))
         #expect(result.stdout.contains("msg_id:1790054687-00000006"))
 
         let json = try await ringback("probe", "--json", "spool/msg0001.wav")

@@ -5,8 +5,8 @@ import Testing
     @Test(arguments: [
         ("\"Maria Lopez\" <+15551230000>", "Maria Lopez", "+15551230000"),
         ("Maria Lopez <+15551230000>", "Maria Lopez", "+15551230000"),
-        ("<5551230000>", nil, "5551230000"),
-        ("5551230000", nil, "5551230000"),
+        ("<5551230000>", nil, "+15551230000"),
+        ("5551230000", nil, "+15551230000"),
         ("+1 (555) 123-0000", nil, "+15551230000"),
         ("Unknown", nil, nil),
         ("\"Anonymous\" <anonymous>", nil, nil),
@@ -22,7 +22,7 @@ import Testing
 
     @Test func displayAndTelLinkForANorthAmericanNumber() {
         let caller = CallerID(parsing: "\"Maria Lopez\" <+15551230000>")
-        #expect(caller.description == "Maria Lopez (+1 555-123-0000)")
+        #expect(caller.description == "Maria Lopez · (555) 123-0000")
         #expect(caller.telURI == "tel:+15551230000")
     }
 
@@ -35,6 +35,6 @@ import Testing
         let caller = CallerID(parsing: "\"Eve\r\nBcc: victim@example.com\" <5551230000>")
         #expect(caller.name?.contains("\r") == false)
         #expect(caller.name?.contains("\n") == false)
-        #expect(caller.number == "5551230000")
+        #expect(caller.number == "+15551230000")
     }
 }

@@ -57,7 +57,7 @@ import Testing
         // 1790054687 is Tue 22 Sep 2026 05:24:47 UTC = 00:24 in Chicago; due 4 h later: Tue 4:24 AM.
         let card = try #require(try harness.cards().first)
         let subject = try #require(try headers(of: card)["subject"])
-        #expect(decodedSubject(subject) == "Voicemail from Maria Lopez (+1 555-123-0000), 0:02 — call back by Tue 4:24 AM")
+        #expect(decodedSubject(subject) == "Voicemail from Maria Lopez · (555) 123-0000, 0:02 — call back by Tue 4:24 AM")
     }
 
     @Test func gsmIsConvertedBeforeUploadAndTheTranscriptReachesTheCard() async throws {
@@ -107,7 +107,7 @@ import Testing
         let mail = try #require(try await sink.waitForMessages(count: 1).first)
         #expect(mail.defects.isEmpty, "\(mail.defects)")
         #expect(mail.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html),audio/wav)")
-        #expect(mail.header("Subject")?.hasPrefix("Voicemail from José Müller (+1 555-123-0000), 0:02 — call back by ") == true)
+        #expect(mail.header("Subject")?.hasPrefix("Voicemail from José Müller · (555) 123-0000, 0:02 — call back by ") == true)
         #expect(mail.header("From") == "Ringback <voicemail@example.com>")
         #expect(mail.header("Message-ID")?.hasPrefix("<ringback.") == true)
         #expect(mail.header("Auto-Submitted") == "auto-generated")

@@ -19,10 +19,22 @@ struct CardRenderer {
 
     var subject: String {
         let urgent = card.isUrgent ? "URGENT: " : ""
+        if card.isMissedCall {
+            return "\(urgent)Missed call from \(card.caller), no message — call back by \(deadlineShort)"
+        }
         return "\(urgent)Voicemail from \(card.caller), \(card.durationText) — call back by \(deadlineShort)"
     }
 
+    /// `Voicemail from Maria Lopez`, `Missed call from Withheld number`.
+    private var headline: String {
+        let what = card.isMissedCall ? "Missed call" : "Voicemail"
+        return "\(card.isUrgent ? "URGENT " + what.lowercased() : what) from \(card.caller.name ?? card.caller.description)"
+    }
+
     private var transcriptLines: (heading: String, body: String?) {
+        if card.isMissedCall {
+            return ("The caller hung up without leaving a message (\(card.durationText) of audio, too short or silent).", nil)
+        }
         switch card.transcript {
         case .text(let text, let engine):
             return ("What they said (machine transcript by \(engine), may contain errors):", text)
@@ -33,18 +45,22 @@ struct CardRenderer {
         }
     }
 
+    /// Why there is nothing to tap: say it plainly rather than show an empty number.
+    private var noNumber: String {
+        if card.caller.isWithheld { return "No number: the caller withheld it." }
+        if let number = card.caller.displayNumber { return "\(number) (an internal extension)" }
+        return "No number: the PBX did not say who called."
+    }
+
     var plainText: String {
-        var lines = [
-            card.isUrgent ? "URGENT voicemail from \(card.caller.name ?? card.caller.description)" : "Voicemail from \(card.caller.name ?? card.caller.description)",
-            "",
-        ]
+        var lines = [headline, ""]
         if let number = card.caller.displayNumber, let tel = card.caller.telURI {
             lines.append("Call back:    \(number)  <\(tel)>")
         } else {
-            lines.append("Call back:    no number (the caller withheld it)")
+            lines.append("Call back:    \(noNumber)")
         }
         lines += [
-            "Received:     \(long(card.receivedAt)) (\(card.timeZone.identifier))",
+            "Received:     \(long(card.receivedAt)) (\(card.timeZone.identifier))\(card.mailbox.map { ", mailbox \($0)" } ?? "")",
             "Length:       \(card.durationText)",
             "Call back by: \(long(card.dueAt))",
             "",
@@ -62,7 +78,6 @@ struct CardRenderer {
 
     var html: String {
         let h = MIMEEncoding.html
-        let who = h(card.caller.name ?? card.caller.description)
         let numberRow: String
         if let number = card.caller.displayNumber, let tel = card.caller.telURI {
             numberRow = """
@@ -70,7 +85,7 @@ struct CardRenderer {
                 text-decoration:none;border-radius:8px;font-size:18px;font-weight:600">Call \(h(number))</a>
                 """
         } else {
-            numberRow = #"<p style="margin:0;color:#555555">No number: the caller withheld it.</p>"#
+            numberRow = #"<p style="margin:0;color:#555555">\#(h(noNumber))</p>"#
         }
         let transcript = transcriptLines
         var transcriptBlock = #"<p style="margin:16px 0 4px;color:#555555;font-size:13px">\#(h(transcript.heading))</p>"#
@@ -84,7 +99,7 @@ struct CardRenderer {
             <meta name="color-scheme" content="light dark"><title>\(h(subject))</title></head>
             <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328">
             <div style="max-width:560px;margin:0 auto">
-            \(urgent)<h1 style="margin:0 0 4px;font-size:22px">Voicemail from \(who)</h1>
+            \(urgent)<h1 style="margin:0 0 4px;font-size:22px">\(h(headline))</h1>
             <p style="margin:0 0 16px;color:#555555">\(h(long(card.receivedAt))) · \(h(card.durationText))</p>
             \(numberRow)
             <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(long(card.dueAt)))</strong></p>

@@ -17,8 +17,8 @@ extension MessageCard {
         stamp.timeZone = config.owner.timezone
         stamp.dateFormat = "yyyy-MM-dd-HHmm"
         self.init(
-            voicemailID: record.id ?? 0, key: record.key, token: token, caller: record.caller, receivedAt: record.receivedAt,
-            duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, transcript: transcript, dueAt: record.dueAt,
+            voicemailID: record.id ?? 0, key: record.key, token: token, caller: record.caller(owner: config.owner), receivedAt: record.receivedAt,
+            duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, isMissedCall: record.kind == .missedCall, mailbox: record.mailbox, transcript: transcript, dueAt: record.dueAt,
             timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
             attachment: attachment.map {
                 Attachment(path: $0.url, filename: "voicemail-\(stamp.string(from: record.receivedAt)).\($0.format.fileExtension)", mimeType: $0.format.mimeType)

@@ -16,6 +16,8 @@ public struct MessageCard: Sendable {
     public var receivedAt: Date
     public var duration: Duration
     public var isUrgent: Bool
+    public var isMissedCall: Bool
+    public var mailbox: String?
     public var transcript: TranscriptStatus
     public var dueAt: Date
     public var timeZone: TimeZone

@@ -38,3 +38,16 @@ extension KeyedDecodingContainer {
         ConfigError(.invalid, key: (codingPath + [key]).dotted, message)
     }
 }
+
+extension KeyedDecodingContainer {
+    /// One of an enum's spellings; anything else names the key and lists the choices.
+    func decodeChoice<Choice: RawRepresentable & CaseIterable>(_ key: Key, default fallback: Choice) throws -> Choice
+    where Choice.RawValue == String {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return fallback }
+        guard let choice = Choice(rawValue: text) else {
+            let choices = Choice.allCases.map(\.rawValue).joined(separator: " | ")
+            throw invalid(key, "unknown value \"\(text)\" (expected \(choices))")
+        }
+        return choice
+    }
+}

@@ -104,7 +104,11 @@ extension PipelineConfig {
         ledger = resolve(ledger)
         quarantine = resolve(quarantine)
         mail.maildir = resolve(mail.maildir)
-        for index in intake.indices { intake[index].path = resolve(intake[index].path) }
+        for index in intake.indices {
+            intake[index].path = resolve(intake[index].path)
+            intake[index].db = intake[index].db.map(resolve)
+            intake[index].archiveTo = intake[index].archiveTo.map(resolve)
+        }
         if let caFile = mail.smtp?.caFile { mail.smtp?.caFile = resolve(caFile) }
         for index in transcription.engines.indices {
             if let caFile = transcription.engines[index].caFile { transcription.engines[index].caFile = resolve(caFile) }

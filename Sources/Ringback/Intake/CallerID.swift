@@ -1,20 +1,16 @@
-/// Who called, as the PBX reported it: `"Maria Lopez" <+15551230000>`, `<5551230000>`, `5551230000`, `Unknown`.
+/// Who called, as the PBX reported it (`"Maria Lopez" <+15551230000>`, `<5551230000>`, `5551230000`,
+/// `Unknown`), with the number normalised for the owner's country.
 public struct CallerID: Sendable, Codable, Equatable, CustomStringConvertible {
     public var name: String?
-    /// Digits with an optional leading `+`; nil when withheld or unknown.
-    public var number: String?
-    /// Exactly what the PBX wrote, for the record.
+    public var phone: PhoneNumber
+    /// Exactly what the PBX wrote (control characters removed), for the record.
     public var raw: String
+    /// The owner's country: how the number is shown.
+    public var country: String
 
-    public init(name: String?, number: String?, raw: String) {
-        self.name = name
-        self.number = number
-        self.raw = raw
-    }
+    public static let unknown = CallerID(parsing: "")
 
-    public static let unknown = CallerID(name: nil, number: nil, raw: "")
-
-    public init(parsing text: String) {
+    public init(parsing text: String, country: String = "US", dialPrefixes: [String] = []) {
         // Control characters never survive into a name or number (they would end up in mail headers).
         let raw = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
             .trimmingCharacters(in: .whitespaces)
@@ -26,55 +22,73 @@ public struct CallerID: Sendable, Codable, Equatable, CustomStringConvertible {
             if display.hasPrefix("\""), display.hasSuffix("\""), display.count >= 2 {
                 display = String(display.dropFirst().dropLast())
             }
-            name = display.isEmpty ? nil : display
+            name = display
         }
-        let number = Self.dialable(numberPart)
-        if number == nil, name == nil, !numberPart.isEmpty, !Self.isPlaceholder(numberPart) {
-            name = numberPart  // a bare name such as "Front Desk"
+        var phone = PhoneNumber(parsing: numberPart, country: country, dialPrefixes: dialPrefixes)
+        if name == nil, phone.kind == .unknown, !numberPart.isEmpty, !Self.containsNumber(numberPart) {
+            // A bare word: a name ("Front Desk") or a placeholder ("Unknown", "Anonymous").
+            let placeholder = PhoneNumber(parsing: numberPart, country: country)
+            if placeholder.kind == .withheld { phone = placeholder } else if !Self.isPlaceholder(numberPart) { name = numberPart }
         }
-        if let candidate = name, Self.isPlaceholder(candidate) { name = nil }
-        self.init(name: name, number: number, raw: raw)
+        self.init(name: name, phone: phone, raw: raw, country: country)
     }
 
-    /// A number someone can call back: digits (at least three), an optional leading `+`, punctuation ignored.
-    static func dialable(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let allowed = trimmed.allSatisfy { $0.isASCII && ($0.isNumber || " -().+".contains($0)) }
-        guard allowed else { return nil }
-        let digits = trimmed.filter(\.isNumber)
-        guard digits.count >= 3 else { return nil }
-        return trimmed.hasPrefix("+") ? "+" + digits : digits
+    public init(parsing text: String, owner: OwnerConfig) {
+        self.init(parsing: text, country: owner.country, dialPrefixes: owner.dialPrefixes)
+    }
+
+    /// From separate fields (FreeSWITCH's `cid_name`/`cid_number`, a JSON sidecar, a filename pattern).
+    public init(name: String?, number: String?, owner: OwnerConfig) {
+        let quoted = name.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\" " } ?? ""
+        self.init(parsing: "\(quoted)<\(number ?? "")>", owner: owner)
+    }
+
+    init(name: String?, phone: PhoneNumber, raw: String, country: String) {
+        var name = name?.trimmingCharacters(in: .whitespaces)
+        // PBXs often repeat the number, or a placeholder, as the name.
+        if let candidate = name,
+            candidate.isEmpty || Self.isPlaceholder(candidate) || candidate.filter(\.isNumber) == phone.raw.filter(\.isNumber) && Self.containsNumber(candidate)
+        {
+            name = nil
+        }
+        self.name = name
+        self.phone = phone
+        self.raw = raw
+        self.country = country
+    }
+
+    /// The key for matching repeat callers and call records: E.164, or the extension's digits.
+    public var number: String? { phone.e164 ?? phone.extensionNumber }
+
+    /// How the number is shown: nationally for the owner's country, internationally otherwise, `Ext. 1001`.
+    public var displayNumber: String? {
+        switch phone.kind {
+        case .e164, .extension: phone.display(country: country)
+        case .withheld, .unknown: nil
+        }
+    }
+
+    /// `tel:` URI for a one-tap call; nil for withheld numbers and extensions.
+    public var telURI: String? { phone.telURI }
+
+    public var isWithheld: Bool { phone.kind == .withheld }
+
+    /// `Maria Lopez · (555) 123-0000`, `Chen Wei (+44 20 7946 0018)`, `(555) 123-0000`, `Maria Lopez (number withheld)`, `Withheld number`, `Unknown caller`.
+    public var description: String {
+        switch (name, displayNumber) {
+        // "(555) 123-0000" already has parentheses: no second pair around it.
+        case (let name?, let number?): number.hasPrefix("(") ? "\(name) · \(number)" : "\(name) (\(number))"
+        case (nil, let number?): number
+        case (let name?, nil): isWithheld ? "\(name) (number withheld)" : name
+        case (nil, nil): isWithheld ? "Withheld number" : "Unknown caller"
+        }
+    }
+
+    static func containsNumber(_ text: String) -> Bool {
+        text.filter(\.isNumber).count >= 2
     }
 
     static func isPlaceholder(_ text: String) -> Bool {
-        ["unknown", "anonymous", "private", "restricted", "withheld", "unavailable"].contains(text.lowercased())
-    }
-
-    /// `+1 555-123-0000` for North American numbers, the digits as given otherwise.
-    public var displayNumber: String? {
-        guard let number else { return nil }
-        let digits = number.filter(\.isNumber)
-        if digits.count == 11, digits.hasPrefix("1") {
-            let d = Array(digits)
-            return "+1 \(String(d[1...3]))-\(String(d[4...6]))-\(String(d[7...10]))"
-        }
-        if digits.count == 10, !number.hasPrefix("+") {
-            let d = Array(digits)
-            return "(\(String(d[0...2]))) \(String(d[3...5]))-\(String(d[6...9]))"
-        }
-        return number
-    }
-
-    /// `tel:` URI for a one-tap call.
-    public var telURI: String? { number.map { "tel:\($0)" } }
-
-    /// `Maria Lopez (+1 555-123-0000)`, `+1 555-123-0000`, `Maria Lopez` or `Unknown caller`.
-    public var description: String {
-        switch (name, displayNumber) {
-        case (let name?, let number?): "\(name) (\(number))"
-        case (nil, let number?): number
-        case (let name?, nil): name
-        case (nil, nil): "Unknown caller"
-        }
+        ["unknown", "anonymous", "private", "restricted", "withheld", "unavailable", "asterisk"].contains(text.lowercased())
     }
 }

@@ -53,7 +53,7 @@ public struct IntakeScanner: Sendable {
         return found.sorted { $0.path < $1.path }
     }
 
-    func isCandidate(_ url: URL) -> Bool {
+    public func isCandidate(_ url: URL) -> Bool {
         let name = url.lastPathComponent
         let ext = url.pathExtension.lowercased()
         if Self.sidecarExtensions.contains(ext) || name.hasSuffix(".reason.txt") || name.hasPrefix(".") { return false }

@@ -91,6 +91,14 @@ public struct Ledger: Sendable {
                 t.column("seenAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2: layouts, routing and missed calls") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "voicemail")
+                t.add(column: "mailbox", .text)
+                t.add(column: "mailboxContext", .text)
+            }
+            try db.create(index: "voicemail_callerNumber", on: "voicemail", columns: ["callerNumber"])
+        }
         return migrator
     }
 

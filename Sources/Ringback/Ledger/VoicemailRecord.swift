@@ -12,6 +12,12 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         case notified
     }
 
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case voicemail
+        /// Too short or silent to hold a message: a hang-up that still deserves a callback.
+        case missedCall = "missed_call"
+    }
+
     public enum CallbackState: String, Sendable, Codable, CaseIterable {
         case open
         case done
@@ -29,6 +35,9 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var durationMs: Int64
     public var format: String
     public var isUrgent: Bool
+    public var kind: Kind
+    public var mailbox: String?
+    public var mailboxContext: String?
     public var transcript: String?
     public var transcriptEngine: String?
     /// Failed attempts at the unfinished step, and why the last one failed.
@@ -44,7 +53,8 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public var caller: CallerID { CallerID(name: callerName, number: callerNumber, raw: callerRaw) }
+    /// The caller as the card shows it, re-read from what the PBX wrote with the owner's country rules.
+    public func caller(owner: OwnerConfig) -> CallerID { CallerID(parsing: callerRaw, owner: owner) }
 }
 
 extension VoicemailRecord: FetchableRecord, MutablePersistableRecord {

@@ -1,58 +1,82 @@
 public import Foundation
 public import Logging
+import RingbackInotify
 public import ServiceLifecycle
 
-/// `ringback watch`: processes what is already in the drop folders, then every file that arrives, until SIGTERM.
+/// `ringback watch`: catches up on what is already in the drop folders, then processes every voicemail as the
+/// PBX finishes it, until SIGTERM.
 ///
-/// Polls each folder on its `poll` interval. A file is read once it has been unchanged for `settle`; a file the
-/// ledger already settled is skipped without being read; a pending one is retried when its back-off has passed.
+/// Folders are watched with inotify (recursively; new subfolders too) unless `intake[].poll` asks for polling, or
+/// inotify cannot watch them. When idle it sleeps in `poll(2)`: no timers fire except the retry check for
+/// voicemails left pending. A queue overflow triggers a full rescan, never a loss.
 public struct IntakeWatcher: Service {
     let pipeline: VoicemailPipeline
     let logger: Logger
+    /// Voicemails processed at once (transcription dominates; the cards themselves are quick).
+    let concurrency: Int
+    /// How often voicemails left pending (endpoint or SMTP down) are looked at again.
+    let retryInterval: Duration
 
-    public init(pipeline: VoicemailPipeline, logger: Logger) {
+    public init(pipeline: VoicemailPipeline, logger: Logger, concurrency: Int = 4, retryInterval: Duration = .seconds(30)) {
         self.pipeline = pipeline
         self.logger = logger
+        self.concurrency = concurrency
+        self.retryInterval = retryInterval
     }
 
     public func run() async throws {
-        let intakes = pipeline.config.intake
-        let poll = intakes.map(\.poll.duration).min() ?? .seconds(2)
-        logger.info("watching", metadata: ["folders": "\(intakes.map(\.path).joined(separator: ", "))"])
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for intake in intakes {
-                await sweep(intake)
+        let state = WatchState(pipeline: pipeline, logger: logger)
+        let events = state.startWatching()
+        await state.sweepAll()
+        await withGracefulShutdownHandler {
+            var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
+            while !Task.isShuttingDownGracefully {
+                await process(state.takeReady())
+                let now = pipeline.now()
+                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry)
+                let wait = Duration.milliseconds(Int64(max(0, wake.timeIntervalSince(now)) * 1000))
+                if let events {
+                    for event in await events.next(timeout: wait) { await state.handle(event) }
+                } else {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                }
+                await state.recheckDue()
+                if pipeline.now() >= nextRetry {
+                    await state.queuePendingRetries()
+                    nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
+                }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
+        } onGracefulShutdown: {
+            events?.wake()
         }
         logger.info("watcher stopped")
     }
 
-    /// One pass over a folder. Work in flight finishes even when shutdown is requested mid-pass.
-    func sweep(_ intake: IntakeConfig) async {
-        let scanner = IntakeScanner(layout: intake.layout)
-        for file in scanner.candidates(in: [URL(fileURLWithPath: intake.path, isDirectory: true)]) {
-            if Task.isShuttingDownGracefully { return }
-            guard await isDue(file, intake: intake) else { continue }
-            let result = await pipeline.process(file)
-            logger.info("processed", metadata: ["file": "\(file.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
+    /// Runs a batch with bounded concurrency; work in flight finishes even when shutdown is requested.
+    private func process(_ sources: [VoicemailSource]) async {
+        guard !sources.isEmpty else { return }
+        await withTaskGroup(of: ProcessOutcome.self) { group in
+            var next = 0
+            var running = 0
+            while next < sources.count || running > 0 {
+                while next < sources.count, running < concurrency {
+                    let source = sources[next]
+                    group.addTask { await pipeline.process(source) }
+                    next += 1
+                    running += 1
+                }
+                if let result = await group.next() {
+                    running -= 1
+                    logger.info("processed", metadata: ["file": "\(result.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
+                }
+            }
         }
     }
+}
 
-    private func isDue(_ file: URL, intake: IntakeConfig) async -> Bool {
-        guard let stamp = FileStamp(file) else { return false }  // vanished since the scan
-        let age = pipeline.now().timeIntervalSince1970 - stamp.modifiedAt
-        if age < intake.settle.seconds { return false }  // still being written, or just written: next pass
-        if intake.layout == .asterisk,
-            !FileManager.default.fileExists(atPath: file.deletingPathExtension().appendingPathExtension("txt").path)
-        {
-            return false  // Asterisk renames the .txt in last: no .txt, not complete yet
-        }
-        guard let known = try? await pipeline.ledger.intakeFile(path: file.path),
-            known.size == stamp.size, known.modifiedAt == stamp.modifiedAt
-        else { return true }
-        guard known.outcome == .pending, let key = known.voicemailKey else { return false }
-        guard let record = try? await pipeline.ledger.voicemail(key: key) else { return true }
-        return record.state != .notified && (record.nextAttemptAt ?? .distantPast) <= pipeline.now()
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
     }
 }

@@ -11,6 +11,8 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         case rejected
         /// `--dry-run`: what would happen.
         case planned
+        /// The PBX has not finished writing the message (no Asterisk `.txt`, no FreeSWITCH row yet).
+        case waiting
     }
 
     public var path: String

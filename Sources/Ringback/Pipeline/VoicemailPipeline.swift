@@ -38,11 +38,29 @@ public struct VoicemailPipeline: Sendable {
         self.now = now
     }
 
-    /// Processes one file. Never throws: every failure becomes an outcome that names the file and the reason.
+    /// Processes one file, read with the layout of the intake folder it lies in.
     public func process(_ url: URL, options: Options = .init()) async -> ProcessOutcome {
+        let intake = config.intake(containing: url)
+        let reader = intake.reader(owner: config.owner)
+        let siblings = (try? FileManager.default.contentsOfDirectory(at: url.deletingLastPathComponent(), includingPropertiesForKeys: nil)) ?? []
+        let group = siblings.filter { $0.deletingPathExtension().lastPathComponent == url.deletingPathExtension().lastPathComponent && $0 != url }
+            .filter { IntakeScanner(layout: intake.layout).isCandidate($0) }
+        let source = reader.sources(from: [url] + group).first { $0.audio == url || $0.alternates.contains(url) }
+            ?? VoicemailSource(audio: url, intake: intake)
+        return await process(source, options: options)
+    }
+
+    /// Processes one voicemail. Never throws: every failure becomes an outcome that names the file and the reason.
+    public func process(_ source: VoicemailSource, options: Options = .init()) async -> ProcessOutcome {
+        let url = source.audio
+        let reader = source.intake.reader(owner: config.owner)
+        // Plain files are complete when handed over; a PBX layout says itself when its message is.
+        if source.intake.layout != .plain, case .waiting(let why) = reader.readiness(of: source, now: now()) {
+            return ProcessOutcome(path: url.path, status: .waiting, detail: why)
+        }
         let probe: VoicemailProbe
         do throws(VoicemailProbeError) {
-            probe = try VoicemailProbe.probe(url)
+            probe = try VoicemailProbe.probe(source, layout: reader)
         } catch {
             return await reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
         }
@@ -51,17 +69,44 @@ public struct VoicemailPipeline: Sendable {
         }
         let result: ProcessOutcome
         do throws(LedgerError) {
-            result = try await run(probe, options: options)
+            result = try await run(probe, source: source, options: options)
         } catch {
             logger.error("ledger failure", metadata: ["file": "\(url.path)", "error": "\(error)"])
             result = outcome(probe, .pending, nil, "ledger error: \(error)", code: error.code.rawValue)
         }
         await claims.release(probe.identity.key)
-        if !options.dryRun { await remember(url, result) }
+        if !options.dryRun {
+            for file in [source.audio] + source.alternates { await remember(file, result) }
+            if result.status == .notified { settle(source) }
+        }
         return result
     }
 
-    private func run(_ probe: VoicemailProbe, options: Options) async throws(LedgerError) -> ProcessOutcome {
+    /// `after: archive|delete`: the PBX's files go once the card is out. `keep` (the default) never touches them.
+    private func settle(_ source: VoicemailSource) {
+        let intake = source.intake
+        guard intake.after != .keep else { return }
+        let manager = FileManager.default
+        let root = URL(fileURLWithPath: intake.path).standardizedFileURL.path
+        let archive = URL(fileURLWithPath: intake.archiveTo ?? URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("archive").path)
+        for file in source.files {
+            do {
+                if intake.after == .delete {
+                    try manager.removeItem(at: file)
+                } else {
+                    let relative = file.standardizedFileURL.path.hasPrefix(root + "/") ? String(file.standardizedFileURL.path.dropFirst(root.count + 1)) : file.lastPathComponent
+                    let destination = archive.appendingPathComponent(relative)
+                    try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try? manager.removeItem(at: destination)
+                    try manager.moveItem(at: file, to: destination)
+                }
+            } catch {
+                logger.warning("cannot \(intake.after.rawValue) a processed file", metadata: ["file": "\(file.path)", "error": "\(error.localizedDescription)"])
+            }
+        }
+    }
+
+    private func run(_ probe: VoicemailProbe, source: VoicemailSource, options: Options) async throws(LedgerError) -> ProcessOutcome {
         let existing = try await ledger.voicemail(key: probe.identity.key)
         if let existing, existing.state == .notified, !options.resend {
             return outcome(probe, .skipped, existing, "already notified as #\(existing.id ?? 0)")
@@ -71,7 +116,7 @@ public struct VoicemailPipeline: Sendable {
             let plan = existing == nil ? "new" : "resume #\(existing?.id ?? 0) at \(existing?.state.rawValue ?? "")"
             return outcome(probe, .planned, existing, "\(plan): \(engine), card via \(transport.name) to \(config.mail.to.map(\.address).joined(separator: ", "))")
         }
-        var record = try await ledger.insertIfAbsent(newRecord(probe)).record
+        var record = try await ledger.insertIfAbsent(newRecord(probe, intake: source.intake)).record
         if record.state == .notified {  // --resend: send the card again from what the ledger holds
             record.state = .transcribed
         }
@@ -82,8 +127,9 @@ public struct VoicemailPipeline: Sendable {
                 return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
             }
         }
+        let recipients = source.intake.recipients(mailbox: record.mailbox, context: record.mailboxContext) ?? config.mail.to
         do throws(MailError) {
-            try await sendCard(record, probe: probe)
+            try await sendCard(record, probe: probe, recipients: recipients)
         } catch {
             return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
         }
@@ -95,16 +141,19 @@ public struct VoicemailPipeline: Sendable {
         record.updatedAt = now()
         try await ledger.update(record)
         logger.info("card sent", metadata: ["voicemail": "\(record.id ?? 0)", "caller": "\(probe.caller)", "transport": "\(transport.name)"])
-        return outcome(probe, .notified, record, "card sent to \(config.mail.to.map(\.address).joined(separator: ", "))")
+        let what = record.kind == .missedCall ? "missed-call card" : "card"
+        return outcome(probe, .notified, record, "\(what) sent to \(recipients.map(\.address).joined(separator: ", "))")
     }
 
-    private func newRecord(_ probe: VoicemailProbe) -> VoicemailRecord {
+    private func newRecord(_ probe: VoicemailProbe, intake: IntakeConfig) -> VoicemailRecord {
         let token = probe.identity.token
         let created = now()
         return VoicemailRecord(
             id: nil, key: probe.identity.key, sourcePath: probe.path, state: .received, receivedAt: probe.receivedAt,
             callerName: probe.caller.name, callerNumber: probe.caller.number, callerRaw: probe.caller.raw,
             durationMs: probe.audio.durationMilliseconds, format: probe.audio.format.description, isUrgent: probe.isUrgent,
+            kind: probe.isMissedCall(minSeconds: intake.minSeconds) ? .missedCall : .voicemail,
+            mailbox: probe.metadata.mailbox, mailboxContext: probe.metadata.context,
             transcript: nil, transcriptEngine: nil, attempts: 0, lastError: nil, nextAttemptAt: nil,
             messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain), notifiedAt: nil,
             dueAt: probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds),
@@ -113,7 +162,7 @@ public struct VoicemailPipeline: Sendable {
 
     private func transcribe(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(TranscriptionError) -> VoicemailRecord {
         var record = record
-        guard let transcriber else {
+        guard let transcriber, record.kind == .voicemail else {  // a missed call has nothing to transcribe
             record.state = .transcribed
             return record
         }
@@ -155,14 +204,17 @@ public struct VoicemailPipeline: Sendable {
         return record
     }
 
-    private func sendCard(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(MailError) {
-        let prepared: PreparedAudio
-        do throws(AudioError) {
-            prepared = try PreparedAudio.widelyDecodable(URL(fileURLWithPath: probe.path), probe: probe.audio)
-        } catch {
-            throw MailError(code: .render, message: "cannot prepare the audio attachment: \(error)")
+    private func sendCard(_ record: VoicemailRecord, probe: VoicemailProbe, recipients: [MailAddress]) async throws(MailError) {
+        var prepared: PreparedAudio?
+        if record.kind == .voicemail {  // a missed call carries no recording worth playing
+            do throws(AudioError) {
+                prepared = try PreparedAudio.widelyDecodable(URL(fileURLWithPath: probe.path), probe: probe.audio)
+            } catch {
+                throw MailError(code: .render, message: "cannot prepare the audio attachment: \(error)")
+            }
         }
-        let card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
+        var card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
+        card.to = recipients
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
             .appendingPathComponent("outgoing", isDirectory: true)
         try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
@@ -170,7 +222,7 @@ public struct VoicemailPipeline: Sendable {
         defer { try? FileManager.default.removeItem(at: file) }
         try CardWriter.write(card, to: file, now: now())
         withExtendedLifetime(prepared) {}
-        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: config.mail.to, token: card.token))
+        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: recipients, token: card.token))
     }
 
     /// Keeps the voicemail pending with the reason; the next run (or the watcher, after a back-off) tries again.
@@ -224,7 +276,7 @@ public struct VoicemailPipeline: Sendable {
         case .notified: .notified
         case .skipped: .duplicate
         case .rejected: .rejected
-        case .pending, .planned: .pending
+        case .pending, .planned, .waiting: .pending
         }
         try? await ledger.remember(
             IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: result.key, outcome: outcome, seenAt: now()))

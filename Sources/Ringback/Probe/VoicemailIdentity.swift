@@ -1,11 +1,16 @@
 import Crypto
 public import Foundation
 
-/// The stable key of one voicemail: Asterisk's `msg_id` when the PBX gives one, else the SHA-256 of the audio bytes.
+/// The stable key of one voicemail: the PBX's own id (Asterisk `msg_id`, FreeSWITCH uuid) when it gives one, else
+/// the SHA-256 of the audio bytes.
 ///
 /// Never the filename: Asterisk renumbers `msgNNNN` when messages are deleted or moved.
 public struct VoicemailIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Source: String, Sendable, Codable { case asteriskMessageID = "msg_id", contentHash = "sha256" }
+    public enum Source: String, Sendable, Codable {
+        case asteriskMessageID = "msg_id"
+        case freeswitchUUID = "uuid"
+        case contentHash = "sha256"
+    }
 
     public var source: Source
     public var value: String

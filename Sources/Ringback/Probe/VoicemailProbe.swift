@@ -1,21 +1,42 @@
 public import Foundation
 public import RingbackAudio
 
-/// Everything Ringback learns about one recording before it does anything with it.
+/// Everything Ringback learns about one voicemail before it does anything with it.
 public struct VoicemailProbe: Sendable, Codable {
+    /// The recording actually read (the best format that decodes).
     public var path: String
+    /// Every file of the message, best first.
+    public var formats: [String]
     public var identity: VoicemailIdentity
     public var audio: AudioProbe
-    public var caller: CallerID
+    public var metadata: VoicemailMetadata
     public var receivedAt: Date
-    /// Where `receivedAt` came from: `sidecar` (origtime) or `mtime`.
     public var receivedSource: String
-    public var sidecarPath: String?
-    public var sidecar: AsteriskSidecar?
-    public var isUrgent: Bool
 
-    /// Probes a file: sidecar first (a malformed one is bad input), then every frame of the audio.
-    public static func probe(_ url: URL) throws(VoicemailProbeError) -> VoicemailProbe {
+    public var caller: CallerID { metadata.caller }
+    public var isUrgent: Bool { metadata.isUrgent }
+    public var sidecarPath: String? { metadata.sidecarPath }
+
+    /// A recording too short to hold a message, or only line noise: a missed call, not a voicemail.
+    public func isMissedCall(minSeconds: Double) -> Bool {
+        Double(audio.durationMilliseconds) < minSeconds * 1000 || audio.isSilent
+    }
+
+    /// Probes a source: the best format that decodes (every frame read), then the layout's metadata.
+    public static func probe(_ source: VoicemailSource, layout: any VoicemailLayout) throws(VoicemailProbeError) -> VoicemailProbe {
+        var firstError: VoicemailProbeError?
+        for candidate in [source.audio] + source.alternates {
+            do throws(VoicemailProbeError) {
+                return try probe(candidate, of: source, layout: layout)
+            } catch {
+                if case .intake = error { throw error }  // metadata problems are the same for every format
+                firstError = firstError ?? error
+            }
+        }
+        throw firstError ?? .intake(.unreadable(path: source.audio.path, reason: "no readable recording"))
+    }
+
+    private static func probe(_ url: URL, of source: VoicemailSource, layout: any VoicemailLayout) throws(VoicemailProbeError) -> VoicemailProbe {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -28,24 +49,21 @@ public struct VoicemailProbe: Sendable, Codable {
         if (attributes[.size] as? NSNumber)?.intValue == 0 {
             throw .audio(.empty(path: path, reason: "zero-byte file"))
         }
-        let sidecarURL = url.deletingPathExtension().appendingPathExtension("txt")
-        var sidecar: AsteriskSidecar?
-        if FileManager.default.fileExists(atPath: sidecarURL.path) {
-            do throws(IntakeError) {
-                sidecar = try AsteriskSidecar(contentsOf: sidecarURL)
-            } catch {
-                throw .intake(error)
-            }
-        }
         let audio: AudioProbe
         do throws(AudioError) {
             audio = try AudioProbe(url: url)
         } catch {
             throw .audio(error)
         }
+        let metadata: VoicemailMetadata
+        do throws(IntakeError) {
+            metadata = try layout.metadata(for: source, audio: audio)
+        } catch {
+            throw .intake(error)
+        }
         let identity: VoicemailIdentity
-        if let messageID = sidecar?.messageID {
-            identity = VoicemailIdentity(source: .asteriskMessageID, value: messageID)
+        if let given = metadata.identity {
+            identity = given
         } else {
             do throws(IntakeError) {
                 identity = try VoicemailIdentity.contentHash(of: url)
@@ -55,16 +73,8 @@ public struct VoicemailProbe: Sendable, Codable {
         }
         let mtime = (attributes[.modificationDate] as? Date) ?? Date()
         return VoicemailProbe(
-            path: path,
-            identity: identity,
-            audio: audio,
-            caller: sidecar?.callerID ?? .unknown,
-            receivedAt: sidecar?.originTime ?? mtime,
-            receivedSource: sidecar?.originTime == nil ? "mtime" : "sidecar",
-            sidecarPath: sidecar == nil ? nil : sidecarURL.path,
-            sidecar: sidecar,
-            isUrgent: sidecar?.isUrgent ?? false
-        )
+            path: path, formats: ([source.audio] + source.alternates).map(\.path), identity: identity, audio: audio, metadata: metadata,
+            receivedAt: metadata.receivedAt ?? mtime, receivedSource: metadata.receivedAt == nil ? "mtime" : metadata.receivedSource)
     }
 }
 

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import RingbackInotify
+
+/// What the watcher knows between wake-ups: files waiting to settle or for their PBX to finish, and what is ready.
+///
+/// Confined to the watcher's task; the watcher loop is its only caller.
+final class WatchState {
+    private let pipeline: VoicemailPipeline
+    private let logger: Logger
+    private var config: PipelineConfig { pipeline.config }
+    /// Audio files to look at again at a time: not settled yet, or waiting for a sidecar or database row.
+    private var pending: [String: Date] = [:]
+    /// Folders watched by polling, with the next time each is due.
+    private var polled: [Int: Date] = [:]
+    private var watchedByInotify: [Int] = []
+    private var ready: [String: VoicemailSource] = [:]
+
+    init(pipeline: VoicemailPipeline, logger: Logger) {
+        self.pipeline = pipeline
+        self.logger = logger
+    }
+
+    /// Sets up inotify for every folder without `poll`; anything inotify cannot watch is polled every 5 s.
+    func startWatching() -> DirectoryEvents? {
+        var events: DirectoryEvents?
+        for (index, intake) in config.intake.enumerated() {
+            if let poll = intake.poll {
+                polled[index] = pipeline.now().addingTimeInterval(poll.seconds)
+                logger.info("watching by polling", metadata: ["folder": "\(intake.path)", "every": "\(poll)"])
+                continue
+            }
+            do throws(DirectoryEvents.Failure) {
+                let watcher: DirectoryEvents
+                if let existing = events {
+                    watcher = existing
+                } else {
+                    watcher = try DirectoryEvents()
+                    events = watcher
+                }
+                let folders = try watcher.watch(recursively: intake.path)
+                watchedByInotify.append(index)
+                logger.info("watching with inotify", metadata: ["folder": "\(intake.path)", "subfolders": "\(folders.count - 1)"])
+            } catch {
+                polled[index] = pipeline.now()
+                logger.warning("inotify unavailable, polling every 5s instead", metadata: ["folder": "\(intake.path)", "reason": "\(error)"])
+            }
+        }
+        return events
+    }
+
+    var nextDeadline: Date? {
+        (Array(pending.values) + Array(polled.values)).min()
+    }
+
+    func takeReady() -> [VoicemailSource] {
+        defer { ready.removeAll() }
+        return ready.values.sorted { $0.audio.path < $1.audio.path }
+    }
+
+    // MARK: Events
+
+    func handle(_ event: DirectoryEvents.Event) async {
+        switch event {
+        case .overflow:
+            logger.warning("inotify queue overflowed; rescanning every folder")
+            for index in watchedByInotify { await sweep(config.intake[index], under: URL(fileURLWithPath: config.intake[index].path)) }
+        case .directory(let path):
+            // Files may have landed before the watch was in place.
+            let url = URL(fileURLWithPath: path)
+            await sweep(config.intake(containing: url.appendingPathComponent("-")), under: url)
+        case .file(let path):
+            let url = URL(fileURLWithPath: path)
+            let intake = config.intake(containing: url)
+            let ext = url.pathExtension.lowercased()
+            if ext == "txt" || ext == "json" {
+                // A sidecar: Asterisk renames msgNNNN.txt in last, so its message is complete now.
+                for audio in audioFiles(beside: url, intake: intake) { pending[audio.path] = pipeline.now() }
+            } else if IntakeScanner(layout: intake.layout).isCandidate(url) {
+                pending[path] = pipeline.now().addingTimeInterval(intake.layout == .plain ? intake.settle.seconds : 0)
+            }
+        }
+    }
+
+    /// Looks at every pending file whose time has come, and every polled folder that is due.
+    func recheckDue() async {
+        let now = pipeline.now()
+        for (path, deadline) in pending where deadline <= now {
+            pending[path] = nil
+            let url = URL(fileURLWithPath: path)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let intake = config.intake(containing: url)
+            let group = audioFiles(beside: url, intake: intake)
+            guard let source = intake.reader(owner: config.owner).sources(from: group.isEmpty ? [url] : group).first else { continue }
+            await consider(source, now: now)
+        }
+        for (index, due) in polled where due <= now {
+            let intake = config.intake[index]
+            await sweep(intake, under: URL(fileURLWithPath: intake.path))
+            polled[index] = now.addingTimeInterval(intake.poll?.seconds ?? 5)
+        }
+    }
+
+    /// Voicemails the ledger holds as pending whose back-off has passed: their files are looked at again.
+    func queuePendingRetries() async {
+        guard let records = try? await pipeline.ledger.pending(dueBy: pipeline.now()) else { return }
+        for record in records where FileManager.default.fileExists(atPath: record.sourcePath) {
+            pending[record.sourcePath] = pipeline.now()
+        }
+    }
+
+    // MARK: Scanning
+
+    func sweepAll() async {
+        for intake in config.intake { await sweep(intake, under: URL(fileURLWithPath: intake.path)) }
+    }
+
+    private func sweep(_ intake: IntakeConfig, under folder: URL) async {
+        let files = IntakeScanner(layout: intake.layout).candidates(in: [folder])
+        let now = pipeline.now()
+        for source in intake.reader(owner: config.owner).sources(from: files) {
+            await consider(source, now: now)
+        }
+    }
+
+    /// Queues a voicemail that is ready and not yet settled in the ledger; schedules another look otherwise.
+    private func consider(_ source: VoicemailSource, now: Date) async {
+        guard await isUnsettled(source) else { return }
+        let reader = source.intake.reader(owner: config.owner)
+        switch reader.readiness(of: source, now: now) {
+        case .ready:
+            ready[source.audio.path] = source
+        case .waiting:
+            pending[source.audio.path] = retryTime(for: source, now: now)
+        }
+    }
+
+    private func retryTime(for source: VoicemailSource, now: Date) -> Date {
+        let intake = source.intake
+        let modified = FileStamp(source.audio).map { Date(timeIntervalSince1970: $0.modifiedAt) } ?? now
+        switch intake.layout {
+        case .plain: return max(now, modified.addingTimeInterval(intake.settle.seconds)).addingTimeInterval(0.05)
+        case .asterisk: return max(now, modified.addingTimeInterval(intake.orphanAfter.seconds))  // the .txt event comes first
+        case .freeswitch: return now.addingTimeInterval(max(intake.settle.seconds, 1))
+        }
+    }
+
+    /// False when the ledger already settled this file at its current size and mtime (or its retry is not due).
+    private func isUnsettled(_ source: VoicemailSource) async -> Bool {
+        guard let stamp = FileStamp(source.audio) else { return false }
+        guard let known = try? await pipeline.ledger.intakeFile(path: source.audio.path),
+            known.size == stamp.size, known.modifiedAt == stamp.modifiedAt
+        else { return true }
+        guard known.outcome == .pending, let key = known.voicemailKey else { return false }
+        guard let record = try? await pipeline.ledger.voicemail(key: key) else { return true }
+        return record.state != .notified && (record.nextAttemptAt ?? .distantPast) <= pipeline.now()
+    }
+
+    /// The recordings of the message a file belongs to (same folder, same name without extension).
+    private func audioFiles(beside url: URL, intake: IntakeConfig) -> [URL] {
+        let stem = url.deletingPathExtension().lastPathComponent
+        let folder = url.deletingLastPathComponent()
+        let scanner = IntakeScanner(layout: intake.layout)
+        let entries = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+        return entries.filter { $0.deletingPathExtension().lastPathComponent == stem && scanner.isCandidate($0) }
+    }
+}
