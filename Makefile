@@ -27,6 +27,10 @@ run: release
 	mkdir -p spool var
 	.build/release/ringback watch --config $(CONFIG)
 
+# Watcher latency (.txt rename -> card) over 200 messages, then 60 s of idle CPU. Figures go in the README.
+bench: release
+	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
+
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

@@ -1,6 +1,6 @@
 import CRingbackInotify
 import Dispatch
-public import Foundation
+import Foundation
 
 /// Recursive inotify watch over folders. Owns the inotify descriptor and a wake-up eventfd, closed in `deinit`.
 ///

@@ -61,6 +61,33 @@ import Testing
         try await stop(process)
     }
 
+    static let queueLimit = "/proc/sys/fs/inotify/max_queued_events"
+
+    /// Shrinks the kernel's inotify queue for the watcher's instance only (the limit is read when the instance is
+    /// created, then restored at once), so a burst overflows it.
+    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: queueLimit), "needs root to shrink the inotify queue"))
+    func anOverflowedInotifyQueueLosesNothing() async throws {
+        try writeConfig()
+        let original = try String(contentsOfFile: Self.queueLimit, encoding: .utf8)
+        try Data("8\n".utf8).write(to: URL(fileURLWithPath: Self.queueLimit))
+        let process: Process
+        do {
+            defer { try? Data(original.utf8).write(to: URL(fileURLWithPath: Self.queueLimit)) }
+            process = try startWatching()
+            try await Task.sleep(for: .milliseconds(1500))
+        }
+        defer { if process.isRunning { process.terminate() } }
+        try dropAtOnce(200, prefix: "flood")
+        try await waitFor(timeout: .seconds(60)) { cards >= 200 }
+        try await Task.sleep(for: .seconds(2))
+        #expect(cards == 200)
+        try await stop(process)
+        // The point of the test: the kernel really dropped events, and the rescan made up for them.
+        let logs = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasSuffix(".log") }
+        let text = try logs.map { try String(contentsOf: folder.url.appendingPathComponent($0), encoding: .utf8) }.joined()
+        #expect(text.contains("inotify queue overflowed"))
+    }
+
     @Test func aRestartCatchesUpOnWhatArrivedWhileItWasDown() async throws {
         try writeConfig()
         var process = try startWatching()
