@@ -234,9 +234,14 @@ extension OpenAITranscriptionStandIn {
                 ))
             }
             let duration: Double
-            switch AudioSniffer.inspect(file.body) {
-            case .success(let seconds):
-                duration = seconds
+            switch AudioSniffing.sniff(file.body) {
+            case .success(let audio) where audio.container == .wave && ![1, 3, AudioSniffing.waveFormatExtensible].contains(audio.waveFormatTag ?? 0):
+                let tag = audio.waveFormatTag ?? 0
+                return .failure(.invalid(
+                    Self.invalidFormatMessage, param: nil,
+                    violation: "undecodable audio in \"\(filename)\": WAV format tag \(tag) (\(AudioSniffing.waveTagName(tag))) is not PCM or IEEE float"))
+            case .success(let audio):
+                duration = audio.duration ?? 0
             case .failure(let problem):
                 return .failure(.invalid(Self.invalidFormatMessage, param: nil, violation: "undecodable audio in \"\(filename)\": \(problem.reason)"))
             }
@@ -310,82 +315,6 @@ extension OpenAITranscriptionStandIn {
                 }
             }
             return out + "\""
-        }
-    }
-
-    /// Recognises the containers the real API decodes, by their magic bytes.
-    private enum AudioSniffer {
-        struct Problem: Error {
-            let reason: String
-        }
-
-        /// The duration in seconds when it can be read from a PCM WAV header, else 0.
-        static func inspect(_ data: Data) -> Result<Double, Problem> {
-            let bytes = [UInt8](data)
-            func starts(_ text: String, at offset: Int = 0) -> Bool {
-                let magic = Array(text.utf8)
-                return bytes.count >= offset + magic.count && Array(bytes[offset..<(offset + magic.count)]) == magic
-            }
-            if starts("RIFF") {
-                guard starts("WAVE", at: 8) else { return .failure(Problem(reason: "RIFF file that is not WAVE")) }
-                return wave(bytes, totalSize: data.count)
-            }
-            if starts("fLaC") || starts("OggS") || starts("ID3") || starts("ftyp", at: 4) {
-                return .success(0)
-            }
-            if bytes.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) {
-                return .success(0)  // EBML: WebM/Matroska
-            }
-            if bytes.count >= 2, bytes[0] == 0xFF, bytes[1] & 0xE0 == 0xE0 {
-                return .success(0)  // MPEG audio frame sync
-            }
-            let head = bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
-            return .failure(Problem(reason: bytes.isEmpty ? "empty file" : "unrecognised content starting with bytes \(head)"))
-        }
-
-        private static func wave(_ bytes: [UInt8], totalSize: Int) -> Result<Double, Problem> {
-            func le16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
-            func le32(_ at: Int) -> Int { le16(at) | le16(at + 2) << 16 }
-            var offset = 12
-            var byteRate: Int?
-            while offset + 8 <= bytes.count {
-                let id = String(decoding: bytes[offset..<(offset + 4)], as: UTF8.self)
-                let size = le32(offset + 4)
-                let body = offset + 8
-                if id == "fmt " {
-                    guard size >= 16, body + 16 <= bytes.count else {
-                        return .failure(Problem(reason: "WAV fmt chunk shorter than 16 bytes"))
-                    }
-                    var tag = le16(body)
-                    if tag == 0xFFFE, size >= 40, body + 26 <= bytes.count {
-                        tag = le16(body + 24)  // WAVE_FORMAT_EXTENSIBLE: the sub-format GUID starts with the real tag
-                    }
-                    guard tag == 1 || tag == 3 || tag == 0xFFFE else {
-                        return .failure(Problem(reason: "WAV format tag \(tag) (\(tagName(tag))) is not PCM or IEEE float"))
-                    }
-                    byteRate = le32(body + 8)
-                } else if id == "data" {
-                    guard let byteRate else {
-                        return .failure(Problem(reason: "WAV data chunk before any fmt chunk"))
-                    }
-                    let available = min(size, totalSize - body)
-                    return .success(byteRate > 0 ? Double(available) / Double(byteRate) : 0)
-                }
-                offset = body + size + (size & 1)
-            }
-            return .failure(Problem(reason: byteRate == nil ? "WAV without a fmt chunk" : "WAV without a data chunk"))
-        }
-
-        private static func tagName(_ tag: Int) -> String {
-            switch tag {
-            case 2: "Microsoft ADPCM"
-            case 6: "A-law"
-            case 7: "µ-law"
-            case 0x11: "IMA ADPCM"
-            case 0x31: "GSM 6.10"
-            case 0x55: "MPEG layer 3"
-            default: "unsupported"
-            }
         }
     }
 }

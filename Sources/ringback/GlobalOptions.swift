@@ -21,6 +21,16 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// The pipeline the configuration describes; a ledger that cannot be opened exits 2 with the reason.
+    func makePipeline(_ config: PipelineConfig, logger: Logger) throws -> VoicemailPipeline {
+        do {
+            return try VoicemailPipeline.live(config: config, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
     /// Bootstraps logging once per process (only `main` does this; libraries receive the logger).
     func makeLogger(default level: Logger.Level) -> Logger {
         let chosen = logLevel ?? level

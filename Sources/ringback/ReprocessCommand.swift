@@ -32,13 +32,7 @@ struct ReprocessCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .error)
-        let pipeline: VoicemailPipeline
-        do {
-            pipeline = try VoicemailPipeline.live(config: config, logger: logger)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let pipeline = try global.makePipeline(config, logger: logger)
         let voicemails = config.sources(in: paths.map { URL(fileURLWithPath: $0) })
         let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
         let clock = ContinuousClock()

@@ -13,13 +13,7 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .info)
-        let pipeline: VoicemailPipeline
-        do {
-            pipeline = try VoicemailPipeline.live(config: config, logger: logger)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let pipeline = try global.makePipeline(config, logger: logger)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

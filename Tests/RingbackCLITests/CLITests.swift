@@ -148,13 +148,6 @@ import Testing
     }
 
     private func waitFor(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met within \(timeout)")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        if try await !Eventually.holds(within: timeout, condition) { Issue.record("condition not met within \(timeout)") }
     }
 }

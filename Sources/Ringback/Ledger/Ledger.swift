@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import GRDB
 
 /// The ledger: every voicemail Ringback has seen, in SQLite. Wraps one `DatabaseWriter` and migrates it on open.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import RingbackCurl
 
 /// Sends cards through an SMTP relay with libcurl: STARTTLS required unless configured off, TLS verified.
