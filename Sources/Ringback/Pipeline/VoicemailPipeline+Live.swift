@@ -6,23 +6,15 @@ extension VoicemailPipeline {
     public static func live(config: PipelineConfig, logger: Logger) throws(LedgerError) -> VoicemailPipeline {
         let ledger = try Ledger(path: config.ledger)
         return VoicemailPipeline(
-            config: config, ledger: ledger, transcriber: makeTranscriber(config.transcription),
+            config: config, ledger: ledger, transcription: makeTranscription(config.transcription),
             transport: makeTransport(config.mail), logger: logger)
     }
 
-    static func makeTranscriber(_ config: TranscriptionConfig) -> (any Transcriber)? {
-        for engine in config.engines {
-            switch engine.kind {
-            case .none:
-                continue
-            case .openai:
-                guard let url = engine.url, let model = engine.model else { continue }  // validated at load
-                return OpenAITranscriber(
-                    url: url, apiKey: engine.apiKey, model: model, language: engine.language, prompt: engine.prompt,
-                    timeout: engine.timeout.duration, caFile: engine.caFile)
-            }
-        }
-        return nil
+    /// Every configured engine in order, under the configured retry policy; nil when all are `none`.
+    static func makeTranscription(_ config: TranscriptionConfig) -> TranscriptionChain? {
+        let engines = config.engines.compactMap { $0.makeTranscriber() }
+        guard !engines.isEmpty else { return nil }
+        return TranscriptionChain(engines: engines, retry: RetryPolicy(attempts: config.retry.attempts, backoff: config.retry.backoff.duration))
     }
 
     static func makeTransport(_ config: MailConfig) -> any MailTransport {

@@ -18,7 +18,8 @@ public struct VoicemailPipeline: Sendable {
 
     public let config: PipelineConfig
     public let ledger: Ledger
-    public let transcriber: (any Transcriber)?
+    /// The engines, tried in order with retries; nil when transcription is off.
+    public let transcription: TranscriptionChain?
     public let transport: any MailTransport
     let quarantine: Quarantine
     let logger: Logger
@@ -26,12 +27,12 @@ public struct VoicemailPipeline: Sendable {
     private let claims = ClaimSet()
 
     public init(
-        config: PipelineConfig, ledger: Ledger, transcriber: (any Transcriber)?, transport: any MailTransport,
+        config: PipelineConfig, ledger: Ledger, transcription: TranscriptionChain?, transport: any MailTransport,
         logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.config = config
         self.ledger = ledger
-        self.transcriber = transcriber
+        self.transcription = transcription
         self.transport = transport
         self.quarantine = Quarantine(folder: URL(fileURLWithPath: config.quarantine))
         self.logger = logger
@@ -112,7 +113,7 @@ public struct VoicemailPipeline: Sendable {
             return outcome(probe, .skipped, existing, "already notified as #\(existing.id ?? 0)")
         }
         if options.dryRun {
-            let engine = transcriber?.name ?? "no transcription"
+            let engine = transcription?.name ?? "no transcription"
             let plan = existing == nil ? "new" : "resume #\(existing?.id ?? 0) at \(existing?.state.rawValue ?? "")"
             return outcome(probe, .planned, existing, "\(plan): \(engine), card via \(transport.name) to \(config.mail.to.map(\.address).joined(separator: ", "))")
         }
@@ -162,35 +163,20 @@ public struct VoicemailPipeline: Sendable {
 
     private func transcribe(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(TranscriptionError) -> VoicemailRecord {
         var record = record
-        guard let transcriber, record.kind == .voicemail else {  // a missed call has nothing to transcribe
+        guard let transcription, record.kind == .voicemail else {  // a missed call has nothing to transcribe
             record.state = .transcribed
             return record
         }
-        let started = now()
-        let clock = ContinuousClock()
-        let start = clock.now
-        var result: Result<Transcript, TranscriptionError>
-        do throws(TranscriptionError) {
-            result = .success(try await transcriber.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio))
-        } catch {
-            result = .failure(error)
+        let ledger = self.ledger
+        let voicemailID = record.id ?? 0
+        let transcript = try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio) { attempt in
+            let (seconds, attoseconds) = attempt.duration.components
+            try? await ledger.recordAttempt(
+                TranscriptionAttemptRecord(
+                    id: nil, voicemailID: voicemailID, engine: attempt.engine, startedAt: attempt.startedAt,
+                    durationMs: seconds * 1000 + attoseconds / 1_000_000_000_000_000, succeeded: attempt.error == nil,
+                    httpStatus: attempt.error?.status, error: attempt.error?.description))
         }
-        let elapsed = clock.now - start
-        let attempt: TranscriptionAttemptRecord
-        switch result {
-        case .success:
-            attempt = TranscriptionAttemptRecord(
-                id: nil, voicemailID: record.id ?? 0, engine: transcriber.name, startedAt: started,
-                durationMs: Int64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-                succeeded: true, httpStatus: nil, error: nil)
-        case .failure(let error):
-            attempt = TranscriptionAttemptRecord(
-                id: nil, voicemailID: record.id ?? 0, engine: transcriber.name, startedAt: started,
-                durationMs: Int64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-                succeeded: false, httpStatus: error.status, error: error.description)
-        }
-        try? await ledger.recordAttempt(attempt)
-        let transcript = try result.get()
         record.transcript = transcript.text
         record.transcriptEngine = transcript.engine
         record.state = .transcribed
@@ -198,9 +184,9 @@ public struct VoicemailPipeline: Sendable {
         do throws(LedgerError) {
             try await ledger.update(record)
         } catch {
-            throw TranscriptionError(code: .unparseable, engine: transcriber.name, message: "transcript not stored: \(error)")
+            throw TranscriptionError(code: .unparseable, engine: transcript.engine, message: "transcript not stored: \(error)")
         }
-        logger.info("transcribed", metadata: ["voicemail": "\(record.id ?? 0)", "engine": "\(transcript.engine)"])
+        logger.info("transcribed", metadata: ["voicemail": "\(voicemailID)", "engine": "\(transcript.engine)"])
         return record
     }
 

@@ -54,7 +54,8 @@ public struct OpenAITranscriber: Transcriber {
         guard (200..<300).contains(response.status) else {
             throw TranscriptionError(
                 code: .rejected, engine: name, url: url, status: response.status,
-                message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)")
+                message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)",
+                retryAfter: response.header("Retry-After").flatMap(Int.init).map { .seconds($0) })
         }
         return try parse(response)
     }

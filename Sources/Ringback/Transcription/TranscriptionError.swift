@@ -16,20 +16,25 @@ public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConver
     public var url: String?
     public var status: Int?
     public var message: String
+    /// The server's `Retry-After`, honoured as the least wait before the next try.
+    public var retryAfter: Duration?
 
-    public init(code: Code, engine: String, url: String? = nil, status: Int? = nil, message: String) {
+    public init(code: Code, engine: String, url: String? = nil, status: Int? = nil, message: String, retryAfter: Duration? = nil) {
         self.code = code
         self.engine = engine
         self.url = url
         self.status = status
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// Worth trying again later: the network or the server's load, not the request.
     public var isTransient: Bool {
         switch code {
         case .transport: true
-        case .rejected: status.map { $0 == 408 || $0 == 429 || $0 >= 500 } ?? false
+        // A 429 that says the quota is spent will not get better by asking again.
+        case .rejected where status == 429: !message.lowercased().contains("quota")
+        case .rejected: status.map { $0 == 408 || $0 >= 500 } ?? false
         case .unparseable, .preparation: false
         }
     }

@@ -1,0 +1,135 @@
+public import Foundation
+public import RingbackAudio
+import RingbackCurl
+
+/// whisper.cpp's `server` example: `POST /inference` (or its `--inference-path`), multipart `file`, no auth.
+///
+/// Its built-in decoder (miniaudio) reads PCM, float, A-law and µ-law WAV, FLAC, MP3 and Ogg Vorbis but not
+/// GSM, and every 400 it answers is the plain-text body `Invalid request`; so telephone codecs are always
+/// converted to 16-bit PCM first, and a 400 is turned into a message a person can act on.
+public struct WhisperCppTranscriber: Transcriber {
+    /// The full endpoint, e.g. `http://host:8080/inference`.
+    public let url: String
+    public let model: String?
+    public let language: String?
+    public let prompt: String?
+    public let timeout: Duration
+    public let caFile: String?
+    private let client = HTTPClient()
+
+    public init(url: String, model: String? = nil, language: String? = nil, prompt: String? = nil, timeout: Duration = .seconds(60), caFile: String? = nil) {
+        self.url = url
+        self.model = model
+        self.language = language
+        self.prompt = prompt
+        self.timeout = timeout
+        self.caFile = caFile
+    }
+
+    public var name: String { model.map { $0.isEmpty ? "whisper-cpp" : "whisper-cpp:\($0)" } ?? "whisper-cpp" }
+
+    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
+        // Always linear PCM: whisper.cpp cannot decode GSM, and µ-law/A-law gain nothing from being sent as is.
+        let prepared = try EngineSupport.prepare(audio, probe: probe, engine: name)
+        let filename = audio.deletingPathExtension().lastPathComponent + "." + prepared.format.fileExtension
+        var fields: [FormField] = [
+            FormField(name: "file", content: .file(path: prepared.url.path, filename: filename, contentType: prepared.format.mimeType)),
+            .text("response_format", "verbose_json"),
+        ]
+        if let language, !language.isEmpty { fields.append(.text("language", language)) }
+        if let prompt, !prompt.isEmpty { fields.append(.text("prompt", prompt)) }
+        let request = HTTPRequest(
+            method: "POST", url: url, headers: [("Accept", "application/json")], body: .form(fields), timeout: timeout, caFile: caFile)
+        let response = try await EngineSupport.perform(request, keeping: prepared, engine: name)
+        guard (200..<300).contains(response.status) else {
+            var error = EngineSupport.rejection(response, engine: name, url: url)
+            if response.status == 400 {
+                let said = APIErrorBody.message(in: response.body).map { "\"\($0)\"" } ?? "an empty 400"
+                error.message = "whisper.cpp answered \(said): it could not read the upload as \(prepared.format) "
+                    + "(its decoder takes PCM, µ-law and A-law WAV, FLAC, MP3, Ogg Vorbis), or the form lacked the 'file' field"
+            } else if response.status == 404 {
+                error.message += " (is \(url) the server's --inference-path?)"
+            }
+            throw error
+        }
+        return try parse(response)
+    }
+
+    private func parse(_ response: HTTPResponse) throws(TranscriptionError) -> Transcript {
+        struct Body: Decodable {
+            var text: String
+            var language: String?
+            var segments: [WhisperSegment]?
+        }
+        guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
+            throw TranscriptionError(
+                code: .unparseable, engine: name, url: url, status: response.status,
+                message: "the reply is not a whisper.cpp transcript: \(response.bodyText.prefix(200))")
+        }
+        return Transcript(
+            text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: name,
+            language: language.flatMap { $0.isEmpty || $0 == "auto" ? nil : $0 } ?? body.language,
+            confidence: WhisperSegment.confidence(body.segments))
+    }
+}
+
+/// A whisper segment as whisper.cpp's verbose_json and openai-whisper's JSON report it.
+struct WhisperSegment: Decodable {
+    var avg_logprob: Double?
+    var no_speech_prob: Double?
+
+    /// Mean over segments of exp(avg_logprob) × (1 − no_speech_prob), clamped to 0…1; nil unless every
+    /// segment reports both fields.
+    static func confidence(_ segments: [WhisperSegment]?) -> Double? {
+        guard let segments, !segments.isEmpty else { return nil }
+        var total = 0.0
+        for segment in segments {
+            guard let logprob = segment.avg_logprob, let noSpeech = segment.no_speech_prob, logprob.isFinite, noSpeech.isFinite else {
+                return nil
+            }
+            total += exp(logprob) * (1 - noSpeech)
+        }
+        return min(1, max(0, total / Double(segments.count)))
+    }
+}
+
+/// What every HTTP engine does the same way: prepare audio, send, map failures.
+enum EngineSupport {
+    static func prepare(_ audio: URL, probe: AudioProbe, engine: String) throws(TranscriptionError) -> PreparedAudio {
+        do throws(AudioError) {
+            return try PreparedAudio.widelyDecodable(audio, probe: probe)
+        } catch {
+            throw TranscriptionError(code: .preparation, engine: engine, message: "cannot convert \(probe.format) to PCM WAV: \(error.reason)")
+        }
+    }
+
+    /// Sends the request; a transfer failure (connect, timeout, reset) becomes a transient `.transport` error.
+    static func perform(_ request: HTTPRequest, keeping prepared: PreparedAudio? = nil, engine: String) async throws(TranscriptionError) -> HTTPResponse {
+        do throws(CurlError) {
+            let response = try await HTTPClient().perform(request)
+            withExtendedLifetime(prepared) {}  // the temp file must outlive the upload
+            return response
+        } catch {
+            throw TranscriptionError(code: .transport, engine: engine, url: error.url, status: error.responseCode, message: error.message)
+        }
+    }
+
+    /// A non-2xx reply: the status, the server's own message and its Retry-After.
+    static func rejection(_ response: HTTPResponse, engine: String, url: String) -> TranscriptionError {
+        TranscriptionError(
+            code: .rejected, engine: engine, url: url, status: response.status,
+            message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)",
+            retryAfter: response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { .seconds($0) })
+    }
+
+    /// `base` with query parameters appended, values percent-encoded.
+    static func url(_ base: String, query: [(String, String)]) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        let pairs = query.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+        }
+        guard !pairs.isEmpty else { return base }
+        return base + (base.contains("?") ? "&" : "?") + pairs.joined(separator: "&")
+    }
+}
