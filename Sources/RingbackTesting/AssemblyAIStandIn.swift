@@ -36,30 +36,29 @@ public final class AssemblyAIStandIn: Sendable {
         public fileprivate(set) var error: String?
     }
 
-    private let server: HTTPStandIn
-    private let state: State
+    private let core: StandInCore<Upload, Session>
 
-    public var baseURL: String { server.baseURL }
+    public var baseURL: String { core.baseURL }
     /// The API base an engine config would use (`/v2/...` paths are appended to it).
-    public var url: String { server.baseURL }
+    public var url: String { core.baseURL }
 
     /// Every accepted upload, in order (not those answered by a scripted reply).
-    public var received: [Upload] { state.read { $0.uploads } }
+    public var received: [Upload] { core.received }
 
     /// Every transcript job created, in order.
-    public var jobs: [Job] { state.read { $0.jobs } }
+    public var jobs: [Job] { core.read { $0.jobs } }
 
     /// Every contract deviation seen, in order, even when a scripted reply answered it.
-    public var violations: [String] { state.read { $0.violations } }
+    public var violations: [String] { core.violations }
 
     /// Every HTTP request that arrived, e.g. to count retries.
-    public var requests: [HTTPStandIn.Request] { server.requests }
+    public var requests: [HTTPStandIn.Request] { core.requests }
 
     /// How many `GET /v2/transcript/{id}` requests arrived, scripted replies and errors included.
-    public var pollCount: Int { state.read { $0.pollTimes.count } }
+    public var pollCount: Int { core.read { $0.pollTimes.count } }
 
     /// When each `GET /v2/transcript/{id}` arrived, in order.
-    public var pollTimes: [ContinuousClock.Instant] { state.read { $0.pollTimes } }
+    public var pollTimes: [ContinuousClock.Instant] { core.read { $0.pollTimes } }
 
     /// The gaps between consecutive polls, e.g. to assert backoff grows.
     public var pollIntervals: [Duration] {
@@ -74,77 +73,46 @@ public final class AssemblyAIStandIn: Sendable {
         apiKey: String = "aai-test", pollsUntilDone: Int = 2, failure: String? = nil,
         transcript: String = "Hi, this is Maria, please call me back about the leaking sink."
     ) throws {
-        let state = State(failure: failure)
         let contract = Contract(apiKey: apiKey, pollsUntilDone: pollsUntilDone, transcript: transcript)
-        server = try HTTPStandIn { request in
-            let now = ContinuousClock.now
-            return state.update { recorded in
+        core = try StandInCore(
+            extra: Session(failure: failure),
+            arrival: { request, recorded in
                 if request.method == "GET", request.path.hasPrefix(Contract.transcriptPath + "/") {
-                    recorded.pollTimes.append(now)
+                    recorded.pollTimes.append(ContinuousClock.now)
                 }
-                if !recorded.scripted.isEmpty {
-                    // Judge the request for violations only: a scripted reply means it changed nothing.
-                    var scratch = recorded
-                    recorded.violations += contract.answer(request, &scratch).1
-                    return recorded.scripted.removeFirst()
-                }
-                let (response, violations) = contract.answer(request, &recorded)
-                recorded.violations += violations
-                return .respond(response)
-            }
-        }
-        let baseURL = server.baseURL
-        state.update { $0.baseURL = baseURL }
-        self.state = state
+            },
+            contract: { contract.answer($0, &$1) }
+        )
+        let baseURL = core.baseURL
+        core.update { $0.baseURL = baseURL }
     }
 
     /// Makes jobs that finish from now on end in `status: error` with this message (nil: complete normally).
     public func setFailure(_ message: String?) {
-        state.update { $0.failure = message }
+        core.update { $0.failure = message }
     }
 
     /// Queues a reply used INSTEAD of the normal answer for the next request (FIFO),
     /// e.g. `.respond(.json(500, ...))` or `.reset` for failure tests.
     public func enqueue(_ reply: HTTPStandIn.Reply) {
-        state.update { $0.scripted.append(reply) }
+        core.enqueue(reply)
     }
 
     public func stop() {
-        server.stop()
+        core.stop()
     }
 }
 
 extension AssemblyAIStandIn {
-    private struct Recorded {
+    /// What AssemblyAI keeps beyond the uploads; the contract changes it under the core's lock.
+    private struct Session: Sendable {
         var baseURL = ""
         var failure: String?
-        var scripted: [HTTPStandIn.Reply] = []
-        var uploads: [Upload] = []
         var jobs: [Job] = []
-        var violations: [String] = []
         var pollTimes: [ContinuousClock.Instant] = []
     }
 
-    private final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded: Recorded
-
-        init(failure: String?) {
-            recorded = Recorded(failure: failure)
-        }
-
-        func read<T>(_ body: (Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(recorded)
-        }
-
-        func update<T>(_ body: (inout Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&recorded)
-        }
-    }
+    private typealias Recorded = StandInCore<Upload, Session>.Recorded
 
     /// The rules; the state they read and change is passed in, already under the lock.
     private struct Contract: Sendable {
@@ -211,7 +179,7 @@ extension AssemblyAIStandIn {
             }
             let uploadURL = "\(recorded.baseURL)/uploads/\(UUID().uuidString.lowercased())"
             recorded.uploads.append(Upload(uploadURL: uploadURL, contentType: contentType, audio: request.body))
-            return (.json(200, "{\"upload_url\":\(Self.jsonString(uploadURL))}"), notes)
+            return (.json(200, "{\"upload_url\":\(jsonString(uploadURL))}"), notes)
         }
 
         private func create(_ request: HTTPStandIn.Request, _ recorded: inout Recorded) -> (HTTPStandIn.Response, [String]) {
@@ -295,10 +263,10 @@ extension AssemblyAIStandIn {
         }
 
         private func jobJSON(_ job: Job, recorded: Recorded) -> String {
-            let language = Self.jsonString(job.languageCode ?? "en_us")
+            let language = jsonString(job.languageCode ?? "en_us")
             var fields = [
-                "\"id\":\"\(job.id)\"", "\"status\":\"\(job.status)\"", "\"audio_url\":\(Self.jsonString(job.audioURL))",
-                "\"language_code\":\(language)", "\"speech_model\":\(job.speechModel.map(Self.jsonString) ?? "null")",
+                "\"id\":\"\(job.id)\"", "\"status\":\"\(job.status)\"", "\"audio_url\":\(jsonString(job.audioURL))",
+                "\"language_code\":\(language)", "\"speech_model\":\(job.speechModel.map(jsonString) ?? "null")",
                 "\"punctuate\":\(job.punctuate ?? true)", "\"format_text\":\(job.formatText ?? true)",
             ]
             if job.status == "completed", let upload = recorded.uploads.first(where: { $0.uploadURL == job.audioURL }) {
@@ -315,17 +283,17 @@ extension AssemblyAIStandIn {
                 }.filter { !$0.isEmpty }
                 let slot = max(1, Int(duration * 1000) / max(1, tokens.count))
                 let words = tokens.enumerated().map { index, word in
-                    "{\"text\":\(Self.jsonString(word)),\"start\":\(index * slot + slot / 10),\"end\":\((index + 1) * slot - slot / 10)"
+                    "{\"text\":\(jsonString(word)),\"start\":\(index * slot + slot / 10),\"end\":\((index + 1) * slot - slot / 10)"
                         + ",\"confidence\":0.98,\"speaker\":null}"
                 }
                 fields += [
-                    "\"text\":\(Self.jsonString(tokens.joined(separator: " ")))", "\"words\":[\(words.joined(separator: ","))]",
+                    "\"text\":\(jsonString(tokens.joined(separator: " ")))", "\"words\":[\(words.joined(separator: ","))]",
                     "\"confidence\":0.91", "\"audio_duration\":\(Int(duration.rounded()))",
                 ]
             } else {
                 fields += ["\"text\":null", "\"words\":null", "\"confidence\":null", "\"audio_duration\":null"]
             }
-            if let error = job.error { fields.append("\"error\":\(Self.jsonString(error))") }
+            if let error = job.error { fields.append("\"error\":\(jsonString(error))") }
             return "{\(fields.joined(separator: ","))}"
         }
 
@@ -334,24 +302,6 @@ extension AssemblyAIStandIn {
         private static func isBoolean(_ value: Any) -> Bool {
             guard let number = value as? NSNumber else { return false }
             return String(cString: number.objCType) == "c"
-        }
-
-        static func jsonString(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
     }
 }

@@ -29,75 +29,41 @@ public final class DeepgramStandIn: Sendable {
 
     public static let endpointPath = "/v1/listen"
 
-    private let server: HTTPStandIn
-    private let state: State
+    private let core: StandInCore<Upload, Void>
 
-    public var baseURL: String { server.baseURL }
-    public var url: String { server.baseURL + Self.endpointPath }
+    public var baseURL: String { core.baseURL }
+    public var url: String { core.baseURL + Self.endpointPath }
 
     /// Every accepted request, in order (not those answered by a scripted reply).
-    public var received: [Upload] { state.read { $0.uploads } }
+    public var received: [Upload] { core.received }
 
     /// Every contract deviation seen, in order, even when a scripted reply answered it.
-    public var violations: [String] { state.read { $0.violations } }
+    public var violations: [String] { core.violations }
 
     /// Every HTTP request that arrived, e.g. to count retries.
-    public var requests: [HTTPStandIn.Request] { server.requests }
+    public var requests: [HTTPStandIn.Request] { core.requests }
 
     /// - Parameter confidence: `results.channels[0].alternatives[0].confidence`, e.g. low to test a threshold.
     public init(
         apiKey: String = "dg-test", confidence: Double = 0.93,
         transcript: String = "Hi, this is Maria, please call me back about the leaking sink."
     ) throws {
-        let state = State()
         let contract = Contract(apiKey: apiKey, confidence: confidence, transcript: transcript)
-        server = try HTTPStandIn { request in
-            let (reply, upload, violations) = contract.answer(request)
-            return state.update { recorded in
-                recorded.violations += violations
-                if !recorded.scripted.isEmpty { return recorded.scripted.removeFirst() }
-                if let upload { recorded.uploads.append(upload) }
-                return .respond(reply)
-            }
-        }
-        self.state = state
+        core = try StandInCore { contract.answer($0) }
     }
 
     /// Queues a reply used INSTEAD of the normal answer for the next request (FIFO),
     /// e.g. `.respond(.json(429, ...))` or `.reset` for failure tests.
     public func enqueue(_ reply: HTTPStandIn.Reply) {
-        state.update { $0.scripted.append(reply) }
+        core.enqueue(reply)
     }
 
     public func stop() {
-        server.stop()
+        core.stop()
     }
 }
 
 extension DeepgramStandIn {
-    private struct Recorded {
-        var scripted: [HTTPStandIn.Reply] = []
-        var uploads: [Upload] = []
-        var violations: [String] = []
-    }
-
-    private final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded = Recorded()
-
-        func read<T>(_ body: (Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(recorded)
-        }
-
-        func update<T>(_ body: (inout Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&recorded)
-        }
-    }
-
     /// The rules, free of state so the request thread can apply them without a lock.
     private struct Contract: Sendable {
         let apiKey: String
@@ -141,7 +107,7 @@ extension DeepgramStandIn {
         }
 
         private func error(_ status: Int, _ code: String, _ message: String, _ requestID: String) -> HTTPStandIn.Response {
-            .json(status, "{\"err_code\":\(Self.jsonString(code)),\"err_msg\":\(Self.jsonString(message)),\"request_id\":\"\(requestID)\"}")
+            .json(status, "{\"err_code\":\(jsonString(code)),\"err_msg\":\(jsonString(message)),\"request_id\":\"\(requestID)\"}")
         }
 
         private func check(
@@ -253,14 +219,14 @@ extension DeepgramStandIn {
             for (index, token) in tokens.enumerated() where !bare[index].isEmpty {
                 let start = Self.rounded(Double(index) * slot + min(0.02, slot / 4))
                 let end = Self.rounded(Double(index + 1) * slot - min(0.02, slot / 4))
-                var word = "{\"word\":\(Self.jsonString(bare[index])),\"start\":\(start),\"end\":\(end),\"confidence\":0.99"
-                if formatted { word += ",\"punctuated_word\":\(Self.jsonString(token))" }
+                var word = "{\"word\":\(jsonString(bare[index])),\"start\":\(start),\"end\":\(end),\"confidence\":0.99"
+                if formatted { word += ",\"punctuated_word\":\(jsonString(token))" }
                 words.append(word + "}")
             }
             let model = upload.model ?? "base"
             let modelID = "1abfe86b-e047-4eed-858a-35e5625b41ee"
             let created = ISO8601DateFormatter().string(from: Date())
-            var channel = "{\"alternatives\":[{\"transcript\":\(Self.jsonString(text)),\"confidence\":\(confidence)"
+            var channel = "{\"alternatives\":[{\"transcript\":\(jsonString(text)),\"confidence\":\(confidence)"
                 + ",\"words\":[\(words.joined(separator: ","))]}]"
             if upload.query["detect_language"] == "true" {
                 channel += ",\"detected_language\":\"en\",\"language_confidence\":0.99"
@@ -268,8 +234,8 @@ extension DeepgramStandIn {
             channel += "}"
             let metadata = "{\"transaction_key\":\"deprecated\",\"request_id\":\"\(upload.requestID)\",\"created\":\"\(created)\""
                 + ",\"duration\":\(duration),\"channels\":\(channels),\"models\":[\"\(modelID)\"]"
-                + ",\"model_info\":{\"\(modelID)\":{\"name\":\(Self.jsonString("general-" + model))"
-                + ",\"version\":\"2025-01-01.0\",\"arch\":\(Self.jsonString(model))}}}"
+                + ",\"model_info\":{\"\(modelID)\":{\"name\":\(jsonString("general-" + model))"
+                + ",\"version\":\"2025-01-01.0\",\"arch\":\(jsonString(model))}}}"
             var response = HTTPStandIn.Response.json(200, "{\"metadata\":\(metadata),\"results\":{\"channels\":[\(channel)]}}")
             response.headers.append(("dg-request-id", upload.requestID))
             return response
@@ -277,24 +243,6 @@ extension DeepgramStandIn {
 
         static func rounded(_ seconds: Double) -> Double {
             (seconds * 100).rounded() / 100
-        }
-
-        static func jsonString(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
     }
 }

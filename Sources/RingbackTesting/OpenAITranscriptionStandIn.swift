@@ -26,71 +26,37 @@ public final class OpenAITranscriptionStandIn: Sendable {
     public static let maximumFileSize = 25 * 1024 * 1024
     public static let endpointPath = "/v1/audio/transcriptions"
 
-    private let server: HTTPStandIn
-    private let state: State
+    private let core: StandInCore<Upload, Void>
 
-    public var baseURL: String { server.baseURL }
-    public var url: String { server.baseURL + Self.endpointPath }
+    public var baseURL: String { core.baseURL }
+    public var url: String { core.baseURL + Self.endpointPath }
 
     /// Every accepted upload, in order (not those answered by a scripted reply).
-    public var received: [Upload] { state.read { $0.uploads } }
+    public var received: [Upload] { core.received }
 
     /// Every contract deviation seen, in order, even when a scripted reply answered it.
-    public var violations: [String] { state.read { $0.violations } }
+    public var violations: [String] { core.violations }
 
     /// Every HTTP request that arrived, e.g. to count retries.
-    public var requests: [HTTPStandIn.Request] { server.requests }
+    public var requests: [HTTPStandIn.Request] { core.requests }
 
     public init(apiKey: String? = "sk-test", transcript: String = "Hi, this is Maria, please call me back about the leaking sink.") throws {
-        let state = State()
         let contract = Contract(apiKey: apiKey, transcript: transcript)
-        server = try HTTPStandIn { request in
-            let (reply, upload, violation) = contract.answer(request)
-            return state.update { recorded in
-                if let violation { recorded.violations.append(violation) }
-                if !recorded.scripted.isEmpty { return recorded.scripted.removeFirst() }
-                if let upload { recorded.uploads.append(upload) }
-                return .respond(reply)
-            }
-        }
-        self.state = state
+        core = try StandInCore { contract.answer($0) }
     }
 
     /// Queues a reply used INSTEAD of the normal answer for the next request (FIFO),
     /// e.g. `.respond(.json(503, ...))` or `.reset` for failure tests.
     public func enqueue(_ reply: HTTPStandIn.Reply) {
-        state.update { $0.scripted.append(reply) }
+        core.enqueue(reply)
     }
 
     public func stop() {
-        server.stop()
+        core.stop()
     }
 }
 
 extension OpenAITranscriptionStandIn {
-    private struct Recorded {
-        var scripted: [HTTPStandIn.Reply] = []
-        var uploads: [Upload] = []
-        var violations: [String] = []
-    }
-
-    private final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded = Recorded()
-
-        func read<T>(_ body: (Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(recorded)
-        }
-
-        func update<T>(_ body: (inout Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&recorded)
-        }
-    }
-
     /// The rules, free of state so the request thread can apply them without a lock.
     private struct Contract: Sendable {
         let apiKey: String?
@@ -102,12 +68,12 @@ extension OpenAITranscriptionStandIn {
         static let invalidFormatMessage = "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']"
 
         /// The normal response, the upload if it was accepted, and the violation if not.
-        func answer(_ request: HTTPStandIn.Request) -> (HTTPStandIn.Response, Upload?, String?) {
+        func answer(_ request: HTTPStandIn.Request) -> (HTTPStandIn.Response, Upload?, [String]) {
             switch check(request) {
             case .success(let (upload, duration)):
-                return (success(upload, duration: duration), upload, nil)
+                return (success(upload, duration: duration), upload, [])
             case .failure(let rejection):
-                return (rejection.response, nil, rejection.violation)
+                return (rejection.response, nil, [rejection.violation])
             }
         }
 
@@ -261,7 +227,7 @@ extension OpenAITranscriptionStandIn {
         }
 
         private func success(_ upload: Upload, duration: Double) -> HTTPStandIn.Response {
-            let text = Self.jsonString(transcript)
+            let text = jsonString(transcript)
             switch upload.responseFormat ?? "json" {
             case "text":
                 return .text(200, transcript + "\n")
@@ -297,24 +263,6 @@ extension OpenAITranscriptionStandIn {
                 return String(repeating: "0", count: max(0, width - digits.count)) + digits
             }
             return "\(pad(hours, 2)):\(pad(minutes, 2)):\(pad(secs, 2))\(separator)\(pad(rest, 3))"
-        }
-
-        static func jsonString(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
     }
 }

@@ -27,75 +27,41 @@ public final class WhisperASRStandIn: Sendable {
 
     public static let endpointPath = "/asr"
 
-    private let server: HTTPStandIn
-    private let state: State
+    private let core: StandInCore<Upload, Void>
 
-    public var baseURL: String { server.baseURL }
-    public var url: String { server.baseURL + Self.endpointPath }
+    public var baseURL: String { core.baseURL }
+    public var url: String { core.baseURL + Self.endpointPath }
 
     /// Every accepted upload, in order (not those answered by a scripted reply).
-    public var received: [Upload] { state.read { $0.uploads } }
+    public var received: [Upload] { core.received }
 
     /// Every contract deviation seen, in order, even when a scripted reply answered it.
-    public var violations: [String] { state.read { $0.violations } }
+    public var violations: [String] { core.violations }
 
     /// Every HTTP request that arrived, e.g. to count retries.
-    public var requests: [HTTPStandIn.Request] { server.requests }
+    public var requests: [HTTPStandIn.Request] { core.requests }
 
     /// - Parameter engine: the `ASR_ENGINE` the server reports in its `Asr-Engine` header.
     public init(
         engine: String = "openai_whisper",
         transcript: String = "Hi, this is Maria, please call me back about the leaking sink."
     ) throws {
-        let state = State()
         let contract = Contract(engine: engine, transcript: transcript)
-        server = try HTTPStandIn { request in
-            let (reply, upload, violations) = contract.answer(request)
-            return state.update { recorded in
-                recorded.violations += violations
-                if !recorded.scripted.isEmpty { return recorded.scripted.removeFirst() }
-                if let upload { recorded.uploads.append(upload) }
-                return .respond(reply)
-            }
-        }
-        self.state = state
+        core = try StandInCore { contract.answer($0) }
     }
 
     /// Queues a reply used INSTEAD of the normal answer for the next request (FIFO),
     /// e.g. `.respond(.text(500, "Internal Server Error"))` or `.reset` for failure tests.
     public func enqueue(_ reply: HTTPStandIn.Reply) {
-        state.update { $0.scripted.append(reply) }
+        core.enqueue(reply)
     }
 
     public func stop() {
-        server.stop()
+        core.stop()
     }
 }
 
 extension WhisperASRStandIn {
-    private struct Recorded {
-        var scripted: [HTTPStandIn.Reply] = []
-        var uploads: [Upload] = []
-        var violations: [String] = []
-    }
-
-    private final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded = Recorded()
-
-        func read<T>(_ body: (Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(recorded)
-        }
-
-        func update<T>(_ body: (inout Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&recorded)
-        }
-    }
-
     /// The rules, free of state so the request thread can apply them without a lock.
     private struct Contract: Sendable {
         let engine: String
@@ -116,8 +82,8 @@ extension WhisperASRStandIn {
             let violation: String
 
             var json: String {
-                let location = self.location.map(Contract.jsonString).joined(separator: ",")
-                return "{\"loc\":[\(location)],\"msg\":\(Contract.jsonString(message)),\"type\":\(Contract.jsonString(type))}"
+                let location = self.location.map(jsonString).joined(separator: ",")
+                return "{\"loc\":[\(location)],\"msg\":\(jsonString(message)),\"type\":\(jsonString(type))}"
             }
         }
 
@@ -321,24 +287,6 @@ extension WhisperASRStandIn {
                 }
             }
             return out
-        }
-
-        static func jsonString(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
     }
 }

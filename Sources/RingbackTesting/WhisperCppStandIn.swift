@@ -31,76 +31,42 @@ public final class WhisperCppStandIn: Sendable {
     public static let badRequestBody = "Invalid request"
 
     public let path: String
-    private let server: HTTPStandIn
-    private let state: State
+    private let core: StandInCore<Upload, Void>
 
-    public var baseURL: String { server.baseURL }
-    public var url: String { server.baseURL + path }
+    public var baseURL: String { core.baseURL }
+    public var url: String { core.baseURL + path }
 
     /// Every accepted upload, in order (not those answered by a scripted reply).
-    public var received: [Upload] { state.read { $0.uploads } }
+    public var received: [Upload] { core.received }
 
     /// Every contract deviation seen, in order, even when a scripted reply answered it.
-    public var violations: [String] { state.read { $0.violations } }
+    public var violations: [String] { core.violations }
 
     /// Every HTTP request that arrived, e.g. to count retries.
-    public var requests: [HTTPStandIn.Request] { server.requests }
+    public var requests: [HTTPStandIn.Request] { core.requests }
 
     /// - Parameter path: the server's `--inference-path` (with any `--request-path` prefix).
     public init(
         path: String = WhisperCppStandIn.defaultPath,
         transcript: String = "Hi, this is Maria, please call me back about the leaking sink."
     ) throws {
-        let state = State()
         let contract = Contract(path: path, transcript: transcript)
-        server = try HTTPStandIn { request in
-            let (reply, upload, violations) = contract.answer(request)
-            return state.update { recorded in
-                recorded.violations += violations
-                if !recorded.scripted.isEmpty { return recorded.scripted.removeFirst() }
-                if let upload { recorded.uploads.append(upload) }
-                return .respond(reply)
-            }
-        }
+        core = try StandInCore { contract.answer($0) }
         self.path = path
-        self.state = state
     }
 
     /// Queues a reply used INSTEAD of the normal answer for the next request (FIFO),
     /// e.g. `.respond(.json(500, ...))` or `.reset` for failure tests.
     public func enqueue(_ reply: HTTPStandIn.Reply) {
-        state.update { $0.scripted.append(reply) }
+        core.enqueue(reply)
     }
 
     public func stop() {
-        server.stop()
+        core.stop()
     }
 }
 
 extension WhisperCppStandIn {
-    private struct Recorded {
-        var scripted: [HTTPStandIn.Reply] = []
-        var uploads: [Upload] = []
-        var violations: [String] = []
-    }
-
-    private final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded = Recorded()
-
-        func read<T>(_ body: (Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(recorded)
-        }
-
-        func update<T>(_ body: (inout Recorded) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&recorded)
-        }
-    }
-
     /// whisper.cpp's language table (src/whisper.cpp `g_lang`): code to the full name verbose_json reports.
     static let languages: [String: String] = [
         "en": "english", "zh": "chinese", "de": "german", "es": "spanish", "ru": "russian", "ko": "korean",
@@ -272,7 +238,7 @@ extension WhisperCppStandIn {
             case "verbose_json":
                 return .json(200, verboseJSON(upload, segment: segment, text: text, duration: duration, end: end))
             default:
-                return .json(200, "{\"text\":\(Self.jsonString(text))}")
+                return .json(200, "{\"text\":\(jsonString(text))}")
             }
         }
 
@@ -280,13 +246,13 @@ extension WhisperCppStandIn {
             let translate = ["true", "1", "yes", "y"].contains(upload.fields["translate"] ?? "")
             let noTimestamps = ["true", "1", "yes", "y"].contains(upload.fields["no_timestamps"] ?? "")
             let requested = upload.language.flatMap { $0 == "auto" ? nil : Self.languageName($0) }
-            let language = Self.jsonString(requested ?? "english")
+            let language = jsonString(requested ?? "english")
             let words = segment.split(separator: " ").map { " " + $0 }
             var tokens: [String] = []
             var wordObjects: [String] = []
             for (index, word) in words.enumerated() {
                 tokens.append(String(1000 + index))
-                var object = "{\"word\":\(Self.jsonString(word))"
+                var object = "{\"word\":\(jsonString(word))"
                 if !noTimestamps {
                     let start = end * Double(index) / Double(max(1, words.count))
                     let stop = end * Double(index + 1) / Double(max(1, words.count))
@@ -294,12 +260,12 @@ extension WhisperCppStandIn {
                 }
                 wordObjects.append(object + ",\"probability\":0.9}")
             }
-            var segmentObject = "{\"id\":0,\"text\":\(Self.jsonString(segment))"
+            var segmentObject = "{\"id\":0,\"text\":\(jsonString(segment))"
             if !noTimestamps { segmentObject += ",\"start\":0.0,\"end\":\(end)" }
             segmentObject += ",\"tokens\":[\(tokens.joined(separator: ","))],\"words\":[\(wordObjects.joined(separator: ","))]"
             segmentObject += ",\"temperature\":0.0,\"avg_logprob\":-0.25,\"no_speech_prob\":0.02}"
             return "{\"task\":\"\(translate ? "translate" : "transcribe")\",\"language\":\(language),\"duration\":\(duration)"
-                + ",\"text\":\(Self.jsonString(text)),\"segments\":[\(segmentObject)]"
+                + ",\"text\":\(jsonString(text)),\"segments\":[\(segmentObject)]"
                 + ",\"detected_language\":\(language),\"detected_language_probability\":0.97"
                 + ",\"language_probabilities\":{\"en\":0.97}}"
         }
@@ -317,24 +283,6 @@ extension WhisperCppStandIn {
             }
             let clock = "\(pad(millis / 3_600_000, 2)):\(pad(millis / 60_000 % 60, 2)):\(pad(millis / 1000 % 60, 2))"
             return clock + (comma ? "," : ".") + pad(millis % 1000, 3)
-        }
-
-        static func jsonString(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
     }
 }

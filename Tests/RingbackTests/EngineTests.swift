@@ -307,13 +307,9 @@ import Testing
 
     // MARK: Config
 
-    static let minimal = """
-        owner: { name: "Acme Plumbing", email: owner@example.com, timezone: America/Chicago }
-        intake:
-          - { path: ./spool, layout: plain }
-        mail:
-          from: "Ringback <voicemail@example.com>"
-          to: [owner@example.com]
+    /// ConfigTests' base config with an empty engine list, so each test appends only its engines.
+    static let minimal = ConfigTests.minimal + """
+
         transcription:
           engines:
 

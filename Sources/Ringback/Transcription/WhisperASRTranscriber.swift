@@ -45,23 +45,7 @@ public struct WhisperASRTranscriber: Transcriber {
         guard (200..<300).contains(response.status) else {
             throw EngineSupport.rejection(response, engine: name, url: url)
         }
-        return try parse(response)
-    }
-
-    private func parse(_ response: HTTPResponse) throws(TranscriptionError) -> Transcript {
-        struct Body: Decodable {
-            var text: String
-            var language: String?
-            var segments: [WhisperSegment]?
-        }
         // Content-Type is text/plain even for JSON: parse the body regardless.
-        guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
-            throw TranscriptionError(
-                code: .unparseable, engine: name, url: url, status: response.status,
-                message: "the reply is not a JSON transcript (is output=json ignored?): \(response.bodyText.prefix(200))")
-        }
-        return Transcript(
-            text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: name, language: body.language,
-            confidence: WhisperSegment.confidence(body.segments))
+        return try EngineSupport.whisperTranscript(response, engine: name, url: url, expected: "a JSON transcript (is output=json ignored?)")
     }
 }

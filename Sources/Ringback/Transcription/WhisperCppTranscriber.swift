@@ -52,24 +52,9 @@ public struct WhisperCppTranscriber: Transcriber {
             }
             throw error
         }
-        return try parse(response)
-    }
-
-    private func parse(_ response: HTTPResponse) throws(TranscriptionError) -> Transcript {
-        struct Body: Decodable {
-            var text: String
-            var language: String?
-            var segments: [WhisperSegment]?
-        }
-        guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
-            throw TranscriptionError(
-                code: .unparseable, engine: name, url: url, status: response.status,
-                message: "the reply is not a whisper.cpp transcript: \(response.bodyText.prefix(200))")
-        }
-        return Transcript(
-            text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: name,
-            language: language.flatMap { $0.isEmpty || $0 == "auto" ? nil : $0 } ?? body.language,
-            confidence: WhisperSegment.confidence(body.segments))
+        // A configured language (not "auto") is what the server was told to use, so it wins over the body's.
+        let language = language.flatMap { $0.isEmpty || $0 == "auto" ? nil : $0 }
+        return try EngineSupport.whisperTranscript(response, engine: name, url: url, expected: "a whisper.cpp transcript", language: language)
     }
 }
 
@@ -120,6 +105,29 @@ enum EngineSupport {
             code: .rejected, engine: engine, url: url, status: response.status,
             message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)",
             retryAfter: response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { .seconds($0) })
+    }
+
+    /// The JSON body both whisper servers answer with (`text`, `language`, `segments`), as a transcript.
+    ///
+    /// - Parameters:
+    ///   - expected: what the body should have been, for the `.unparseable` message.
+    ///   - language: overrides the language the body reports, e.g. the one the caller configured.
+    static func whisperTranscript(
+        _ response: HTTPResponse, engine: String, url: String, expected: String, language: String? = nil
+    ) throws(TranscriptionError) -> Transcript {
+        struct Body: Decodable {
+            var text: String
+            var language: String?
+            var segments: [WhisperSegment]?
+        }
+        guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
+            throw TranscriptionError(
+                code: .unparseable, engine: engine, url: url, status: response.status,
+                message: "the reply is not \(expected): \(response.bodyText.prefix(200))")
+        }
+        return Transcript(
+            text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: engine, language: language ?? body.language,
+            confidence: WhisperSegment.confidence(body.segments))
     }
 
     /// `base` with query parameters appended, values percent-encoded.
