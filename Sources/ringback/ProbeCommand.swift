@@ -25,8 +25,7 @@ struct ProbeCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: file)
             let intake = config?.intake(containing: url) ?? IntakeConfig(path: url.deletingLastPathComponent().path)
             let reader = intake.reader(owner: owner)
-            let source = reader.sources(from: siblings(of: url, layout: intake.layout)).first { ([$0.audio] + $0.alternates).contains(url) }
-                ?? VoicemailSource(audio: url, intake: intake)
+            let source = intake.source(containing: url, owner: owner) ?? VoicemailSource(audio: url, intake: intake)
             let readiness = reader.readiness(of: source, now: Date())
             var report = ProbeReport(file: file, layout: intake.layout.rawValue, ready: readiness == .ready)
             if case .waiting(let why) = readiness { report.waitingFor = why }
@@ -46,17 +45,6 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         if json { try printJSON(reports) }
         if failed { throw ExitCode(1) }
-    }
-
-    /// The file and the other formats of the same message beside it.
-    private func siblings(of url: URL, layout: IntakeConfig.Layout) -> [URL] {
-        let stem = url.deletingPathExtension().lastPathComponent
-        let folder = (try? FileManager.default.contentsOfDirectory(at: url.deletingLastPathComponent(), includingPropertiesForKeys: nil)) ?? []
-        let others = folder.filter {
-            $0.lastPathComponent != url.lastPathComponent && $0.deletingPathExtension().lastPathComponent == stem
-                && IntakeScanner(layout: layout).isCandidate($0)
-        }
-        return [url] + others
     }
 
     private func describe(_ probe: VoicemailProbe, report: ProbeReport, timeZone: TimeZone) -> String {

@@ -21,3 +21,15 @@ public struct VoicemailSource: Sendable {
         return [audio] + alternates + sidecars.filter { FileManager.default.fileExists(atPath: $0.path) }
     }
 }
+
+extension IntakeConfig {
+    /// The voicemail a file belongs to: it and the other formats of the same message beside it. A sidecar's
+    /// path finds its recordings. Nil when no recording of that name is there.
+    public func source(containing url: URL, owner: OwnerConfig) -> VoicemailSource? {
+        let stem = url.deletingPathExtension().lastPathComponent
+        let scanner = IntakeScanner(layout: layout)
+        let entries = (try? FileManager.default.contentsOfDirectory(at: url.deletingLastPathComponent(), includingPropertiesForKeys: nil)) ?? []
+        let files = entries.filter { $0.deletingPathExtension().lastPathComponent == stem && scanner.isCandidate($0) }
+        return reader(owner: owner).sources(from: files).first
+    }
+}

@@ -42,12 +42,7 @@ public struct VoicemailPipeline: Sendable {
     /// Processes one file, read with the layout of the intake folder it lies in.
     public func process(_ url: URL, options: Options = .init()) async -> ProcessOutcome {
         let intake = config.intake(containing: url)
-        let reader = intake.reader(owner: config.owner)
-        let siblings = (try? FileManager.default.contentsOfDirectory(at: url.deletingLastPathComponent(), includingPropertiesForKeys: nil)) ?? []
-        let group = siblings.filter { $0.deletingPathExtension().lastPathComponent == url.deletingPathExtension().lastPathComponent && $0 != url }
-            .filter { IntakeScanner(layout: intake.layout).isCandidate($0) }
-        let source = reader.sources(from: [url] + group).first { $0.audio == url || $0.alternates.contains(url) }
-            ?? VoicemailSource(audio: url, intake: intake)
+        let source = intake.source(containing: url, owner: config.owner) ?? VoicemailSource(audio: url, intake: intake)
         return await process(source, options: options)
     }
 

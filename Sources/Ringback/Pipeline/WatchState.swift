@@ -75,7 +75,7 @@ final class WatchState {
             let ext = url.pathExtension.lowercased()
             if ext == "txt" || ext == "json" {
                 // A sidecar: Asterisk renames msgNNNN.txt in last, so its message is complete now.
-                for audio in audioFiles(beside: url, intake: intake) { pending[audio.path] = pipeline.now() }
+                if let source = intake.source(containing: url, owner: config.owner) { pending[source.audio.path] = pipeline.now() }
             } else if IntakeScanner(layout: intake.layout).isCandidate(url) {
                 pending[path] = pipeline.now().addingTimeInterval(intake.layout == .plain ? intake.settle.seconds : 0)
             }
@@ -89,9 +89,7 @@ final class WatchState {
             pending[path] = nil
             let url = URL(fileURLWithPath: path)
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            let intake = config.intake(containing: url)
-            let group = audioFiles(beside: url, intake: intake)
-            guard let source = intake.reader(owner: config.owner).sources(from: group.isEmpty ? [url] : group).first else { continue }
+            guard let source = config.intake(containing: url).source(containing: url, owner: config.owner) else { continue }
             await consider(source, now: now)
         }
         for (index, due) in polled where due <= now {
@@ -154,14 +152,5 @@ final class WatchState {
         guard known.outcome == .pending, let key = known.voicemailKey else { return false }
         guard let record = try? await pipeline.ledger.voicemail(key: key) else { return true }
         return record.state != .notified && (record.nextAttemptAt ?? .distantPast) <= pipeline.now()
-    }
-
-    /// The recordings of the message a file belongs to (same folder, same name without extension).
-    private func audioFiles(beside url: URL, intake: IntakeConfig) -> [URL] {
-        let stem = url.deletingPathExtension().lastPathComponent
-        let folder = url.deletingLastPathComponent()
-        let scanner = IntakeScanner(layout: intake.layout)
-        let entries = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
-        return entries.filter { $0.deletingPathExtension().lastPathComponent == stem && scanner.isCandidate($0) }
     }
 }
