@@ -35,12 +35,27 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CRingbackSampleRate",
+            pkgConfig: "samplerate",
+            providers: [.apt(["libsamplerate0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRingbackSphinx",
+            pkgConfig: "pocketsphinx",
+            providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
+        ),
         .systemLibrary(name: "CRingbackInotify"),
 
         // Thin Swift owners of the C handles.
         .target(
             name: "RingbackAudio",
-            dependencies: ["CRingbackSndFile"],
+            dependencies: ["CRingbackSndFile", "CRingbackSampleRate"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RingbackSphinx",
+            dependencies: ["CRingbackSphinx", "RingbackAudio"],
             swiftSettings: strict
         ),
         .target(
@@ -61,6 +76,7 @@ let package = Package(
                 "RingbackAudio",
                 "RingbackCurl",
                 "RingbackInotify",
+                "RingbackSphinx",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

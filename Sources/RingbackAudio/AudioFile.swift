@@ -87,6 +87,13 @@ public final class AudioFile {
         return Int(read)
     }
 
+    /// Moves the read position to `frame` (0 is the first); the next read starts there.
+    public func seek(toFrame frame: Int64) throws(AudioError) {
+        guard sf_seek(handle, sf_count_t(frame), SEEK_SET) == sf_count_t(frame) else {
+            throw .io(path: path, reason: "cannot seek to frame \(frame): \(Self.lastError(handle))")
+        }
+    }
+
     /// Reads interleaved 16-bit frames; returns frames read.
     public func read(into buffer: UnsafeMutableBufferPointer<Int16>) throws(AudioError) -> Int {
         guard let base = buffer.baseAddress else { return 0 }

@@ -2,6 +2,8 @@
 public struct TranscriptionConfig: Sendable, Decodable {
     public var engines: [EngineConfig]
     public var retry: Retry
+    /// Below this confidence (0…1) a transcript is shown as "low confidence", never as what was said.
+    public var minConfidence: Double
 
     /// `retry: { attempts: 4, backoff: 2s }`: tries per engine for transient failures, and the first delay (doubling).
     public struct Retry: Sendable, Decodable {
@@ -24,18 +26,23 @@ public struct TranscriptionConfig: Sendable, Decodable {
         }
     }
 
-    public init(engines: [EngineConfig] = [EngineConfig(kind: .none)], retry: Retry = .init()) {
+    public static let defaultMinConfidence = 0.5
+
+    public init(engines: [EngineConfig] = [EngineConfig(kind: .none)], retry: Retry = .init(), minConfidence: Double = defaultMinConfidence) {
         self.engines = engines
         self.retry = retry
+        self.minConfidence = minConfidence
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case engines, retry }
+    enum CodingKeys: String, CodingKey, CaseIterable { case engines, retry, minConfidence = "min_confidence" }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         engines = try container.decodeIfPresent([EngineConfig].self, forKey: .engines) ?? [EngineConfig(kind: .none)]
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry) ?? .init()
+        minConfidence = try container.decodeIfPresent(Double.self, forKey: .minConfidence) ?? Self.defaultMinConfidence
+        guard (0...1).contains(minConfidence) else { throw container.invalid(.minConfidence, "must be between 0 and 1") }
     }
 }
 
@@ -54,6 +61,8 @@ public struct EngineConfig: Sendable, Decodable {
         case deepgram
         /// AssemblyAI v2 upload + poll (`https://api.assemblyai.com` unless `url` says otherwise); needs `api_key`.
         case assemblyai
+        /// Offline, in-process (libpocketsphinx, US English): nothing leaves the machine. `model` is the model folder.
+        case pocketsphinx
     }
 
     public var kind: Kind
@@ -65,10 +74,17 @@ public struct EngineConfig: Sendable, Decodable {
     public var timeout: ConfigDuration
     /// PEM bundle to trust for a self-hosted endpoint with a private CA.
     public var caFile: String?
+    /// Requests (or, offline, decoders) this engine runs at once; nil for no limit of Ringback's own.
+    public var maxConcurrent: Int?
+    /// Limits of a server that takes less than its API's documented maximum (LocalAI: 15 MB): longer or larger
+    /// voicemails are sent in parts cut at quiet moments.
+    public var maxSeconds: ConfigDuration?
+    public var maxBytes: Int64?
 
     public init(
         kind: Kind, url: String? = nil, apiKey: Secret? = nil, model: String? = nil, language: String? = nil,
-        prompt: String? = nil, timeout: ConfigDuration = .init(.seconds(60)), caFile: String? = nil
+        prompt: String? = nil, timeout: ConfigDuration = .init(.seconds(60)), caFile: String? = nil, maxConcurrent: Int? = nil,
+        maxSeconds: ConfigDuration? = nil, maxBytes: Int64? = nil
     ) {
         self.kind = kind
         self.url = url
@@ -78,10 +94,14 @@ public struct EngineConfig: Sendable, Decodable {
         self.prompt = prompt
         self.timeout = timeout
         self.caFile = caFile
+        self.maxConcurrent = maxConcurrent
+        self.maxSeconds = maxSeconds
+        self.maxBytes = maxBytes
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, url, apiKey = "api_key", model, language, prompt, timeout, caFile = "ca_file"
+        case kind, url, apiKey = "api_key", model, language, prompt, timeout, caFile = "ca_file", maxConcurrent = "max_concurrent"
+        case maxSeconds = "max_seconds", maxBytes = "max_bytes"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +120,12 @@ public struct EngineConfig: Sendable, Decodable {
         prompt = try container.decodeIfPresent(String.self, forKey: .prompt)
         timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .init(.seconds(60))
         caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
+        maxConcurrent = try container.decodeIfPresent(Int.self, forKey: .maxConcurrent)
+        if let maxConcurrent, !(1...64).contains(maxConcurrent) { throw container.invalid(.maxConcurrent, "must be between 1 and 64") }
+        maxSeconds = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxSeconds)
+        if let maxSeconds, maxSeconds.seconds < 5 { throw container.invalid(.maxSeconds, "must be at least 5s") }
+        maxBytes = try container.decodeIfPresent(Int64.self, forKey: .maxBytes)
+        if let maxBytes, maxBytes < 256 * 1024 { throw container.invalid(.maxBytes, "must be at least 262144 (256 KiB)") }
         if kind == .openai {
             guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw container.invalid(.url, "an openai engine needs an http(s) URL to /v1/audio/transcriptions")
@@ -120,6 +146,10 @@ public struct EngineConfig: Sendable, Decodable {
             }
             guard apiKey?.isEmpty == false else {
                 throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.apiKey]).dotted, "a \(kind.rawValue) engine needs an api_key")
+            }
+        case .pocketsphinx:
+            if let language, !language.isEmpty, !["en", "en-us", "en_us"].contains(language.lowercased()) {
+                throw container.invalid(.language, "pocketsphinx has only the US English model (pocketsphinx-en-us); use \"en-us\" or a cloud engine")
             }
         case .none, .openai:
             break

@@ -50,11 +50,12 @@ extension Ledger {
         try await read { db in try RejectionRecord.order(Column("id")).fetchAll(db) }
     }
 
-    /// Voicemails whose card has not gone out and whose retry time has come.
+    /// Voicemails whose card, or whose transcript after the card, is still owed and whose retry time has come.
     public func pending(dueBy now: Date) async throws(LedgerError) -> [VoicemailRecord] {
-        try await read { db in
+        let owed = [VoicemailRecord.TranscriptStatus.retrying, .followUpDue].map(\.rawValue)
+        return try await read { db in
             try VoicemailRecord
-                .filter(VoicemailRecord.Columns.state != VoicemailRecord.State.notified.rawValue)
+                .filter(VoicemailRecord.Columns.state != VoicemailRecord.State.notified.rawValue || owed.contains(Column("transcriptStatus")))
                 .filter(Column("nextAttemptAt") == nil || Column("nextAttemptAt") <= now)
                 .order(Column("id"))
                 .fetchAll(db)

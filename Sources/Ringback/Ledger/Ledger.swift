@@ -99,6 +99,18 @@ public struct Ledger: Sendable {
             }
             try db.create(index: "voicemail_callerNumber", on: "voicemail", columns: ["callerNumber"])
         }
+        migrator.registerMigration("v3: transcript status, confidence and follow-ups") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "transcriptStatus", .text).notNull().defaults(to: "pending")
+                t.add(column: "transcriptConfidence", .double)
+                t.add(column: "transcriptIsDraft", .boolean).notNull().defaults(to: false)
+                t.add(column: "transcriptFailure", .text)
+            }
+            try db.execute(sql: """
+                UPDATE voicemail SET transcriptStatus = CASE WHEN transcript IS NULL THEN 'skipped' ELSE 'done' END
+                WHERE state != 'received'
+                """)
+        }
         return migrator
     }
 

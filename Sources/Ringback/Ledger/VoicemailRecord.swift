@@ -18,6 +18,25 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         case missedCall = "missed_call"
     }
 
+    /// Where the transcript stands. A transcription failure never holds the card back: the card goes out saying so,
+    /// and the transcript follows in the same thread when an engine delivers it.
+    public enum TranscriptStatus: String, Sendable, Codable, CaseIterable {
+        /// Not yet tried.
+        case pending
+        /// On the card.
+        case done
+        /// Nothing to transcribe: no engine configured, or a missed call.
+        case skipped
+        /// Every engine failed; the card went out without it and the ledger keeps trying.
+        case retrying
+        /// Arrived after the card; the follow-up mail is not yet sent.
+        case followUpDue = "follow_up_due"
+        /// Sent as a reply to the card.
+        case followedUp = "followed_up"
+        /// Still failing when the follow-up window closed.
+        case abandoned
+    }
+
     public enum CallbackState: String, Sendable, Codable, CaseIterable {
         case open
         case done
@@ -40,7 +59,14 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var mailboxContext: String?
     public var transcript: String?
     public var transcriptEngine: String?
-    /// Failed attempts at the unfinished step, and why the last one failed.
+    public var transcriptStatus: TranscriptStatus
+    /// 0…1 when the engine gave one.
+    public var transcriptConfidence: Double?
+    /// From the offline engine: labelled as a draft.
+    public var transcriptIsDraft: Bool
+    /// Why the card went out without a transcript, in plain words.
+    public var transcriptFailure: String?
+    /// Failed attempts at the unfinished step (the card, or after it the transcript), and why the last one failed.
     public var attempts: Int
     public var lastError: String?
     public var nextAttemptAt: Date?
@@ -52,6 +78,14 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var callbackClosedBy: String?
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// The card is out but the transcript is still owed (being retried, or its follow-up not yet sent).
+    public var awaitsTranscript: Bool { transcriptStatus == .retrying || transcriptStatus == .followUpDue }
+
+    /// Something is left to do and its retry time has come.
+    public func needsWork(at now: Date) -> Bool {
+        (state != .notified || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
+    }
 
     /// The caller as the card shows it, re-read from what the PBX wrote with the owner's country rules.
     public func caller(owner: OwnerConfig) -> CallerID { CallerID(parsing: callerRaw, owner: owner) }

@@ -150,7 +150,8 @@ public struct VoicemailPipeline: Sendable {
             durationMs: probe.audio.durationMilliseconds, format: probe.audio.format.description, isUrgent: probe.isUrgent,
             kind: probe.isMissedCall(minSeconds: intake.minSeconds) ? .missedCall : .voicemail,
             mailbox: probe.metadata.mailbox, mailboxContext: probe.metadata.context,
-            transcript: nil, transcriptEngine: nil, attempts: 0, lastError: nil, nextAttemptAt: nil,
+            transcript: nil, transcriptEngine: nil, transcriptStatus: .pending, transcriptConfidence: nil, transcriptIsDraft: false,
+            transcriptFailure: nil, attempts: 0, lastError: nil, nextAttemptAt: nil,
             messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain), notifiedAt: nil,
             dueAt: probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds),
             callbackState: .open, callbackClosedAt: nil, callbackClosedBy: nil, createdAt: created, updatedAt: created)
@@ -160,6 +161,7 @@ public struct VoicemailPipeline: Sendable {
         var record = record
         guard let transcription, record.kind == .voicemail else {  // a missed call has nothing to transcribe
             record.state = .transcribed
+            record.transcriptStatus = .skipped
             return record
         }
         let ledger = self.ledger
@@ -174,6 +176,9 @@ public struct VoicemailPipeline: Sendable {
         }
         record.transcript = transcript.text
         record.transcriptEngine = transcript.engine
+        record.transcriptConfidence = transcript.confidence
+        record.transcriptIsDraft = transcript.isOfflineDraft
+        record.transcriptStatus = .done
         record.state = .transcribed
         record.updatedAt = now()
         do throws(LedgerError) {

@@ -151,6 +151,6 @@ final class WatchState {
         else { return true }
         guard known.outcome == .pending, let key = known.voicemailKey else { return false }
         guard let record = try? await pipeline.ledger.voicemail(key: key) else { return true }
-        return record.state != .notified && (record.nextAttemptAt ?? .distantPast) <= pipeline.now()
+        return record.needsWork(at: pipeline.now())
     }
 }

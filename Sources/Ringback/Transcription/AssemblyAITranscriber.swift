@@ -48,16 +48,15 @@ public struct AssemblyAITranscriber: Transcriber {
         var error: String?
     }
 
-    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
+    public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        let prepared = try EngineSupport.prepare(audio, probe: probe, engine: name)
 
         // 1. Upload the bytes.
         let uploadURL = url + "/v2/upload"
         let upload = try await send(
-            HTTPRequest(method: "POST", url: uploadURL, headers: headers, body: .file(path: prepared.url.path, contentType: "application/octet-stream")),
-            to: uploadURL, deadline: deadline, keeping: prepared)
+            HTTPRequest(method: "POST", url: uploadURL, headers: headers, body: .file(path: clip.url.path, contentType: "application/octet-stream")),
+            to: uploadURL, deadline: deadline)
         struct Uploaded: Decodable { var upload_url: String }
         let audioURL = try decode(Uploaded.self, upload, from: uploadURL).upload_url
 
@@ -110,7 +109,7 @@ public struct AssemblyAITranscriber: Transcriber {
     }
 
     /// Sends with whatever time is left before the deadline; a non-2xx is rejected with the server's message.
-    private func send(_ request: HTTPRequest, to url: String, deadline: ContinuousClock.Instant, keeping prepared: PreparedAudio? = nil) async throws(TranscriptionError) -> HTTPResponse {
+    private func send(_ request: HTTPRequest, to url: String, deadline: ContinuousClock.Instant) async throws(TranscriptionError) -> HTTPResponse {
         var request = request
         request.caFile = caFile
         let remaining = ContinuousClock.now.duration(to: deadline)
@@ -119,7 +118,7 @@ public struct AssemblyAITranscriber: Transcriber {
         }
         request.timeout = remaining
         request.connectTimeout = min(request.connectTimeout, remaining)
-        let response = try await EngineSupport.perform(request, keeping: prepared, engine: name)
+        let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
             throw EngineSupport.rejection(response, engine: name, url: url)
         }

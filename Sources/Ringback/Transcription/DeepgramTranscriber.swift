@@ -26,16 +26,15 @@ public struct DeepgramTranscriber: Transcriber {
 
     public var name: String { "deepgram:\(model)" }
 
-    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
-        let prepared = try EngineSupport.prepare(audio, probe: probe, engine: name)
+    public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
         var query = [("model", model), ("smart_format", "true")]
         if let language, !language.isEmpty { query.append(("language", language)) }
         let endpoint = EngineSupport.url(url, query: query)
         let request = HTTPRequest(
             method: "POST", url: endpoint,
             headers: [("Accept", "application/json"), ("Authorization", "Token \(apiKey.value)")],
-            body: .file(path: prepared.url.path, contentType: prepared.format.mimeType), timeout: timeout, caFile: caFile)
-        let response = try await EngineSupport.perform(request, keeping: prepared, engine: name)
+            body: .file(path: clip.url.path, contentType: clip.format.mimeType), timeout: timeout, caFile: caFile)
+        let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
             throw EngineSupport.rejection(response, engine: name, url: url)
         }

@@ -2,6 +2,15 @@ extension EngineConfig {
     /// The engine this entry describes, or nil for `none` (and for an entry that skipped validation and lacks what
     /// its kind needs).
     public func makeTranscriber() -> (any Transcriber)? {
+        guard let engine = makeEngine() else { return nil }
+        if kind == .pocketsphinx {  // its own pool keeps max_concurrent; its 30 s utterances are its own limit
+            return maxSeconds == nil ? engine : LimitedTranscriber(engine, maxSeconds: maxSeconds?.seconds)
+        }
+        guard maxConcurrent != nil || maxSeconds != nil || maxBytes != nil else { return engine }
+        return LimitedTranscriber(engine, maxConcurrent: maxConcurrent, maxSeconds: maxSeconds?.seconds, maxBytes: maxBytes)
+    }
+
+    private func makeEngine() -> (any Transcriber)? {
         switch kind {
         case .none:
             return nil
@@ -22,6 +31,8 @@ extension EngineConfig {
             guard let apiKey, !apiKey.isEmpty else { return nil }
             return AssemblyAITranscriber(
                 url: url, apiKey: apiKey, speechModel: model, language: language, timeout: timeout.duration, caFile: caFile)
+        case .pocketsphinx:
+            return PocketSphinxTranscriber(modelFolder: model, maxConcurrent: maxConcurrent ?? 1)
         }
     }
 }

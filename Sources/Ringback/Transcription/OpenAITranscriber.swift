@@ -1,9 +1,14 @@
 public import Foundation
-public import RingbackAudio
 import RingbackCurl
 
 /// `POST /v1/audio/transcriptions`: OpenAI, Groq, speaches, LocalAI, vLLM.
+///
+/// Asks for `verbose_json` (segments with `avg_logprob` and `no_speech_prob`, from which the confidence comes),
+/// except from the gpt-4o transcription models, which only answer `json` or `text`. Uploads are capped at 25 MiB,
+/// the API's limit: a longer voicemail is sent in parts.
 public struct OpenAITranscriber: Transcriber {
+    public static let maxUploadBytes: Int64 = 25 * 1024 * 1024
+
     public let url: String
     public let apiKey: Secret?
     public let model: String
@@ -11,7 +16,6 @@ public struct OpenAITranscriber: Transcriber {
     public let prompt: String?
     public let timeout: Duration
     public let caFile: String?
-    private let client = HTTPClient()
 
     public init(url: String, apiKey: Secret?, model: String, language: String? = nil, prompt: String? = nil, timeout: Duration = .seconds(60), caFile: String? = nil) {
         self.url = url
@@ -25,18 +29,16 @@ public struct OpenAITranscriber: Transcriber {
 
     public var name: String { "openai:\(model)" }
 
-    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
-        let prepared: PreparedAudio
-        do throws(AudioError) {
-            prepared = try PreparedAudio.widelyDecodable(audio, probe: probe)
-        } catch {
-            throw TranscriptionError(code: .preparation, engine: name, message: "cannot convert \(probe.format) to PCM WAV: \(error.reason)")
-        }
-        let filename = audio.deletingPathExtension().lastPathComponent + "." + prepared.format.fileExtension
+    public var requirements: AudioRequirements { .upload(maxBytes: Self.maxUploadBytes) }
+
+    /// gpt-4o-transcribe and gpt-4o-mini-transcribe reject `verbose_json`.
+    private var responseFormat: String { model.hasPrefix("gpt-4o") ? "json" : "verbose_json" }
+
+    public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
         var fields: [FormField] = [
-            FormField(name: "file", content: .file(path: prepared.url.path, filename: filename, contentType: prepared.format.mimeType)),
+            FormField(name: "file", content: .file(path: clip.url.path, filename: clip.filename, contentType: clip.format.mimeType)),
             .text("model", model),
-            .text("response_format", "json"),
+            .text("response_format", responseFormat),
         ]
         if let language, !language.isEmpty { fields.append(.text("language", language)) }
         if let prompt, !prompt.isEmpty { fields.append(.text("prompt", prompt)) }
@@ -44,35 +46,14 @@ public struct OpenAITranscriber: Transcriber {
         if let apiKey, !apiKey.isEmpty { headers.append(("Authorization", "Bearer \(apiKey.value)")) }
 
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: .form(fields), timeout: timeout, caFile: caFile)
-        let response: HTTPResponse
-        do throws(CurlError) {
-            response = try await client.perform(request)
-            withExtendedLifetime(prepared) {}  // the temp file must outlive the upload
-        } catch {
-            throw TranscriptionError(code: .transport, engine: name, url: error.url, status: error.responseCode, message: error.message)
-        }
+        let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
-            throw TranscriptionError(
-                code: .rejected, engine: name, url: url, status: response.status,
-                message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)",
-                retryAfter: response.header("Retry-After").flatMap(Int.init).map { .seconds($0) })
+            throw EngineSupport.rejection(response, engine: name, url: url)
         }
-        return try parse(response)
-    }
-
-    private func parse(_ response: HTTPResponse) throws(TranscriptionError) -> Transcript {
-        struct Body: Decodable {
-            var text: String
-            var language: String?
-        }
-        if let body = try? JSONDecoder().decode(Body.self, from: response.body) {
-            return Transcript(text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: name, language: body.language)
-        }
-        if response.header("Content-Type")?.hasPrefix("text/plain") == true {
+        // Some compatible servers answer a plain-text transcript whatever was asked.
+        if response.header("Content-Type")?.hasPrefix("text/plain") == true, response.body.first != UInt8(ascii: "{") {
             return Transcript(text: response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines), engine: name)
         }
-        throw TranscriptionError(
-            code: .unparseable, engine: name, url: url, status: response.status,
-            message: "the reply is not a transcript: \(response.bodyText.prefix(200))")
+        return try EngineSupport.whisperTranscript(response, engine: name, url: url, expected: "a transcript")
     }
 }

@@ -5,7 +5,15 @@ public import RingbackAudio
 public protocol Transcriber: Sendable {
     /// Shown in logs, the ledger's attempt records and on the card (`openai:whisper-1`).
     var name: String { get }
-    func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript
+    /// What audio the engine takes; the chain converts and cuts each voicemail to fit before calling `transcribe`.
+    var requirements: AudioRequirements { get }
+    /// One request: the whole voicemail or one part of it.
+    func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript
+}
+
+extension Transcriber {
+    /// An HTTP API with no stated limits.
+    public var requirements: AudioRequirements { .upload() }
 }
 
 /// What an engine heard.
@@ -15,11 +23,37 @@ public struct Transcript: Sendable, Codable, Equatable {
     public var language: String?
     /// 0…1 where the engine reports one; nil when it does not (never invented).
     public var confidence: Double?
+    /// From the offline engine: a draft the card labels as such, never shown as fact.
+    public var isOfflineDraft: Bool
 
-    public init(text: String, engine: String, language: String? = nil, confidence: Double? = nil) {
+    public init(text: String, engine: String, language: String? = nil, confidence: Double? = nil, isOfflineDraft: Bool = false) {
         self.text = text
         self.engine = engine
         self.language = language
         self.confidence = confidence
+        self.isOfflineDraft = isOfflineDraft
+    }
+
+    /// The parts of a long voicemail, in order, as one transcript. The confidence is the duration-weighted mean
+    /// when every part has one, else nil.
+    public static func joining(_ parts: [(transcript: Transcript, duration: Duration)]) -> Transcript? {
+        guard let first = parts.first?.transcript else { return nil }
+        if parts.count == 1 { return first }
+        let text = parts.map(\.transcript.text).filter { !$0.isEmpty }.joined(separator: " ")
+        var confidence: Double?
+        let total = parts.reduce(0.0) { $0 + $1.duration.seconds }
+        if total > 0, parts.allSatisfy({ $0.transcript.confidence != nil }) {
+            confidence = parts.reduce(0.0) { $0 + ($1.transcript.confidence ?? 0) * $1.duration.seconds } / total
+        }
+        return Transcript(
+            text: text, engine: first.engine, language: parts.lazy.compactMap(\.transcript.language).first, confidence: confidence,
+            isOfflineDraft: parts.contains { $0.transcript.isOfflineDraft })
+    }
+}
+
+extension Transcriber {
+    /// The whole voicemail through this engine alone: prepared to its requirements, parts joined, no retries.
+    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
+        try await TranscriptionChain(engines: [self], retry: .once).transcribe(audio, probe: probe)
     }
 }

@@ -30,18 +30,16 @@ public struct WhisperASRTranscriber: Transcriber {
 
     public var name: String { "whisper-asr" }
 
-    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
-        let prepared = try EngineSupport.prepare(audio, probe: probe, engine: name)
-        let filename = audio.deletingPathExtension().lastPathComponent + "." + prepared.format.fileExtension
+    public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
         var query = [("task", "transcribe")]
         if let language, !language.isEmpty { query.append(("language", language)) }
         if let prompt, !prompt.isEmpty { query.append(("initial_prompt", prompt)) }
         query += [("output", "json"), ("encode", "true")]
         let request = HTTPRequest(
             method: "POST", url: EngineSupport.url(url, query: query), headers: [("Accept", "application/json")],
-            body: .form([FormField(name: "audio_file", content: .file(path: prepared.url.path, filename: filename, contentType: prepared.format.mimeType))]),
+            body: .form([FormField(name: "audio_file", content: .file(path: clip.url.path, filename: clip.filename, contentType: clip.format.mimeType))]),
             timeout: timeout, caFile: caFile)
-        let response = try await EngineSupport.perform(request, keeping: prepared, engine: name)
+        let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
             throw EngineSupport.rejection(response, engine: name, url: url)
         }

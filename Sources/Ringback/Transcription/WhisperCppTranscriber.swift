@@ -28,24 +28,21 @@ public struct WhisperCppTranscriber: Transcriber {
 
     public var name: String { model.map { $0.isEmpty ? "whisper-cpp" : "whisper-cpp:\($0)" } ?? "whisper-cpp" }
 
-    public func transcribe(_ audio: URL, probe: AudioProbe) async throws(TranscriptionError) -> Transcript {
-        // Always linear PCM: whisper.cpp cannot decode GSM, and µ-law/A-law gain nothing from being sent as is.
-        let prepared = try EngineSupport.prepare(audio, probe: probe, engine: name)
-        let filename = audio.deletingPathExtension().lastPathComponent + "." + prepared.format.fileExtension
+    public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
         var fields: [FormField] = [
-            FormField(name: "file", content: .file(path: prepared.url.path, filename: filename, contentType: prepared.format.mimeType)),
+            FormField(name: "file", content: .file(path: clip.url.path, filename: clip.filename, contentType: clip.format.mimeType)),
             .text("response_format", "verbose_json"),
         ]
         if let language, !language.isEmpty { fields.append(.text("language", language)) }
         if let prompt, !prompt.isEmpty { fields.append(.text("prompt", prompt)) }
         let request = HTTPRequest(
             method: "POST", url: url, headers: [("Accept", "application/json")], body: .form(fields), timeout: timeout, caFile: caFile)
-        let response = try await EngineSupport.perform(request, keeping: prepared, engine: name)
+        let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
             var error = EngineSupport.rejection(response, engine: name, url: url)
             if response.status == 400 {
                 let said = APIErrorBody.message(in: response.body).map { "\"\($0)\"" } ?? "an empty 400"
-                error.message = "whisper.cpp answered \(said): it could not read the upload as \(prepared.format) "
+                error.message = "whisper.cpp answered \(said): it could not read the upload as \(clip.format) "
                     + "(its decoder takes PCM, µ-law and A-law WAV, FLAC, MP3, Ogg Vorbis), or the form lacked the 'file' field"
             } else if response.status == 404 {
                 error.message += " (is \(url) the server's --inference-path?)"
@@ -75,69 +72,5 @@ struct WhisperSegment: Decodable {
             total += exp(logprob) * (1 - noSpeech)
         }
         return min(1, max(0, total / Double(segments.count)))
-    }
-}
-
-/// What every HTTP engine does the same way: prepare audio, send, map failures.
-enum EngineSupport {
-    static func prepare(_ audio: URL, probe: AudioProbe, engine: String) throws(TranscriptionError) -> PreparedAudio {
-        do throws(AudioError) {
-            return try PreparedAudio.widelyDecodable(audio, probe: probe)
-        } catch {
-            throw TranscriptionError(code: .preparation, engine: engine, message: "cannot convert \(probe.format) to PCM WAV: \(error.reason)")
-        }
-    }
-
-    /// Sends the request; a transfer failure (connect, timeout, reset) becomes a transient `.transport` error.
-    static func perform(_ request: HTTPRequest, keeping prepared: PreparedAudio? = nil, engine: String) async throws(TranscriptionError) -> HTTPResponse {
-        do throws(CurlError) {
-            let response = try await HTTPClient().perform(request)
-            withExtendedLifetime(prepared) {}  // the temp file must outlive the upload
-            return response
-        } catch {
-            throw TranscriptionError(code: .transport, engine: engine, url: error.url, status: error.responseCode, message: error.message)
-        }
-    }
-
-    /// A non-2xx reply: the status, the server's own message and its Retry-After.
-    static func rejection(_ response: HTTPResponse, engine: String, url: String) -> TranscriptionError {
-        TranscriptionError(
-            code: .rejected, engine: engine, url: url, status: response.status,
-            message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)",
-            retryAfter: response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { .seconds($0) })
-    }
-
-    /// The JSON body both whisper servers answer with (`text`, `language`, `segments`), as a transcript.
-    ///
-    /// - Parameters:
-    ///   - expected: what the body should have been, for the `.unparseable` message.
-    ///   - language: overrides the language the body reports, e.g. the one the caller configured.
-    static func whisperTranscript(
-        _ response: HTTPResponse, engine: String, url: String, expected: String, language: String? = nil
-    ) throws(TranscriptionError) -> Transcript {
-        struct Body: Decodable {
-            var text: String
-            var language: String?
-            var segments: [WhisperSegment]?
-        }
-        guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
-            throw TranscriptionError(
-                code: .unparseable, engine: engine, url: url, status: response.status,
-                message: "the reply is not \(expected): \(response.bodyText.prefix(200))")
-        }
-        return Transcript(
-            text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: engine, language: language ?? body.language,
-            confidence: WhisperSegment.confidence(body.segments))
-    }
-
-    /// `base` with query parameters appended, values percent-encoded.
-    static func url(_ base: String, query: [(String, String)]) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?#")
-        let pairs = query.map { name, value in
-            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }
-        guard !pairs.isEmpty else { return base }
-        return base + (base.contains("?") ? "&" : "?") + pairs.joined(separator: "&")
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import Ringback
+import RingbackAudio
+import RingbackTesting
+import Testing
+
+@Suite struct PocketSphinxTests {
+    @Test func speechGeneratedByEspeakComesBackAsADraftWithAConfidence() async throws {
+        let folder = try TemporaryDirectory("sphinx")
+        let spoken = try #require(
+            try AudioFixture.speech("Hello, this is Maria Lopez. Please call me back about the leak under the kitchen sink.", to: folder.path("speech.wav")))
+        let probe = try AudioProbe(url: spoken)
+        let transcript = try await PocketSphinxTranscriber().transcribe(spoken, probe: probe)
+        #expect(!transcript.text.isEmpty)
+        #expect(transcript.isOfflineDraft)
+        let confidence = try #require(transcript.confidence)
+        #expect((0...1).contains(confidence))
+    }
+
+    @Test func silenceIsNotTurnedIntoWords() async throws {
+        let folder = try TemporaryDirectory("sphinx")
+        let url = try AudioFixture.write(try folder.path("quiet.wav"), format: .pcm16WAV, seconds: 3, signal: .silence)
+        let transcript = try await PocketSphinxTranscriber().transcribe(url, probe: try AudioProbe(url: url))
+        #expect(transcript.text.isEmpty)
+        #expect(transcript.confidence == nil)
+    }
+
+    @Test func aLongRecordingIsCutIntoPartsNoLongerThanTheLimitAtQuietMoments() throws {
+        let folder = try TemporaryDirectory("split")
+        let url = try AudioFixture.write(try folder.path("long.wav"), format: .pcm16WAV, seconds: 95)
+        let ranges = try AudioSplitter.plan(url, maxSeconds: 30)
+        #expect(ranges.count == 4)
+        #expect(ranges.first?.lowerBound == 0)
+        let frames = try AudioProbe(url: url).frames
+        #expect(ranges.last.map { $0.upperBound == frames } == true)
+        for (left, right) in zip(ranges, ranges.dropFirst()) { #expect(left.upperBound == right.lowerBound) }
+        #expect(ranges.allSatisfy { $0.count <= 30 * 8000 })
+        #expect(ranges.dropLast().allSatisfy { $0.count > 20 * 8000 })
+    }
+}
