@@ -38,3 +38,17 @@ import Testing
         #expect(ranges.dropLast().allSatisfy { $0.count > 20 * 8000 })
     }
 }
+
+@Suite struct OfflineCardTests {
+    @Test func anOfflineTranscriptIsLabelledADraftOrALowConfidenceGuessOnTheCard() async throws {
+        let harness = try Harness()
+        let file = try harness.drop("speech.wav")
+        _ = try #require(try AudioFixture.speech("Hello, this is Maria Lopez. Please call me back about the leak under the sink.", to: file))
+        let pipeline = try harness.pipeline(transcriber: PocketSphinxTranscriber())
+        let outcome = await pipeline.process(file)
+        #expect(outcome.status == .notified, "\(outcome.detail)")
+        let card = try String(contentsOf: try #require(try harness.cards().first), encoding: .utf8).replacingOccurrences(of: "=\r\n", with: "")
+        #expect(card.contains("Offline draft transcript (pocketsphinx") || card.contains("Low confidence (pocketsphinx"))
+        #expect(!card.contains("What they said"))
+    }
+}

@@ -36,8 +36,13 @@ struct CardRenderer {
             return ("The caller hung up without leaving a message (\(card.durationText) of audio, too short or silent).", nil)
         }
         switch card.transcript {
-        case .text(let text, let engine):
+        case .text(let text, let engine, .machine):
             return ("What they said (machine transcript by \(engine), may contain errors):", text)
+        case .text(let text, let engine, .offlineDraft(let confidence)):
+            let percent = confidence.map { ", \(Int(($0 * 100).rounded()))% confidence" } ?? ""
+            return ("Offline draft transcript (\(engine)\(percent)), expect wrong words; listen to the recording:", text)
+        case .text(let text, let engine, .low(let confidence)):
+            return ("Low confidence (\(engine), \(Int((confidence * 100).rounded()))%): a guess at what was said, not a transcript. Listen to the recording:", text)
         case .notConfigured:
             return ("No transcript: transcription is not configured. Listen to the attached recording.", nil)
         case .unavailable(let reason):

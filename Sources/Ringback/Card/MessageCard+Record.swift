@@ -7,7 +7,7 @@ extension MessageCard {
         if let text = record.transcript {
             transcript = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
                 ? .unavailable(reason: "the engine heard no speech")
-                : .text(text, engine: record.transcriptEngine ?? "the transcription engine")
+                : .text(text, engine: record.transcriptEngine ?? "the transcription engine", trust: Self.trust(record, minimum: config.transcription.minConfidence))
         } else {
             transcript = .notConfigured
         }
@@ -23,5 +23,10 @@ extension MessageCard {
             attachment: attachment.map {
                 Attachment(path: $0.url, filename: "voicemail-\(stamp.string(from: record.receivedAt)).\($0.format.fileExtension)", mimeType: $0.format.mimeType)
             })
+    }
+
+    static func trust(_ record: VoicemailRecord, minimum: Double) -> Trust {
+        if let confidence = record.transcriptConfidence, confidence < minimum { return .low(confidence: confidence) }
+        return record.transcriptIsDraft ? .offlineDraft(confidence: record.transcriptConfidence) : .machine
     }
 }

@@ -3,10 +3,20 @@ public import Foundation
 /// What one card tells the owner. Built from the ledger row so a resend says exactly what the first send said.
 public struct MessageCard: Sendable {
     public enum TranscriptStatus: Sendable {
-        case text(String, engine: String)
+        case text(String, engine: String, trust: Trust)
         /// No engine configured: the card says so plainly instead of showing an empty box.
         case notConfigured
         case unavailable(reason: String)
+    }
+
+    /// How far a transcript may be taken at its word: the card says which, so a guess never reads as fact.
+    public enum Trust: Sendable, Equatable {
+        /// A cloud or self-hosted engine at or above `min_confidence` (or reporting none).
+        case machine
+        /// The offline engine at or above `min_confidence`.
+        case offlineDraft(confidence: Double?)
+        /// Below `transcription.min_confidence`.
+        case low(confidence: Double)
     }
 
     public var voicemailID: Int64
