@@ -21,8 +21,7 @@ public final class PreparedAudio: Sendable {
     /// Linear WAV, FLAC, MP3 and Ogg pass through; telephone codecs (GSM, µ-law, A-law, ADPCM) that web APIs
     /// and phones reject are converted with libsndfile, block by block.
     public static func widelyDecodable(_ source: URL, probe: AudioProbe) throws(AudioError) -> PreparedAudio {
-        let playable = (probe.format.container == .wav && probe.format.isLinear) || [.flac, .mpeg, .ogg].contains(probe.format.container)
-        if playable { return PreparedAudio(url: source, format: probe.format, isTemporary: false) }
+        if AudioRequirements.Formats.widelyDecodable.accepts(probe.format) { return PreparedAudio(url: source, format: probe.format, isTemporary: false) }
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("ringback-\(UUID().uuidString).wav")
         do throws(AudioError) {
             try AudioTranscoder.transcode(source, to: temporary, format: .pcm16WAV)
