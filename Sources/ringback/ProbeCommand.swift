@@ -5,12 +5,20 @@ import Ringback
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Show what Ringback reads from recordings: format, length, level, caller, identity, routing, readiness.")
+        abstract: "Show what Ringback reads from recordings: format, length, level, caller, identity, routing, readiness.",
+        discussion: """
+            --transcribe runs each file through the configured engines (transcription.engines, in order, with their \
+            retries) and prints every request and the transcript; without a pipeline.yml it uses pocketsphinx. \
+            Nothing is written to the ledger and no card is sent.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
+
+    @Flag(help: "Also run the transcription chain on each file and print every attempt and the transcript.")
+    var transcribe = false
 
     @Argument(help: "Audio files to probe.")
     var files: [String]
@@ -21,6 +29,11 @@ struct ProbeCommand: AsyncParsableCommand {
         let owner = config?.owner ?? OwnerConfig()
         var reports: [ProbeReport] = []
         var failed = false
+        let chain = transcribe ? (config?.transcription ?? TranscriptionConfig(engines: [EngineConfig(kind: .pocketsphinx)])).makeChain() : nil
+        if transcribe, chain == nil {
+            printError("--transcribe: no transcription engine is configured (transcription.engines in \(global.config))")
+            throw ExitCode(2)
+        }
         for file in files {
             let url = URL(fileURLWithPath: file)
             let intake = config?.intake(containing: url) ?? IntakeConfig(path: url.deletingLastPathComponent().path)
@@ -36,6 +49,12 @@ struct ProbeCommand: AsyncParsableCommand {
                     .map(\.description)
                 report.missedCall = probe.isMissedCall(minSeconds: intake.minSeconds)
                 if !json { print(describe(probe, report: report, timeZone: owner.timezone)) }
+                if let chain {
+                    let run = await TranscriptionRun.run(chain, on: probe)
+                    report.transcription = run
+                    failed = failed || run.transcript == nil
+                    if !json { print(run.lines(minConfidence: config?.transcription.minConfidence ?? TranscriptionConfig.defaultMinConfidence)) }
+                }
             } catch {
                 failed = true
                 report.error = .init(code: error.code, reason: error.reason)
@@ -92,4 +111,73 @@ struct ProbeReport: Encodable {
     var recipients: [String] = []
     var missedCall: Bool?
     var error: Failure?
+    var transcription: TranscriptionRun?
+}
+
+/// One file through the transcription chain: every request in order, then the transcript or why there is none.
+struct TranscriptionRun: Encodable {
+    struct Attempt: Encodable {
+        var engine: String
+        var part: String?
+        var ok: Bool
+        var seconds: Double
+        var httpStatus: Int?
+        var error: String?
+    }
+
+    struct Failure: Encodable {
+        var code: String
+        /// What the card would say.
+        var reason: String
+        var detail: String
+    }
+
+    var engines: String
+    var attempts: [Attempt]
+    var transcript: Transcript?
+    var error: Failure?
+
+    static func run(_ chain: TranscriptionChain, on probe: VoicemailProbe) async -> TranscriptionRun {
+        let log = AttemptLog()
+        var result = TranscriptionRun(engines: chain.name, attempts: [])
+        do throws(TranscriptionError) {
+            result.transcript = try await chain.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio) { await log.add($0) }
+        } catch {
+            result.error = Failure(code: error.code.rawValue, reason: error.plainReason, detail: error.description)
+        }
+        result.attempts = await log.attempts
+        return result
+    }
+
+    func lines(minConfidence: Double) -> String {
+        var lines = ["  engines:    \(engines)"]
+        for attempt in attempts {
+            let part = attempt.part.map { " part \($0)" } ?? ""
+            let outcome = attempt.ok ? "ok" : "failed\(attempt.httpStatus.map { " \($0)" } ?? "")"
+            lines.append("  attempt:    \(attempt.engine)\(part) · \(outcome) in \(String(format: "%.2f", attempt.seconds)) s\(attempt.error.map { ": \($0)" } ?? "")")
+        }
+        if let transcript {
+            var label = [transcript.isOfflineDraft ? "offline draft" : "machine transcript"]
+            if let confidence = transcript.confidence {
+                label.append("\(Int((confidence * 100).rounded()))% confidence" + (confidence < minConfidence ? ", below min_confidence: a guess" : ""))
+            }
+            if let language = transcript.language { label.append("language \(language)") }
+            let text = transcript.text.isEmpty ? "(no speech heard)" : "\"\(transcript.text)\""
+            lines.append("  transcript: [\(label.joined(separator: ", "))] \(text)")
+        } else if let error {
+            lines.append("  transcript: none — \(error.reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Collects the chain's attempts as they happen.
+private actor AttemptLog {
+    var attempts: [TranscriptionRun.Attempt] = []
+
+    func add(_ attempt: TranscriptionChain.Attempt) {
+        attempts.append(.init(
+            engine: attempt.engine, part: attempt.part, ok: attempt.error == nil, seconds: Double(attempt.duration.components.seconds) + Double(attempt.duration.components.attoseconds) / 1e18,
+            httpStatus: attempt.error?.status, error: attempt.error?.description))
+    }
 }

@@ -45,7 +45,7 @@ struct ReprocessCommand: AsyncParsableCommand {
             func report(_ result: ProcessOutcome) {
                 results.append(result)
                 let counter = "[\(String(repeating: " ", count: width - String(results.count).count))\(results.count)/\(voicemails.count)]"
-                let line = "\(counter) \(result.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
+                let line = "\(counter) \(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
                 if json { printError(line) } else { print(line) }
             }
             while next < voicemails.count || !group.isEmpty {
@@ -82,6 +82,10 @@ extension ProcessOutcome {
 struct BatchSummary: Encodable {
     var total: Int
     var notified: Int
+    /// Late transcripts sent as replies to their cards in this run.
+    var followedUp: Int
+    /// Cards out whose transcript is still being retried.
+    var transcriptsOwed: Int
     var skipped: Int
     var pending: Int
     var rejected: Int
@@ -94,6 +98,8 @@ struct BatchSummary: Encodable {
         func count(_ status: ProcessOutcome.Status) -> Int { results.filter { $0.status == status }.count }
         total = results.count
         notified = count(.notified)
+        followedUp = count(.followedUp)
+        transcriptsOwed = results.filter(\.owesTranscript).count
         skipped = count(.skipped)
         pending = count(.pending)
         rejected = count(.rejected)
@@ -108,6 +114,8 @@ struct BatchSummary: Encodable {
         let counts = dryRun
             ? "\(planned) to process, \(skipped) already notified, \(rejected) bad"
             : "\(notified) notified, \(skipped) skipped, \(pending) pending, \(rejected) rejected"
+                + (followedUp > 0 ? ", \(followedUp) transcripts sent as replies" : "")
+                + (transcriptsOwed > 0 ? ", \(transcriptsOwed) transcripts still owed" : "")
                 + (waiting > 0 ? ", \(waiting) not ready yet" : "")
         return "\(head) \(counts) in \(String(format: "%.1f", seconds)) s"
     }

@@ -30,10 +30,13 @@ struct Harness {
 
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    func pipeline(transcriber: (any Transcriber)? = nil, transport: (any MailTransport)? = nil, ledger: Ledger? = nil) throws -> VoicemailPipeline {
+    func pipeline(
+        transcriber: (any Transcriber)? = nil, transport: (any MailTransport)? = nil, ledger: Ledger? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> VoicemailPipeline {
         VoicemailPipeline(
             config: config, ledger: try ledger ?? Ledger(path: config.ledger), transcriber: transcriber,
-            transport: transport ?? MaildirTransport(root: URL(fileURLWithPath: config.mail.maildir)), logger: Self.logger)
+            transport: transport ?? MaildirTransport(root: URL(fileURLWithPath: config.mail.maildir)), logger: Self.logger, now: now)
     }
 
     func smtp(_ sink: SMTPSink, username: String? = nil, password: String? = nil) -> SMTPTransport {

@@ -162,31 +162,93 @@ import Testing
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
     }
 
-    @Test func aTranscriptionOutageKeepsTheVoicemailPendingUntilTheNextRun() async throws {
+    @Test func aTranscriptionOutageSendsTheCardNowAndTheTranscriptFollowsInItsThread() async throws {
         let harness = try Harness()
         let standIn = try OpenAITranscriptionStandIn()
         defer { standIn.stop() }
         standIn.enqueue(.respond(.json(503, #"{"error":{"message":"The server is overloaded","type":"server_error","param":null,"code":null}}"#)))
-        let file = try harness.drop("call.wav")
-        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn))
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar(callerID: "\"Maria Lopez\" <+15551230000>"))
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn), transport: harness.smtp(sink))
 
+        // The outage does not hold the card back: it goes out now and says why there is no transcript.
         let first = await pipeline.process(file)
-        #expect(first.status == .pending)
-        #expect(first.detail.contains("503"))
-        #expect(first.detail.contains("The server is overloaded"))
-        #expect(try harness.cards().isEmpty)
+        #expect(first.status == .notified, "\(first.detail)")
+        #expect(first.transcript == .retrying)
+        #expect(first.detail.contains("without a transcript"))
+        let card = try #require(try await sink.waitForMessages(count: 1).first)
+        let cardText = try #require(card.parts(contentType: "text/plain").first?.text)
+        #expect(cardText.contains("Transcript unavailable for now (the transcription service (openai:whisper-1) had an internal error)"))
+        #expect(cardText.contains("will reply to this email"))
+        #expect(!cardText.contains("What they said"))
+        #expect(card.parts.contains { $0.contentType == "audio/wav" })
         let id = try #require(first.voicemailID)
-        let pending = try #require(try await pipeline.ledger.voicemail(id: id))
-        #expect(pending.state == .received)
-        #expect(pending.attempts == 1)
-        #expect(pending.lastError?.contains("503") == true)
+        let owed = try #require(try await pipeline.ledger.voicemail(id: id))
+        #expect(owed.state == .notified)
+        #expect(owed.transcriptStatus == .retrying)
+        #expect(owed.transcriptFailure == "the transcription service (openai:whisper-1) had an internal error")
+        #expect(try await pipeline.ledger.pending(dueBy: Date().addingTimeInterval(120)).map(\.id) == [id])
 
+        // The engine is back: the transcript arrives as a reply in the card's thread, without the audio.
         let second = await pipeline.process(file)
-        #expect(second.status == .notified)
-        #expect(try harness.cards().count == 1)
+        #expect(second.status == .followedUp, "\(second.detail)")
+        let mails = try await sink.waitForMessages(count: 2)
+        let reply = try #require(mails.last)
+        #expect(reply.defects.isEmpty, "\(reply.defects)")
+        let cardID = try #require(card.header("Message-ID"))
+        #expect(reply.header("In-Reply-To") == cardID)
+        #expect(reply.header("References") == cardID)
+        #expect(reply.header("Message-ID") != cardID)
+        #expect(reply.header("Subject") == "Re: " + (card.header("Subject") ?? ""))
+        #expect(reply.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html))")
+        let replyText = try #require(reply.parts(contentType: "text/plain").first?.text)
+        #expect(replyText.contains("please call me back about the leaking sink"))
+        #expect(replyText.contains("What they said (machine transcript by openai:whisper-1"))
+
+        // Settled: nothing more is owed and nothing more is sent.
+        let third = await pipeline.process(file)
+        #expect(third.status == .skipped)
+        #expect(try await pipeline.ledger.voicemail(id: id)?.transcriptStatus == .followedUp)
+        #expect(try await pipeline.ledger.pending(dueBy: .distantFuture).isEmpty)
         let attempts = try await pipeline.ledger.attempts(voicemailID: id)
         #expect(attempts.map(\.succeeded) == [false, true])
         #expect(attempts.first?.httpStatus == 503)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try sink.messages().count == 2)
+    }
+
+    @Test func aTranscriptStillFailingWhenTheFollowUpWindowClosesIsGivenUpAndTheFilesSettle() async throws {
+        var harness = try Harness()
+        harness.config.intake[0].after = .delete
+        let standIn = try OpenAITranscriptionStandIn(apiKey: "sk-right")
+        defer { standIn.stop() }
+        let file = try harness.drop("call.wav")
+        let clock = TestClock(Date())
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn, key: "sk-wrong"), now: { clock.now })
+
+        let first = await pipeline.process(file)
+        #expect(first.status == .notified)
+        #expect(try harness.cards().count == 1)
+        #expect(FileManager.default.fileExists(atPath: file.path), "the audio stays while its transcript is owed")
+        let card = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+        #expect(card.contains("refused Ringback's credentials"))
+
+        clock.advance(by: 3600)
+        let retry = await pipeline.process(file)
+        #expect(retry.status == .pending)
+        #expect(retry.transcript == .retrying)
+        #expect(retry.detail.contains("401"))
+        #expect(FileManager.default.fileExists(atPath: file.path))
+
+        clock.advance(by: 24 * 3600)
+        let last = await pipeline.process(file)
+        #expect(last.status == .skipped, "\(last.detail)")
+        #expect(last.transcript == .abandoned)
+        #expect(last.detail.contains("gave up"))
+        #expect(try harness.cards().count == 1, "giving up sends nothing more")
+        #expect(!FileManager.default.fileExists(atPath: file.path), "after: delete applies once nothing is owed")
+        #expect(try await pipeline.ledger.pending(dueBy: .distantFuture).isEmpty)
     }
 
     @Test func aMailOutageResumesAtTheCardWithoutTranscribingAgain() async throws {

@@ -17,16 +17,21 @@ struct CardRenderer {
     /// `Tue Sep 22, 5:24 AM`
     func long(_ date: Date) -> String { format(date, "EEE MMM d, h:mm a") }
 
+    /// A reply keeps the card's subject behind `Re: ` so every mail client files it in the card's thread.
     var subject: String {
+        let reply = card.purpose == .card ? "" : "Re: "
         let urgent = card.isUrgent ? "URGENT: " : ""
         if card.isMissedCall {
-            return "\(urgent)Missed call from \(card.caller), no message — call back by \(deadlineShort)"
+            return "\(reply)\(urgent)Missed call from \(card.caller), no message — call back by \(deadlineShort)"
         }
-        return "\(urgent)Voicemail from \(card.caller), \(card.durationText) — call back by \(deadlineShort)"
+        return "\(reply)\(urgent)Voicemail from \(card.caller), \(card.durationText) — call back by \(deadlineShort)"
     }
 
-    /// `Voicemail from Maria Lopez`, `Missed call from Withheld number`.
+    /// `Voicemail from Maria Lopez`, `Missed call from Withheld number`, `Transcript: voicemail from Maria Lopez`.
     private var headline: String {
+        if card.purpose == .transcriptFollowUp {
+            return "Transcript: voicemail from \(card.caller.name ?? card.caller.description)"
+        }
         let what = card.isMissedCall ? "Missed call" : "Voicemail"
         return "\(card.isUrgent ? "URGENT " + what.lowercased() : what) from \(card.caller.name ?? card.caller.description)"
     }
@@ -47,6 +52,8 @@ struct CardRenderer {
             return ("No transcript: transcription is not configured. Listen to the attached recording.", nil)
         case .unavailable(let reason):
             return ("Transcript unavailable (\(reason)). Listen to the attached recording.", nil)
+        case .following(let reason, let until):
+            return ("Transcript unavailable for now (\(reason)). Ringback keeps trying until \(long(until)) and will reply to this email with it. Listen to the attached recording.", nil)
         }
     }
 
@@ -57,8 +64,14 @@ struct CardRenderer {
         return "No number: the PBX did not say who called."
     }
 
+    /// What a reply adds above the card's details.
+    private var replyIntro: String? {
+        card.purpose == .transcriptFollowUp ? "The transcript was not ready when the card went out; here it is. The recording is on the card." : nil
+    }
+
     var plainText: String {
         var lines = [headline, ""]
+        if let replyIntro { lines += [replyIntro, ""] }
         if let number = card.caller.displayNumber, let tel = card.caller.telURI {
             lines.append("Call back:    \(number)  <\(tel)>")
         } else {
@@ -105,6 +118,7 @@ struct CardRenderer {
             <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328">
             <div style="max-width:560px;margin:0 auto">
             \(urgent)<h1 style="margin:0 0 4px;font-size:22px">\(h(headline))</h1>
+            \(replyIntro.map { #"<p style="margin:0 0 8px">\#(h($0))</p>"# } ?? "")
             <p style="margin:0 0 16px;color:#555555">\(h(long(card.receivedAt))) · \(h(card.durationText))</p>
             \(numberRow)
             <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(long(card.dueAt)))</strong></p>

@@ -20,6 +20,10 @@ public enum CardWriter {
         header("Subject", MIMEEncoding.encodedHeaderValue(renderer.subject, prefixLength: 9))
         header("Date", MIMEEncoding.rfc5322Date(now, timeZone: card.timeZone))
         header("Message-ID", card.messageID)
+        if let parent = card.inReplyTo {
+            header("In-Reply-To", parent)
+            header("References", parent)
+        }
         header("MIME-Version", "1.0")
         header("Auto-Submitted", "auto-generated")
         header("X-Ringback-Voicemail", "\(card.voicemailID)")

@@ -8,6 +8,12 @@ extension MessageCard {
             transcript = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
                 ? .unavailable(reason: "the engine heard no speech")
                 : .text(text, engine: record.transcriptEngine ?? "the transcription engine", trust: Self.trust(record, minimum: config.transcription.minConfidence))
+        } else if record.transcriptStatus == .retrying {
+            let reason = record.transcriptFailure ?? "no transcription engine answered"
+            let since = record.notifiedAt ?? record.updatedAt  // before the first send: when the engines gave up
+            transcript = .following(reason: reason, until: since.addingTimeInterval(config.transcription.followUpWithin.seconds))
+        } else if record.transcriptStatus == .abandoned {
+            transcript = .unavailable(reason: record.transcriptFailure ?? "no transcription engine answered")
         } else {
             transcript = .notConfigured
         }

@@ -7,6 +7,15 @@ public struct MessageCard: Sendable {
         /// No engine configured: the card says so plainly instead of showing an empty box.
         case notConfigured
         case unavailable(reason: String)
+        /// Every engine failed; Ringback keeps trying until `until` and replies in the card's thread.
+        case following(reason: String, until: Date)
+    }
+
+    /// What the message is: the card itself, or a reply in its thread.
+    public enum Purpose: Sendable, Equatable {
+        case card
+        /// The transcript that was not ready when the card went out.
+        case transcriptFollowUp
     }
 
     /// How far a transcript may be taken at its word: the card says which, so a guess never reads as fact.
@@ -35,6 +44,9 @@ public struct MessageCard: Sendable {
     public var to: [MailAddress]
     public var messageID: String
     public var attachment: Attachment?
+    public var purpose: Purpose = .card
+    /// The card's Message-ID when this message replies to it (`In-Reply-To`, `References`).
+    public var inReplyTo: String?
 
     public struct Attachment: Sendable {
         public var path: URL
@@ -46,6 +58,17 @@ public struct MessageCard: Sendable {
     public var durationText: String {
         let total = Int((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18).rounded())
         return "\(total / 60):\(String(format: "%02d", total % 60))"
+    }
+
+    /// The reply that carries a late transcript: same subject and thread, its own stable Message-ID, no audio.
+    public func transcriptFollowUp() -> MessageCard {
+        var reply = self
+        reply.purpose = .transcriptFollowUp
+        reply.inReplyTo = messageID
+        reply.token = token + ".transcript"
+        reply.messageID = Self.messageID(token: reply.token, domain: from.domain)
+        reply.attachment = nil
+        return reply
     }
 
     /// `<4a9f…@example.com>`: derived from the voicemail's identity, so a resend carries the same Message-ID.

@@ -4,6 +4,8 @@ public struct TranscriptionConfig: Sendable, Decodable {
     public var retry: Retry
     /// Below this confidence (0…1) a transcript is shown as "low confidence", never as what was said.
     public var minConfidence: Double
+    /// After a card went out without a transcript, how long Ringback keeps trying to send one as a reply.
+    public var followUpWithin: ConfigDuration
 
     /// `retry: { attempts: 4, backoff: 2s }`: tries per engine for transient failures, and the first delay (doubling).
     public struct Retry: Sendable, Decodable {
@@ -28,13 +30,21 @@ public struct TranscriptionConfig: Sendable, Decodable {
 
     public static let defaultMinConfidence = 0.5
 
-    public init(engines: [EngineConfig] = [EngineConfig(kind: .none)], retry: Retry = .init(), minConfidence: Double = defaultMinConfidence) {
+    public static let defaultFollowUpWithin = ConfigDuration(.seconds(24 * 3600))
+
+    public init(
+        engines: [EngineConfig] = [EngineConfig(kind: .none)], retry: Retry = .init(), minConfidence: Double = defaultMinConfidence,
+        followUpWithin: ConfigDuration = defaultFollowUpWithin
+    ) {
         self.engines = engines
         self.retry = retry
         self.minConfidence = minConfidence
+        self.followUpWithin = followUpWithin
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case engines, retry, minConfidence = "min_confidence" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case engines, retry, minConfidence = "min_confidence", followUpWithin = "follow_up_within"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -43,6 +53,7 @@ public struct TranscriptionConfig: Sendable, Decodable {
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry) ?? .init()
         minConfidence = try container.decodeIfPresent(Double.self, forKey: .minConfidence) ?? Self.defaultMinConfidence
         guard (0...1).contains(minConfidence) else { throw container.invalid(.minConfidence, "must be between 0 and 1") }
+        followUpWithin = try container.decodeIfPresent(ConfigDuration.self, forKey: .followUpWithin) ?? Self.defaultFollowUpWithin
     }
 }
 

@@ -82,6 +82,16 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     /// The card is out but the transcript is still owed (being retried, or its follow-up not yet sent).
     public var awaitsTranscript: Bool { transcriptStatus == .retrying || transcriptStatus == .followUpDue }
 
+    /// Stores what an engine heard.
+    mutating func apply(_ transcript: Transcript) {
+        self.transcript = transcript.text
+        transcriptEngine = transcript.engine
+        transcriptConfidence = transcript.confidence
+        transcriptIsDraft = transcript.isOfflineDraft
+        transcriptStatus = .done
+        transcriptFailure = nil
+    }
+
     /// Something is left to do and its retry time has come.
     public func needsWork(at now: Date) -> Bool {
         (state != .notified || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now

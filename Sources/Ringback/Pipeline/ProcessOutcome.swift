@@ -3,6 +3,8 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable {
         /// The card went out in this run.
         case notified
+        /// A transcript that missed the card went out in this run as a reply to it.
+        case followedUp = "followed_up"
         /// Already notified earlier (or the same voicemail in another format): nothing sent.
         case skipped
         /// Transcription or mail failed; kept in the ledger and retried later.
@@ -24,9 +26,12 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     public var dueAt: String?
     public var detail: String
     public var errorCode: String?
+    /// Where the voicemail's transcript stands (`done`, `retrying`, `followed_up`, …) once it is in the ledger.
+    public var transcript: VoicemailRecord.TranscriptStatus?
 
     public init(path: String, status: Status, voicemailID: Int64? = nil, key: String? = nil, caller: String? = nil,
-                durationMs: Int64? = nil, dueAt: String? = nil, detail: String, errorCode: String? = nil) {
+                durationMs: Int64? = nil, dueAt: String? = nil, detail: String, errorCode: String? = nil,
+                transcript: VoicemailRecord.TranscriptStatus? = nil) {
         self.path = path
         self.status = status
         self.voicemailID = voicemailID
@@ -36,6 +41,19 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         self.dueAt = dueAt
         self.detail = detail
         self.errorCode = errorCode
+        self.transcript = transcript
+    }
+
+    /// The card is out but its transcript is still owed: the PBX's files must stay until it is final.
+    public var owesTranscript: Bool { transcript == .retrying || transcript == .followUpDue }
+
+    /// Nothing more will happen to this voicemail: its files may be archived or deleted.
+    var isFinal: Bool {
+        switch status {
+        case .notified, .followedUp: !owesTranscript
+        case .skipped: transcript == .abandoned
+        case .pending, .rejected, .planned, .waiting: false
+        }
     }
 
     /// A failure for the batch's exit status.

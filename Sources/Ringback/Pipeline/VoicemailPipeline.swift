@@ -73,7 +73,7 @@ public struct VoicemailPipeline: Sendable {
         await claims.release(probe.identity.key)
         if !options.dryRun {
             for file in [source.audio] + source.alternates { await remember(file, result) }
-            if result.status == .notified { settle(source) }
+            if result.isFinal { settle(source) }
         }
         return result
     }
@@ -105,7 +105,13 @@ public struct VoicemailPipeline: Sendable {
     private func run(_ probe: VoicemailProbe, source: VoicemailSource, options: Options) async throws(LedgerError) -> ProcessOutcome {
         let existing = try await ledger.voicemail(key: probe.identity.key)
         if let existing, existing.state == .notified, !options.resend {
-            return outcome(probe, .skipped, existing, "already notified as #\(existing.id ?? 0)")
+            guard existing.awaitsTranscript else {
+                return outcome(probe, .skipped, existing, "already notified as #\(existing.id ?? 0)")
+            }
+            if options.dryRun {
+                return outcome(probe, .planned, existing, "card sent as #\(existing.id ?? 0); its transcript is still owed: \(transcription?.name ?? "no transcription")")
+            }
+            return try await followUp(existing, probe: probe, recipients: recipients(existing, source))
         }
         if options.dryRun {
             let engine = transcription?.name ?? "no transcription"
@@ -117,15 +123,11 @@ public struct VoicemailPipeline: Sendable {
             record.state = .transcribed
         }
         if record.state == .received {
-            do throws(TranscriptionError) {
-                record = try await transcribe(record, probe: probe)
-            } catch {
-                return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
-            }
+            record = try await transcribeBeforeCard(record, probe: probe)
         }
-        let recipients = source.intake.recipients(mailbox: record.mailbox, context: record.mailboxContext) ?? config.mail.to
+        let recipients = recipients(record, source)
         do throws(MailError) {
-            try await sendCard(record, probe: probe, recipients: recipients)
+            try await send(MessageCard(record: record, config: config, probe: probe, attachment: nil), record: record, probe: probe, to: recipients)
         } catch {
             return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
         }
@@ -133,12 +135,21 @@ public struct VoicemailPipeline: Sendable {
         record.notifiedAt = now()
         record.attempts = 0
         record.lastError = nil
-        record.nextAttemptAt = nil
+        // A transcript still owed is tried again in the background, first a minute after the card.
+        record.nextAttemptAt = record.awaitsTranscript ? now().addingTimeInterval(Self.retryDelay(attempt: 1, first: 60)) : nil
         record.updatedAt = now()
         try await ledger.update(record)
         logger.info("card sent", metadata: ["voicemail": "\(record.id ?? 0)", "caller": "\(probe.caller)", "transport": "\(transport.name)"])
         let what = record.kind == .missedCall ? "missed-call card" : "card"
-        return outcome(probe, .notified, record, "\(what) sent to \(recipients.map(\.address).joined(separator: ", "))")
+        var detail = "\(what) sent to \(recipients.map(\.address).joined(separator: ", "))"
+        if record.awaitsTranscript {
+            detail += " without a transcript (\(record.transcriptFailure ?? "no engine answered")); it will follow as a reply"
+        }
+        return outcome(probe, .notified, record, detail)
+    }
+
+    private func recipients(_ record: VoicemailRecord, _ source: VoicemailSource) -> [MailAddress] {
+        source.intake.recipients(mailbox: record.mailbox, context: record.mailboxContext) ?? config.mail.to
     }
 
     private func newRecord(_ probe: VoicemailProbe, intake: IntakeConfig) -> VoicemailRecord {
@@ -157,16 +168,68 @@ public struct VoicemailPipeline: Sendable {
             callbackState: .open, callbackClosedAt: nil, callbackClosedBy: nil, createdAt: created, updatedAt: created)
     }
 
-    private func transcribe(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(TranscriptionError) -> VoicemailRecord {
+    /// The transcript for the card. When every engine fails the card still goes out, saying so, and the transcript
+    /// is owed: the ledger keeps trying and sends it as a reply.
+    private func transcribeBeforeCard(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(LedgerError) -> VoicemailRecord {
         var record = record
-        guard let transcription, record.kind == .voicemail else {  // a missed call has nothing to transcribe
-            record.state = .transcribed
-            record.transcriptStatus = .skipped
-            return record
+        record.state = .transcribed
+        record.updatedAt = now()
+        if let transcription, record.kind == .voicemail {
+            do throws(TranscriptionError) {
+                record.apply(try await transcribe(record, probe: probe, with: transcription))
+            } catch {
+                record.transcriptStatus = .retrying
+                record.transcriptFailure = error.plainReason
+                record.lastError = error.description
+                logger.warning("no transcript for the card; it will follow", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
+            }
+        } else {
+            record.transcriptStatus = .skipped  // nothing configured, or a missed call with nothing to transcribe
         }
+        try await ledger.update(record)
+        return record
+    }
+
+    /// A card already out whose transcript is owed: try the engines again, then send what they give as a reply.
+    private func followUp(_ record: VoicemailRecord, probe: VoicemailProbe, recipients: [MailAddress]) async throws(LedgerError) -> ProcessOutcome {
+        var record = record
+        if record.transcriptStatus == .retrying, let transcription {
+            do throws(TranscriptionError) {
+                record.apply(try await transcribe(record, probe: probe, with: transcription))
+            } catch {
+                record.transcriptFailure = error.plainReason
+                return try await postponeTranscript(record, probe, error: error.description, code: error.code.rawValue)
+            }
+            record.transcriptStatus = .followUpDue
+            record.attempts = 0
+            record.lastError = nil
+            record.updatedAt = now()
+            try await ledger.update(record)
+        }
+        guard record.transcriptStatus == .followUpDue else {  // engines removed from the config since the card
+            return try await postponeTranscript(record, probe, error: "no transcription engine is configured", code: TranscriptionError.Code.preparation.rawValue)
+        }
+        do throws(MailError) {
+            let card = MessageCard(record: record, config: config, probe: probe, attachment: nil).transcriptFollowUp()
+            try await send(card, record: record, probe: probe, to: recipients)
+        } catch {
+            return try await postponeTranscript(record, probe, error: error.description, code: error.code.rawValue)
+        }
+        record.transcriptStatus = .followedUp
+        record.attempts = 0
+        record.lastError = nil
+        record.nextAttemptAt = nil
+        record.updatedAt = now()
+        try await ledger.update(record)
+        logger.info("transcript sent as a reply to the card", metadata: ["voicemail": "\(record.id ?? 0)", "engine": "\(record.transcriptEngine ?? "")"])
+        return outcome(probe, .followedUp, record, "transcript by \(record.transcriptEngine ?? "the engine") sent as a reply to the card")
+    }
+
+    /// Every engine in order; each request is recorded in the ledger whatever its outcome.
+    private func transcribe(_ record: VoicemailRecord, probe: VoicemailProbe, with chain: TranscriptionChain) async throws(TranscriptionError) -> Transcript {
         let ledger = self.ledger
         let voicemailID = record.id ?? 0
-        let transcript = try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio) { attempt in
+        let transcript = try await chain.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio) { attempt in
             let (seconds, attoseconds) = attempt.duration.components
             try? await ledger.recordAttempt(
                 TranscriptionAttemptRecord(
@@ -174,32 +237,22 @@ public struct VoicemailPipeline: Sendable {
                     durationMs: seconds * 1000 + attoseconds / 1_000_000_000_000_000, succeeded: attempt.error == nil,
                     httpStatus: attempt.error?.status, error: attempt.error?.description))
         }
-        record.transcript = transcript.text
-        record.transcriptEngine = transcript.engine
-        record.transcriptConfidence = transcript.confidence
-        record.transcriptIsDraft = transcript.isOfflineDraft
-        record.transcriptStatus = .done
-        record.state = .transcribed
-        record.updatedAt = now()
-        do throws(LedgerError) {
-            try await ledger.update(record)
-        } catch {
-            throw TranscriptionError(code: .unparseable, engine: transcript.engine, message: "transcript not stored: \(error)")
-        }
         logger.info("transcribed", metadata: ["voicemail": "\(voicemailID)", "engine": "\(transcript.engine)"])
-        return record
+        return transcript
     }
 
-    private func sendCard(_ record: VoicemailRecord, probe: VoicemailProbe, recipients: [MailAddress]) async throws(MailError) {
+    /// Writes the message to a file beside the ledger and hands it to the transport. Only the card carries the audio.
+    private func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress]) async throws(MailError) {
+        var card = card
         var prepared: PreparedAudio?
-        if record.kind == .voicemail {  // a missed call carries no recording worth playing
+        if card.purpose == .card, record.kind == .voicemail {  // a missed call carries no recording worth playing
             do throws(AudioError) {
                 prepared = try PreparedAudio.widelyDecodable(URL(fileURLWithPath: probe.path), probe: probe.audio)
             } catch {
                 throw MailError(code: .render, message: "cannot prepare the audio attachment: \(error)")
             }
+            card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
         }
-        var card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
         card.to = recipients
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
             .appendingPathComponent("outgoing", isDirectory: true)
@@ -216,12 +269,37 @@ public struct VoicemailPipeline: Sendable {
         var record = record
         record.attempts += 1
         record.lastError = error
-        let delay = min(30 * pow(2, Double(record.attempts - 1)), 3600)
-        record.nextAttemptAt = now().addingTimeInterval(delay)
+        record.nextAttemptAt = now().addingTimeInterval(Self.retryDelay(attempt: record.attempts, first: 30))
         record.updatedAt = now()
         try await ledger.update(record)
         logger.warning("will retry", metadata: ["voicemail": "\(record.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
         return outcome(probe, .pending, record, "\(error) — kept pending, will retry", code: code)
+    }
+
+    /// The card is out; its transcript (or the reply carrying it) failed again. Tried later with back-off until
+    /// `transcription.follow_up_within` after the card has passed, then given up.
+    private func postponeTranscript(_ record: VoicemailRecord, _ probe: VoicemailProbe, error: String, code: String) async throws(LedgerError) -> ProcessOutcome {
+        var record = record
+        record.attempts += 1
+        record.lastError = error
+        record.updatedAt = now()
+        let giveUpAt = (record.notifiedAt ?? now()).addingTimeInterval(config.transcription.followUpWithin.seconds)
+        if record.transcriptStatus == .retrying, now() >= giveUpAt {
+            record.transcriptStatus = .abandoned
+            record.nextAttemptAt = nil
+            try await ledger.update(record)
+            logger.error("gave up on the transcript", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
+            return outcome(probe, .skipped, record, "card sent earlier; gave up on its transcript after \(config.transcription.followUpWithin): \(error)", code: code)
+        }
+        record.nextAttemptAt = min(now().addingTimeInterval(Self.retryDelay(attempt: record.attempts + 1, first: 60)), max(giveUpAt, now()))
+        try await ledger.update(record)
+        logger.warning("transcript follow-up will retry", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
+        return outcome(probe, .pending, record, "card sent earlier; its transcript is still owed: \(error) — will retry", code: code)
+    }
+
+    /// `first`, doubling with each attempt, at most an hour.
+    static func retryDelay(attempt: Int, first: TimeInterval) -> TimeInterval {
+        min(first * pow(2, Double(max(attempt, 1) - 1)), 3600)
     }
 
     private func reject(_ url: URL, code: String, reason: String, dryRun: Bool) async -> ProcessOutcome {
@@ -252,14 +330,16 @@ public struct VoicemailPipeline: Sendable {
         let due = record?.dueAt ?? probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds)
         return ProcessOutcome(
             path: probe.path, status: status, voicemailID: record?.id, key: probe.identity.key, caller: probe.caller.description,
-            durationMs: probe.audio.durationMilliseconds, dueAt: ISO8601DateFormatter().string(from: due), detail: detail, errorCode: code)
+            durationMs: probe.audio.durationMilliseconds, dueAt: ISO8601DateFormatter().string(from: due), detail: detail, errorCode: code,
+            transcript: record?.transcriptStatus)
     }
 
     /// Notes the file's size and mtime so the watcher does not read it again until it changes or its retry is due.
     private func remember(_ url: URL, _ result: ProcessOutcome) async {
         guard let stamp = FileStamp(url) else { return }
         let outcome: IntakeFileRecord.Outcome = switch result.status {
-        case .notified: .notified
+        case _ where result.owesTranscript: .pending  // the watcher comes back for the transcript
+        case .notified, .followedUp: .notified
         case .skipped: .duplicate
         case .rejected: .rejected
         case .pending, .planned, .waiting: .pending

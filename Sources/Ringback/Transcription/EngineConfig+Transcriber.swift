@@ -1,3 +1,12 @@
+extension TranscriptionConfig {
+    /// Every configured engine in order, under the configured retry policy; nil when all are `none`.
+    public func makeChain() -> TranscriptionChain? {
+        let engines = engines.compactMap { $0.makeTranscriber() }
+        guard !engines.isEmpty else { return nil }
+        return TranscriptionChain(engines: engines, retry: RetryPolicy(attempts: retry.attempts, backoff: retry.backoff.duration))
+    }
+}
+
 extension EngineConfig {
     /// The engine this entry describes, or nil for `none` (and for an entry that skipped validation and lacks what
     /// its kind needs).

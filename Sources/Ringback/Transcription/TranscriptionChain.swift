@@ -45,6 +45,7 @@ public struct TranscriptionChain: Sendable {
         }
         if engines.count > 1 {
             last.message += " (all \(engines.count) engines failed)"
+            last.enginesFailed = engines.count
         }
         throw last
     }

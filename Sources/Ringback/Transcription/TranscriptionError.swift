@@ -18,6 +18,8 @@ public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConver
     public var message: String
     /// The server's `Retry-After`, honoured as the least wait before the next try.
     public var retryAfter: Duration?
+    /// Set by the chain: how many engines failed before it gave up (this error is the last one's).
+    public var enginesFailed = 1
 
     public init(code: Code, engine: String, url: String? = nil, status: Int? = nil, message: String, retryAfter: Duration? = nil) {
         self.code = code
@@ -36,6 +38,32 @@ public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConver
         case .rejected where status == 429: !message.lowercased().contains("quota")
         case .rejected: status.map { $0 == 408 || $0 >= 500 } ?? false
         case .unparseable, .preparation: false
+        }
+    }
+
+    /// Why there is no transcript, in words for the owner reading the card: no URLs, no status codes.
+    public var plainReason: String {
+        enginesFailed > 1 ? "all \(enginesFailed) transcription engines failed, the last because \(reason)" : reason
+    }
+
+    private var reason: String {
+        let service = "the transcription service (\(engine))"
+        switch code {
+        case .transport:
+            return "\(service) could not be reached"
+        case .preparation:
+            return "the recording could not be prepared for \(service)"
+        case .unparseable:
+            return "\(service) sent an answer Ringback could not read"
+        case .rejected:
+            switch status ?? 0 {
+            case 401, 403: return "\(service) refused Ringback's credentials"
+            case 429: return "\(service) is over its quota or rate limit"
+            case 413: return "the recording is too large for \(service)"
+            case 400, 415, 422: return "\(service) could not read the recording"
+            case 500...: return "\(service) had an internal error"
+            default: return "\(service) turned the request down"
+            }
         }
     }
 
