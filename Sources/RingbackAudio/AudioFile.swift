@@ -16,6 +16,8 @@ public final class AudioFile {
     public let channels: Int
     /// Frames the header claims. Corrupt headers lie: `AudioProbe` counts what it actually reads.
     public let declaredFrames: Int64
+    /// The next frame a read returns.
+    private var position: Int64 = 0
 
     /// Opens a file for reading; libsndfile detects the format from the header (raw `.gsm` from the extension).
     public init(reading url: URL) throws(AudioError) {
@@ -84,13 +86,30 @@ public final class AudioFile {
         if read < 0 || (read == 0 && sf_error(handle) != Int32(SF_ERR_NO_ERROR)) {
             throw .io(path: path, reason: Self.lastError(handle))
         }
+        position += Int64(read)
         return Int(read)
     }
 
     /// Moves the read position to `frame` (0 is the first); the next read starts there.
+    ///
+    /// Some codecs cannot seek (libsndfile's WAV49/GSM): a forward move then reads and discards the frames between,
+    /// in blocks, so memory stays flat.
     public func seek(toFrame frame: Int64) throws(AudioError) {
-        guard sf_seek(handle, sf_count_t(frame), SEEK_SET) == sf_count_t(frame) else {
-            throw .io(path: path, reason: "cannot seek to frame \(frame): \(Self.lastError(handle))")
+        guard frame != position else { return }
+        if sf_seek(handle, sf_count_t(frame), SEEK_SET) == sf_count_t(frame) {
+            position = frame
+            return
+        }
+        guard frame > position else {
+            throw .io(path: path, reason: "cannot seek back to frame \(frame): \(Self.lastError(handle))")
+        }
+        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096 * channels)
+        defer { scratch.deallocate() }
+        while position < frame {
+            let want = Int(min(Int64(4096), frame - position)) * channels
+            guard try read(into: UnsafeMutableBufferPointer(rebasing: scratch[0..<want])) > 0 else {
+                throw .io(path: path, reason: "cannot seek to frame \(frame): the audio ends at frame \(position)")
+            }
         }
     }
 
@@ -99,6 +118,7 @@ public final class AudioFile {
         guard let base = buffer.baseAddress else { return 0 }
         let read = sf_readf_short(handle, base, sf_count_t(buffer.count / channels))
         if read < 0 { throw .io(path: path, reason: Self.lastError(handle)) }
+        position += Int64(read)
         return Int(read)
     }
 

@@ -27,4 +27,16 @@ import Testing
         #expect(probe.format.container == .mpeg)
         #expect(abs(probe.durationMilliseconds - 3000) < 150)
     }
+
+    /// libsndfile cannot seek in GSM 6.10 (WAV49, raw .gsm): a part of a long voicemail must still start where asked.
+    @Test(arguments: [AudioFormat.wav49, .rawGSM, .pcm16WAV])
+    func aPartStartsAtItsFrameEvenInCodecsThatCannotSeek(format: AudioFormat) throws {
+        let folder = try TemporaryDirectory("seek")
+        let source = try AudioFixture.write(folder.url.appendingPathComponent("in.\(format.fileExtension)"), format: format, seconds: 4)
+        let total = try AudioProbe(url: source).frames
+        let tail = folder.url.appendingPathComponent("tail.wav")
+        let written = try AudioTranscoder.transcode(source, to: tail, format: .pcm16WAV, frames: 16_000..<total)
+        #expect(written == total - 16_000)
+        #expect(try AudioProbe(url: tail).frames == total - 16_000)
+    }
 }

@@ -121,6 +121,39 @@ import Testing
         #expect(audio["durationMilliseconds"] as? Int == 1500)
     }
 
+    @Test func probeTranscribeRunsTheCommittedOfflineEngineAndLabelsADraft() async throws {
+        let file = folder.url.appendingPathComponent("spool/speech.wav")
+        _ = try #require(try AudioFixture.speech("Hello, this is Maria Lopez. Please call me back about the leak under the sink.", to: file))
+        let result = try await ringback("probe", "--transcribe", "spool/speech.wav")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("engines:    pocketsphinx"))
+        #expect(result.stdout.contains("attempt:    pocketsphinx · ok in "))
+        #expect(result.stdout.contains("transcript: [offline draft, "))
+
+        let json = try await ringback("probe", "--transcribe", "--json", "spool/speech.wav")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let run = try #require(reports.first?["transcription"] as? [String: Any])
+        #expect((run["attempts"] as? [[String: Any]])?.map { $0["ok"] as? Bool } == [true])
+        #expect((run["transcript"] as? [String: Any])?["isOfflineDraft"] as? Bool == true)
+    }
+
+    @Test func probeTranscribeShowsEveryFailedAttemptAndThePlainReason() async throws {
+        let standIn = try OpenAITranscriptionStandIn(apiKey: "sk-right")
+        defer { standIn.stop() }
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
+            of: "    - kind: pocketsphinx ",
+            with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-wrong, model: whisper-1 }\n    # ")
+        try Data(text.utf8).write(to: config)
+        try drop("call.wav")
+        let result = try await ringback("probe", "--transcribe", "spool/call.wav")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("attempt:    openai:whisper-1 · failed 401 in "))
+        #expect(result.stdout.contains("transcript: none — the transcription service (openai:whisper-1) refused Ringback's credentials"))
+        #expect(!result.stdout.contains("sk-wrong"), "the key never appears in output")
+        #expect(cards.isEmpty)
+    }
+
     @Test func aConfigurationErrorNamesTheKeyAndExits2() async throws {
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "due_within: 4h", with: "due_witin: 4h")

@@ -30,7 +30,7 @@ import Testing
         #expect(config.mail.maildir == root + "/var/outbox")
         #expect(config.quarantine == root + "/var/rejected")
         #expect(config.mail.transport == .maildir)
-        #expect(config.transcription.engines.map(\.kind) == [.none])
+        #expect(config.transcription.engines.map(\.kind) == [.pocketsphinx])
         #expect(config.callbacks.dueWithin.duration == .seconds(4 * 3600))
         #expect(config.owner.timezone.identifier == "America/Chicago")
     }

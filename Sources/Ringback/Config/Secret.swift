@@ -9,6 +9,11 @@ public struct Secret: Sendable, Hashable, Decodable, CustomStringConvertible, Cu
     }
 
     public var isEmpty: Bool { value.isEmpty }
+
+    /// `text` with every occurrence of this secret replaced: servers echo a wrong key back in their error message.
+    public func redact(in text: String) -> String {
+        value.count < 4 ? text : text.replacingOccurrences(of: value, with: "<redacted>")
+    }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 }

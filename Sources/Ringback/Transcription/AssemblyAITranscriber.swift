@@ -120,7 +120,7 @@ public struct AssemblyAITranscriber: Transcriber {
         request.connectTimeout = min(request.connectTimeout, remaining)
         let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
-            throw EngineSupport.rejection(response, engine: name, url: url)
+            throw EngineSupport.rejection(response, engine: name, url: url, redacting: apiKey)
         }
         return response
     }

@@ -36,7 +36,7 @@ public struct DeepgramTranscriber: Transcriber {
             body: .file(path: clip.url.path, contentType: clip.format.mimeType), timeout: timeout, caFile: caFile)
         let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
-            throw EngineSupport.rejection(response, engine: name, url: url)
+            throw EngineSupport.rejection(response, engine: name, url: url, redacting: apiKey)
         }
         return try parse(response)
     }

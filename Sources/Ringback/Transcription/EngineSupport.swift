@@ -13,10 +13,12 @@ enum EngineSupport {
     }
 
     /// A non-2xx reply: the status, the server's own message and its Retry-After.
-    static func rejection(_ response: HTTPResponse, engine: String, url: String) -> TranscriptionError {
-        TranscriptionError(
+    /// `secret`: the engine's API key, removed from the server's message (OpenAI quotes a wrong key back).
+    static func rejection(_ response: HTTPResponse, engine: String, url: String, redacting secret: Secret? = nil) -> TranscriptionError {
+        let message = APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)"
+        return TranscriptionError(
             code: .rejected, engine: engine, url: url, status: response.status,
-            message: APIErrorBody.message(in: response.body) ?? "HTTP \(response.status)",
+            message: secret?.redact(in: message) ?? message,
             retryAfter: response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { .seconds($0) })
     }
 

@@ -48,7 +48,7 @@ public struct OpenAITranscriber: Transcriber {
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: .form(fields), timeout: timeout, caFile: caFile)
         let response = try await EngineSupport.perform(request, engine: name)
         guard (200..<300).contains(response.status) else {
-            throw EngineSupport.rejection(response, engine: name, url: url)
+            throw EngineSupport.rejection(response, engine: name, url: url, redacting: apiKey)
         }
         // Some compatible servers answer a plain-text transcript whatever was asked.
         if response.header("Content-Type")?.hasPrefix("text/plain") == true, response.body.first != UInt8(ascii: "{") {
