@@ -85,14 +85,17 @@ import Testing
         #expect(text.contains("machine transcript"))
         let html = try #require(mail.parts(contentType: "text/html").first?.text)
         #expect(html.contains("href=\"tel:+15551230000\""))
-        // The attachment is the PCM conversion: it decodes to the voicemail's length.
+        // The attachment is an MP3 (phones do not play WAV49): libsndfile decodes it to the voicemail's length.
         let audio = try #require(mail.parts.first { $0.contentType.hasPrefix("audio/") })
+        #expect(audio.contentType == "audio/mpeg")
         #expect(audio.transferEncoding == "base64")
-        let copy = harness.folder.url.appendingPathComponent("attachment.wav")
+        #expect(audio.filename?.hasSuffix(".mp3") == true)
+        let copy = harness.folder.url.appendingPathComponent("attachment.mp3")
         try audio.data().write(to: copy)
         let probe = try AudioProbe(url: copy)
-        #expect(abs(probe.durationMilliseconds - 3000) <= 40)
-        #expect(probe.format == .pcm16WAV)
+        #expect(abs(probe.durationMilliseconds - 3000) <= 150)
+        #expect(probe.format.container == .mpeg)
+        #expect(text.contains("Recording: attached (voicemail-"))
     }
 
     @Test func aCardThroughSMTPIsStrictlyValidMIME() async throws {
@@ -106,7 +109,7 @@ import Testing
 
         let mail = try #require(try await sink.waitForMessages(count: 1).first)
         #expect(mail.defects.isEmpty, "\(mail.defects)")
-        #expect(mail.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html),audio/wav)")
+        #expect(mail.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html),audio/mpeg)")
         #expect(mail.header("Subject")?.hasPrefix("Voicemail from José Müller · (555) 123-0000, 0:02 — call back by ") == true)
         #expect(mail.header("From") == "Ringback <voicemail@example.com>")
         #expect(mail.header("Message-ID")?.hasPrefix("<ringback.") == true)
@@ -120,10 +123,41 @@ import Testing
         #expect(head.allSatisfy { $0 < 0x80 })
         let longest = raw.split(separator: UInt8(ascii: "\n")).map(\.count).max() ?? 0
         #expect(longest <= 79)  // 78 characters + the CR
-        // The attachment is the original recording, byte for byte.
-        let attachment = try #require(mail.parts.first { $0.contentType == "audio/wav" })
-        #expect(try attachment.data() == Data(contentsOf: file))
+        let attachment = try #require(mail.parts.first { $0.contentType == "audio/mpeg" })
         #expect(attachment.filename?.hasPrefix("voicemail-") == true)
+    }
+
+    @Test func attachAudioOriginalSendsThePBXFileByteForByteAndWavConverts() async throws {
+        var harness = try Harness()
+        harness.config.mail.attachAudio = .original
+        let file = try harness.drop("msg0000.WAV", format: .wav49, seconds: 2)
+        #expect(await (try harness.pipeline()).process(file).status == .notified)
+        let card = try Data(contentsOf: try #require(try harness.cards().first))
+        let original = try Data(contentsOf: file).base64EncodedString()
+        let body = String(decoding: card, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "")
+        #expect(body.contains(original))
+
+        var wav = try Harness()
+        wav.config.mail.attachAudio = .wav
+        let gsm = try wav.drop("msg0000.WAV", format: .wav49, seconds: 2)
+        #expect(await (try wav.pipeline()).process(gsm).status == .notified)
+        let text = String(decoding: try Data(contentsOf: try #require(try wav.cards().first)), as: UTF8.self)
+        #expect(text.contains("Content-Type: audio/wav"))
+        #expect(!text.contains(original.prefix(76)))
+    }
+
+    @Test func aRecordingOverAttachMaxBytesIsNotAttachedAndTheCardSaysWhereItIs() async throws {
+        var harness = try Harness()
+        harness.config.mail.attachMaxBytes = 2_000
+        let file = try harness.drop("long.wav", seconds: 10)
+        let outcome = await (try harness.pipeline()).process(file)
+        #expect(outcome.status == .notified)
+        let text = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+        #expect(!text.contains("Content-Disposition: attachment"))
+        let plain = text.replacingOccurrences(of: "=\r\n", with: "")
+        #expect(plain.contains("Recording: not attached: the MP3 is "))
+        #expect(plain.contains("over mail.attach_max_bytes (2 kB)"))
+        #expect(plain.contains(file.path))
     }
 
     @Test func aResendCarriesTheSameMessageID() async throws {
@@ -182,7 +216,7 @@ import Testing
         #expect(cardText.contains("Transcript unavailable for now (the transcription service (openai:whisper-1) had an internal error)"))
         #expect(cardText.contains("will reply to this email"))
         #expect(!cardText.contains("What they said"))
-        #expect(card.parts.contains { $0.contentType == "audio/wav" })
+        #expect(card.parts.contains { $0.contentType == "audio/mpeg" })
         let id = try #require(first.voicemailID)
         let owed = try #require(try await pipeline.ledger.voicemail(id: id))
         #expect(owed.state == .notified)

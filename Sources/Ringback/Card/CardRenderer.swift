@@ -64,6 +64,13 @@ struct CardRenderer {
         return "No number: the PBX did not say who called."
     }
 
+    /// Where the recording is: attached, or why not and where instead.
+    private var recordingLine: String? {
+        guard card.purpose == .card, !card.isMissedCall else { return nil }
+        if let attachment = card.attachment { return "Recording: attached (\(attachment.filename))" }
+        return card.recordingNote.map { "Recording: \($0)" }
+    }
+
     /// What a reply adds above the card's details.
     private var replyIntro: String? {
         card.purpose == .transcriptFollowUp ? "The transcript was not ready when the card went out; here it is. The recording is on the card." : nil
@@ -86,6 +93,7 @@ struct CardRenderer {
         let transcript = transcriptLines
         lines.append(transcript.heading)
         if let body = transcript.body { lines += ["", "  \"\(body)\""] }
+        if let recording = recordingLine { lines += ["", recording] }
         lines += [
             "",
             "-- ",
@@ -123,6 +131,7 @@ struct CardRenderer {
             \(numberRow)
             <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(long(card.dueAt)))</strong></p>
             \(transcriptBlock)
+            \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
             <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback callback #\(card.voicemailID) · \
             when you have called back: <code>ringback callbacks done \(card.voicemailID)</code></p>
             </div></body></html>

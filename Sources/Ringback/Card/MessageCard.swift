@@ -44,6 +44,8 @@ public struct MessageCard: Sendable {
     public var to: [MailAddress]
     public var messageID: String
     public var attachment: Attachment?
+    /// Why the card carries no recording, and where it is instead (shown only on a voicemail card without one).
+    public var recordingNote: String?
     public var purpose: Purpose = .card
     /// The card's Message-ID when this message replies to it (`In-Reply-To`, `References`).
     public var inReplyTo: String?
@@ -68,6 +70,7 @@ public struct MessageCard: Sendable {
         reply.token = token + ".transcript"
         reply.messageID = Self.messageID(token: reply.token, domain: from.domain)
         reply.attachment = nil
+        reply.recordingNote = nil
         return reply
     }
 

@@ -6,11 +6,27 @@ public struct MailConfig: Sendable, Decodable {
         case smtp
     }
 
+    /// How the recording rides along on the card.
+    public enum AttachAudio: String, Sendable, Decodable, CaseIterable {
+        /// Transcoded with libsndfile (lame): plays in Gmail, on iPhone and Android, and is small.
+        case mp3
+        /// 16-bit PCM WAV: plays everywhere, about 10× the size of MP3.
+        case wav
+        /// The PBX's file as it is (WAV49 and GSM do not play on phones).
+        case original
+        case none
+    }
+
     public var from: MailAddress
     public var to: [MailAddress]
     public var transport: Transport
     public var maildir: String
     public var smtp: SMTPConfig?
+    public var attachAudio: AttachAudio = .mp3
+    /// Above this the card carries no audio and says where the recording is.
+    public var attachMaxBytes: Int = MailConfig.defaultAttachMaxBytes
+
+    public static let defaultAttachMaxBytes = 10_000_000
 
     public init(from: MailAddress, to: [MailAddress], transport: Transport = .maildir, maildir: String = "./var/outbox", smtp: SMTPConfig? = nil) {
         self.from = from
@@ -20,7 +36,9 @@ public struct MailConfig: Sendable, Decodable {
         self.smtp = smtp
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case from, to, transport, maildir, smtp }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case from, to, transport, maildir, smtp, attachAudio = "attach_audio", attachMaxBytes = "attach_max_bytes"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -50,6 +68,13 @@ public struct MailConfig: Sendable, Decodable {
         self.transport = transport
         maildir = try container.decodeIfPresent(String.self, forKey: .maildir) ?? "./var/outbox"
         smtp = try container.decodeIfPresent(SMTPConfig.self, forKey: .smtp)
+        let attach = try container.decodeIfPresent(String.self, forKey: .attachAudio) ?? AttachAudio.mp3.rawValue
+        guard let attachAudio = AttachAudio(rawValue: attach) else {
+            throw container.invalid(.attachAudio, "expected mp3 | wav | original | none, found \"\(attach)\"")
+        }
+        self.attachAudio = attachAudio
+        attachMaxBytes = try container.decodeIfPresent(Int.self, forKey: .attachMaxBytes) ?? Self.defaultAttachMaxBytes
+        guard attachMaxBytes > 0 else { throw container.invalid(.attachMaxBytes, "must be more than 0") }
         if transport == .smtp, smtp == nil {
             throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.smtp]).dotted, "transport is smtp but there is no smtp section")
         }

@@ -246,12 +246,21 @@ public struct VoicemailPipeline: Sendable {
         var card = card
         var prepared: PreparedAudio?
         if card.purpose == .card, record.kind == .voicemail {  // a missed call carries no recording worth playing
+            let choice = config.mail.attachAudio
             do throws(AudioError) {
-                prepared = try PreparedAudio.widelyDecodable(URL(fileURLWithPath: probe.path), probe: probe.audio)
+                prepared = try PreparedAudio.forMail(URL(fileURLWithPath: probe.path), probe: probe.audio, as: choice)
             } catch {
-                throw MailError(code: .render, message: "cannot prepare the audio attachment: \(error)")
+                throw MailError(code: .render, message: "cannot prepare the audio attachment (\(choice.rawValue)): \(error)")
+            }
+            var note: String?
+            if let audio = prepared, audio.size > config.mail.attachMaxBytes {
+                note = "not attached: the \(audio.format.fileExtension.uppercased()) is \(Self.megabytes(audio.size)), over mail.attach_max_bytes (\(Self.megabytes(Int64(config.mail.attachMaxBytes)))). It is on the Ringback server at \(probe.path)"
+                prepared = nil
+            } else if prepared == nil {
+                note = "not attached (mail.attach_audio is none). It is on the Ringback server at \(probe.path)"
             }
             card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
+            card.recordingNote = note
         }
         card.to = recipients
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
@@ -295,6 +304,11 @@ public struct VoicemailPipeline: Sendable {
         try await ledger.update(record)
         logger.warning("transcript follow-up will retry", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
         return outcome(probe, .pending, record, "card sent earlier; its transcript is still owed: \(error) — will retry", code: code)
+    }
+
+    /// `14.2 MB`, `12 kB`
+    static func megabytes(_ bytes: Int64) -> String {
+        bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1_000_000) : "\(max(1, (bytes + 500) / 1000)) kB"
     }
 
     /// `first`, doubling with each attempt, at most an hour.

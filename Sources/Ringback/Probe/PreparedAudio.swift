@@ -1,8 +1,8 @@
 public import Foundation
 public import RingbackAudio
 
-/// Audio in a form any decoder plays: the original when it already is, else a 16-bit PCM WAV in a temp file
-/// that is removed when this value is released.
+/// The recording as the card carries it: the original, or a converted copy in a temp file that is removed when
+/// this value is released.
 public final class PreparedAudio: Sendable {
     public let url: URL
     public let format: AudioFormat
@@ -18,17 +18,31 @@ public final class PreparedAudio: Sendable {
         if isTemporary { try? FileManager.default.removeItem(at: url) }
     }
 
-    /// Linear WAV, FLAC, MP3 and Ogg pass through; telephone codecs (GSM, µ-law, A-law, ADPCM) that web APIs
-    /// and phones reject are converted with libsndfile, block by block.
-    public static func widelyDecodable(_ source: URL, probe: AudioProbe) throws(AudioError) -> PreparedAudio {
-        if AudioRequirements.Formats.widelyDecodable.accepts(probe.format) { return PreparedAudio(url: source, format: probe.format, isTemporary: false) }
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("ringback-\(UUID().uuidString).wav")
+    /// Bytes on disk.
+    public var size: Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    /// The attachment `mail.attach_audio` asks for; nil for `none`. MP3 (through libsndfile's lame) and WAV are
+    /// converted block by block; a file already in the asked-for form is used as it is.
+    public static func forMail(_ source: URL, probe: AudioProbe, as choice: MailConfig.AttachAudio) throws(AudioError) -> PreparedAudio? {
+        switch choice {
+        case .none: return nil
+        case .original: return PreparedAudio(url: source, format: probe.format, isTemporary: false)
+        case .mp3: return try converted(source, probe: probe, to: .mp3)
+        case .wav: return try converted(source, probe: probe, to: .pcm16WAV)
+        }
+    }
+
+    private static func converted(_ source: URL, probe: AudioProbe, to format: AudioFormat) throws(AudioError) -> PreparedAudio {
+        if probe.format == format { return PreparedAudio(url: source, format: format, isTemporary: false) }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("ringback-\(UUID().uuidString).\(format.fileExtension)")
         do throws(AudioError) {
-            try AudioTranscoder.transcode(source, to: temporary, format: .pcm16WAV)
+            try AudioTranscoder.transcode(source, to: temporary, format: format)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        return PreparedAudio(url: temporary, format: .pcm16WAV, isTemporary: true)
+        return PreparedAudio(url: temporary, format: format, isTemporary: true)
     }
 }
