@@ -5,7 +5,7 @@ CONFIG ?= pipeline.yml
 
 # Debian packages the build and the tests need. Installed when missing (root or sudo).
 APT_PACKAGES := libsndfile1-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
-  pocketsphinx-en-us pkg-config python3-aiosmtpd sox openssl espeak-ng flite
+  pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite
 
 .PHONY: deps build release run test bench format clean
 

@@ -109,7 +109,7 @@ import Testing
 
         let mail = try #require(try await sink.waitForMessages(count: 1).first)
         #expect(mail.defects.isEmpty, "\(mail.defects)")
-        #expect(mail.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html),audio/mpeg)")
+        #expect(mail.multipartStructure == "multipart/mixed(multipart/alternative(text/plain,text/html),text/calendar,audio/mpeg)")
         #expect(mail.header("Subject")?.hasPrefix("Voicemail from José Müller · (555) 123-0000, 0:02 — call back by ") == true)
         #expect(mail.header("From") == "Ringback <voicemail@example.com>")
         #expect(mail.header("Message-ID")?.hasPrefix("<ringback.") == true)
@@ -125,6 +125,57 @@ import Testing
         #expect(longest <= 79)  // 78 characters + the CR
         let attachment = try #require(mail.parts.first { $0.contentType == "audio/mpeg" })
         #expect(attachment.filename?.hasPrefix("voicemail-") == true)
+    }
+
+    @Test func theCardCarriesACalendarEventAtTheDeadlineThatParses() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn(transcript: "Hi, it's Maria; the sink, again, is leaking\\ call me")
+        defer { standIn.stop() }
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar(callerID: "\"Maria Lopez\" <+15551230000>"))
+        let outcome = await (try harness.pipeline(transcriber: harness.openAI(standIn), transport: harness.smtp(sink))).process(file)
+        #expect(outcome.status == .notified)
+        let mail = try #require(try await sink.waitForMessages(count: 1).first)
+        let part = try #require(mail.parts.first { $0.contentType == "text/calendar" })
+        #expect(part.filename == "call-back.ics")
+        let ics = try part.data()
+        // Raw RFC 5545 rules: CRLF only, no content line over 75 octets.
+        #expect(!ics.split(separator: UInt8(ascii: "\n")).contains { $0.last != UInt8(ascii: "\r") })
+        #expect(ics.split(separator: UInt8(ascii: "\n")).allSatisfy { $0.count <= 76 })
+        // A real parser (python3-icalendar) reads the event back.
+        let icsFile = harness.folder.url.appendingPathComponent("call-back.ics")
+        try ics.write(to: icsFile)
+        let script = """
+            import icalendar, json, sys
+            cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+            events = [c for c in cal.walk() if c.name == 'VEVENT']
+            e = events[0]
+            print(json.dumps({'count': len(events), 'summary': str(e['SUMMARY']), 'description': str(e['DESCRIPTION']),
+                              'start': e.decoded('DTSTART').isoformat(), 'url': str(e.get('URL')), 'alarms': len(e.subcomponents)}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, icsFile.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let event = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(event["count"] as? Int == 1)
+        #expect(event["summary"] as? String == "Call back Maria Lopez")
+        #expect(event["url"] as? String == "tel:+15551230000")
+        #expect(event["alarms"] as? Int == 1)
+        let description = try #require(event["description"] as? String)
+        #expect(description.contains("Call Maria Lopez back on (555) 123-0000."))
+        #expect(description.contains("Machine transcript: \"Hi, it's Maria; the sink, again, is leaking\\ call me\""))
+        let id = try #require(outcome.voicemailID)
+        let record = try #require(try await (try harness.pipeline()).ledger.voicemail(id: id))
+        let startText = try #require(event["start"] as? String)
+        let start = try #require(ISO8601DateFormatter().date(from: startText))
+        #expect(abs(start.timeIntervalSince(record.dueAt)) < 1, "the event starts at the callback deadline")
     }
 
     @Test func attachAudioOriginalSendsThePBXFileByteForByteAndWavConverts() async throws {

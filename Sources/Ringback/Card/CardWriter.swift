@@ -37,6 +37,15 @@ public enum CardWriter {
             head += MIMEEncoding.quotedPrintable(body) + crlf
         }
         head += "--\(alternative)--\(crlf)"
+        if card.purpose == .card {
+            let calendar = CallbackCalendar(card: card, renderer: renderer, now: now)
+            head += "--\(mixed)\(crlf)"
+            head += "Content-Type: text/calendar; charset=utf-8; method=PUBLISH;\(crlf) name=\"\(CallbackCalendar.filename)\"\(crlf)"
+            head += "Content-Disposition: attachment;\(crlf) filename=\"\(CallbackCalendar.filename)\"\(crlf)"
+            head += "Content-Transfer-Encoding: base64\(crlf)\(crlf)"
+            head += Data(calendar.text.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+            head += crlf
+        }
 
         do {
             try output.write(contentsOf: Data(head.utf8))
