@@ -28,7 +28,7 @@ import Testing
         #expect(subjects.contains { $0.hasPrefix("Missed call from Maria Lopez · (555) 123-0000, no message — call back by ") })
         // No recording attached: there is nothing to hear.
         for card in try harness.cards() {
-            #expect(!String(decoding: try Data(contentsOf: card), as: UTF8.self).contains("Content-Disposition: attachment"))
+            #expect(!String(decoding: try Data(contentsOf: card), as: UTF8.self).contains("Content-Type: audio/"))
         }
     }
 

@@ -178,6 +178,31 @@ import Testing
         #expect(abs(start.timeIntervalSince(record.dueAt)) < 1, "the event starts at the callback deadline")
     }
 
+    @Test func theCardSaysWhenInTheOwnersWordsAndCountsEarlierCallsFromTheNumber() async throws {
+        var harness = try Harness()
+        harness.config.intake[0].layout = .asterisk
+        let origtime = 1_790_054_687  // Tue Sep 22 2026, 12:24:47 AM in Chicago
+        let clock = TestClock(Date(timeIntervalSince1970: TimeInterval(origtime + 600)))
+        let pipeline = try harness.pipeline(now: { clock.now })
+        let first = try harness.drop("msg0000.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime, msgID: "\(origtime)-00000001"))
+        #expect(await pipeline.process(first).status == .notified)
+        let card = try String(decoding: Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+            .replacingOccurrences(of: "=\r\n", with: "")
+        #expect(card.contains("Received:     today 12:24 AM (America/Chicago)"))
+        #expect(card.contains("Call back by: today 4:24 AM =E2=80=94 in 3 h 50 min"))
+        #expect(!card.contains("Earlier:"))
+
+        clock.advance(by: 5 * 3600)
+        let second = try harness.drop("msg0001.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime + 3600, msgID: "\(origtime + 3600)-00000002"))
+        #expect(await pipeline.process(second).status == .notified)
+        let cards = try harness.cards()
+        #expect(cards.count == 2)
+        let texts = try cards.map { String(decoding: try Data(contentsOf: $0), as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "") }
+        let later = try #require(texts.first { $0.contains("Earlier:") })
+        #expect(later.contains("Earlier:      1 earlier call from this number, the last today 12:24 AM"))
+        #expect(later.contains("Call back by: today 5:24 AM =E2=80=94 overdue by 10 min"))
+    }
+
     @Test func attachAudioOriginalSendsThePBXFileByteForByteAndWavConverts() async throws {
         var harness = try Harness()
         harness.config.mail.attachAudio = .original
@@ -204,7 +229,8 @@ import Testing
         let outcome = await (try harness.pipeline()).process(file)
         #expect(outcome.status == .notified)
         let text = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
-        #expect(!text.contains("Content-Disposition: attachment"))
+        #expect(!text.contains("Content-Type: audio/"))
+        #expect(text.contains("Content-Type: text/calendar"))
         let plain = text.replacingOccurrences(of: "=\r\n", with: "")
         #expect(plain.contains("Recording: not attached: the MP3 is "))
         #expect(plain.contains("over mail.attach_max_bytes (2 kB)"))

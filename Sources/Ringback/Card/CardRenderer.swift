@@ -3,6 +3,9 @@ import Foundation
 /// Turns a card into its subject, plain text and HTML. Every value from a caller or a transcript is escaped.
 struct CardRenderer {
     let card: MessageCard
+    /// When the card is written: "today", "in 3 h 40 min" are relative to it. The subject never is, so a reply's
+    /// subject matches the card's.
+    let now: Date
 
     private func format(_ date: Date, _ pattern: String) -> String {
         let formatter = DateFormatter()
@@ -16,6 +19,40 @@ struct CardRenderer {
     var deadlineShort: String { format(card.dueAt, "EEE h:mm a") }
     /// `Tue Sep 22, 5:24 AM`
     func long(_ date: Date) -> String { format(date, "EEE MMM d, h:mm a") }
+
+    /// `today 10:42 AM`, `yesterday 4:10 PM`, `tomorrow 9:00 AM`, `Tue 2:30 PM` within a week, else the long form.
+    func relative(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = card.timeZone
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
+        let time = format(date, "h:mm a")
+        switch days {
+        case 0: return "today \(time)"
+        case -1: return "yesterday \(time)"
+        case 1: return "tomorrow \(time)"
+        case -6 ... 6: return "\(format(date, "EEE")) \(time)"
+        default: return long(date)
+        }
+    }
+
+    /// `in 3 h 40 min`, `overdue by 25 min`: how long until the deadline, to the minute.
+    var countdown: String {
+        let minutes = Int((card.dueAt.timeIntervalSince(now) / 60).rounded())
+        let span = abs(minutes)
+        let text = span >= 24 * 60 ? "\(span / (24 * 60)) d \(span % (24 * 60) / 60) h"
+            : span >= 60 ? "\(span / 60) h \(span % 60) min" : "\(span) min"
+        return minutes >= 0 ? "in \(text)" : "overdue by \(text)"
+    }
+
+    /// `Call back by today 2:30 PM — in 3 h 40 min`
+    var deadlineLine: String { "\(relative(card.dueAt)) — \(countdown)" }
+
+    /// `2 earlier calls from this number, the last yesterday 4:10 PM`
+    var earlierCallsLine: String? {
+        guard let earlier = card.earlierCalls else { return nil }
+        let calls = earlier.count == 1 ? "1 earlier call" : "\(earlier.count) earlier calls"
+        return "\(calls) from this number, the last \(relative(earlier.last))"
+    }
 
     /// A reply keeps the card's subject behind `Re: ` so every mail client files it in the card's thread.
     var subject: String {
@@ -85,11 +122,12 @@ struct CardRenderer {
             lines.append("Call back:    \(noNumber)")
         }
         lines += [
-            "Received:     \(long(card.receivedAt)) (\(card.timeZone.identifier))\(card.mailbox.map { ", mailbox \($0)" } ?? "")",
+            "Received:     \(relative(card.receivedAt)) (\(card.timeZone.identifier))\(card.mailbox.map { ", mailbox \($0)" } ?? "")",
             "Length:       \(card.durationText)",
-            "Call back by: \(long(card.dueAt))",
-            "",
+            "Call back by: \(deadlineLine)",
         ]
+        if let earlier = earlierCallsLine { lines.append("Earlier:      \(earlier)") }
+        lines.append("")
         let transcript = transcriptLines
         lines.append(transcript.heading)
         if let body = transcript.body { lines += ["", "  \"\(body)\""] }
@@ -127,9 +165,10 @@ struct CardRenderer {
             <div style="max-width:560px;margin:0 auto">
             \(urgent)<h1 style="margin:0 0 4px;font-size:22px">\(h(headline))</h1>
             \(replyIntro.map { #"<p style="margin:0 0 8px">\#(h($0))</p>"# } ?? "")
-            <p style="margin:0 0 16px;color:#555555">\(h(long(card.receivedAt))) · \(h(card.durationText))</p>
+            <p style="margin:0 0 16px;color:#555555">\(h(relative(card.receivedAt))) · \(h(card.durationText))\(card.mailbox.map { " · mailbox " + h($0) } ?? "")</p>
             \(numberRow)
-            <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(long(card.dueAt)))</strong></p>
+            <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(deadlineLine))</strong></p>
+            \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
             \(transcriptBlock)
             \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
             <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback callback #\(card.voicemailID) · \

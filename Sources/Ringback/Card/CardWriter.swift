@@ -4,7 +4,7 @@ public import Foundation
 /// the audio streamed in as base64 so memory stays flat however long the recording.
 public enum CardWriter {
     public static func write(_ card: MessageCard, to destination: URL, now: Date) throws(MailError) {
-        let renderer = CardRenderer(card: card)
+        let renderer = CardRenderer(card: card, now: now)
         guard FileManager.default.createFile(atPath: destination.path, contents: nil),
             let output = try? FileHandle(forWritingTo: destination)
         else { throw MailError(code: .render, message: "cannot create \(destination.path)") }

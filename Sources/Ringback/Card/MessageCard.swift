@@ -44,6 +44,8 @@ public struct MessageCard: Sendable {
     public var to: [MailAddress]
     public var messageID: String
     public var attachment: Attachment?
+    /// Earlier calls from the same number, from the ledger.
+    public var earlierCalls: (count: Int, last: Date)?
     /// Why the card carries no recording, and where it is instead (shown only on a voicemail card without one).
     public var recordingNote: String?
     public var purpose: Purpose = .card

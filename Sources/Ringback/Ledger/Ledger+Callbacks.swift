@@ -24,6 +24,19 @@ extension Ledger {
         }
     }
 
+    /// Earlier voicemails and missed calls from the same number: how many, and when the last came in.
+    public func earlierCalls(from number: String, before: Date, excluding id: Int64?) async throws(LedgerError) -> (count: Int, last: Date)? {
+        try await read { db in
+            let request = VoicemailRecord
+                .filter(Column("callerNumber") == number)
+                .filter(VoicemailRecord.Columns.receivedAt < before)
+                .filter(Column("id") != (id ?? -1))
+            let count = try request.fetchCount(db)
+            guard count > 0, let last = try request.order(VoicemailRecord.Columns.receivedAt.desc).fetchOne(db)?.receivedAt else { return nil }
+            return (count, last)
+        }
+    }
+
     /// Marks a callback as returned. Closing one that is already closed changes nothing and says so.
     public func closeCallback(id: Int64, by: String, at: Date) async throws(LedgerError) -> (record: VoicemailRecord, changed: Bool) {
         let path = self.path

@@ -262,6 +262,9 @@ public struct VoicemailPipeline: Sendable {
             card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
             card.recordingNote = note
         }
+        if card.purpose == .card, let number = record.callerNumber {  // a nicety: a ledger hiccup must not hold the card
+            card.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
+        }
         card.to = recipients
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
             .appendingPathComponent("outgoing", isDirectory: true)
