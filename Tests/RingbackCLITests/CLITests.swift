@@ -154,6 +154,24 @@ import Testing
         #expect(cards.isEmpty)
     }
 
+    @Test func cardPreviewRendersWithoutSendingOrRecording() async throws {
+        try drop("a.wav", seconds: 3)
+        let result = try await ringback("card", "preview", "spool/a.wav", "--html", "card.html", "--eml", "card.eml")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Subject: Voicemail from Unknown caller, 0:03 — call back by "))
+        #expect(result.stdout.contains("Attachment: voicemail-"))
+        #expect(result.stdout.contains("preview without --transcribe"))
+        #expect(result.stdout.contains("this voicemail is not in the ledger"))
+        let html = try String(contentsOf: folder.url.appendingPathComponent("card.html"), encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        let eml = try String(contentsOf: folder.url.appendingPathComponent("card.eml"), encoding: .utf8)
+        #expect(eml.contains("Content-Type: audio/mpeg"))
+        #expect(eml.contains("Content-Type: text/calendar"))
+        #expect(cards.isEmpty)
+        #expect(try await ringback("callbacks", "list").stdout.contains("No open callbacks"))
+        #expect(try await ringback("card", "preview", "spool/missing.wav").status == 1)
+    }
+
     @Test func aConfigurationErrorNamesTheKeyAndExits2() async throws {
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "due_within: 4h", with: "due_witin: 4h")

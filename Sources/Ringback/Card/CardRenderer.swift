@@ -108,6 +108,12 @@ struct CardRenderer {
         return card.recordingNote.map { "Recording: \($0)" }
     }
 
+    /// How to close the callback; a preview (not in the ledger) says so instead.
+    private var footer: String {
+        guard card.voicemailID > 0 else { return "Ringback card preview: this voicemail is not in the ledger." }
+        return "Ringback callback #\(card.voicemailID). When you have called back: ringback callbacks done \(card.voicemailID)"
+    }
+
     /// What a reply adds above the card's details.
     private var replyIntro: String? {
         card.purpose == .transcriptFollowUp ? "The transcript was not ready when the card went out; here it is. The recording is on the card." : nil
@@ -132,11 +138,7 @@ struct CardRenderer {
         lines.append(transcript.heading)
         if let body = transcript.body { lines += ["", "  \"\(body)\""] }
         if let recording = recordingLine { lines += ["", recording] }
-        lines += [
-            "",
-            "-- ",
-            "Ringback callback #\(card.voicemailID). When you have called back: ringback callbacks done \(card.voicemailID)",
-        ]
+        lines += ["", "-- ", footer]
         return lines.joined(separator: "\n")
     }
 
@@ -171,8 +173,7 @@ struct CardRenderer {
             \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
             \(transcriptBlock)
             \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
-            <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback callback #\(card.voicemailID) · \
-            when you have called back: <code>ringback callbacks done \(card.voicemailID)</code></p>
+            <p style="margin:24px 0 0;color:#6e7781;font-size:12px">\(h(footer))</p>
             </div></body></html>
             """
     }

@@ -66,6 +66,12 @@ public enum CardWriter {
         }
     }
 
+    /// The card's subject, plain text and HTML, for previews.
+    public static func parts(_ card: MessageCard, now: Date) -> (subject: String, text: String, html: String) {
+        let renderer = CardRenderer(card: card, now: now)
+        return (renderer.subject, renderer.plainText, renderer.html)
+    }
+
     /// Base64 in 76-character lines, 57 input bytes at a time, read in blocks of 1000 lines.
     private static func streamBase64(from source: URL, to output: FileHandle) throws {
         guard let input = try? FileHandle(forReadingFrom: source) else {

@@ -17,18 +17,20 @@ extension MessageCard {
         } else {
             transcript = .notConfigured
         }
-        let token = probe.identity.token
-        let stamp = DateFormatter()
-        stamp.locale = Locale(identifier: "en_US_POSIX")
-        stamp.timeZone = config.owner.timezone
-        stamp.dateFormat = "yyyy-MM-dd-HHmm"
         self.init(
-            voicemailID: record.id ?? 0, key: record.key, token: token, caller: record.caller(owner: config.owner), receivedAt: record.receivedAt,
+            voicemailID: record.id ?? 0, key: record.key, token: probe.identity.token, caller: record.caller(owner: config.owner), receivedAt: record.receivedAt,
             duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, isMissedCall: record.kind == .missedCall, mailbox: record.mailbox, transcript: transcript, dueAt: record.dueAt,
             timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
-            attachment: attachment.map {
-                Attachment(path: $0.url, filename: "voicemail-\(stamp.string(from: record.receivedAt)).\($0.format.fileExtension)", mimeType: $0.format.mimeType)
-            })
+            attachment: attachment.map { Self.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) })
+    }
+
+    /// `voicemail-2026-09-22-0524.mp3`: the recording named by when the call came in, in the owner's time zone.
+    static func attachment(_ audio: PreparedAudio, receivedAt: Date, timeZone: TimeZone) -> Attachment {
+        let stamp = DateFormatter()
+        stamp.locale = Locale(identifier: "en_US_POSIX")
+        stamp.timeZone = timeZone
+        stamp.dateFormat = "yyyy-MM-dd-HHmm"
+        return Attachment(path: audio.url, filename: "voicemail-\(stamp.string(from: receivedAt)).\(audio.format.fileExtension)", mimeType: audio.format.mimeType)
     }
 
     static func trust(_ record: VoicemailRecord, minimum: Double) -> Trust {

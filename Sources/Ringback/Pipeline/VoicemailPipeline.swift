@@ -241,8 +241,20 @@ public struct VoicemailPipeline: Sendable {
         return transcript
     }
 
-    /// Writes the message to a file beside the ledger and hands it to the transport. Only the card carries the audio.
+    /// Writes the message to a file beside the ledger and hands it to the transport.
     private func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress]) async throws(MailError) {
+        let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
+            .appendingPathComponent("outgoing", isDirectory: true)
+        try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
+        let file = outgoing.appendingPathComponent("\(card.token).\(UUID().uuidString.prefix(8)).eml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let written = try await compose(card, record: record, probe: probe, to: recipients, file: file)
+        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: recipients, token: written.token))
+    }
+
+    /// The complete message in `file`. Only the card carries the audio (as `mail.attach_audio` asks, within
+    /// `mail.attach_max_bytes`) and the count of earlier calls.
+    func compose(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress], file: URL) async throws(MailError) -> MessageCard {
         var card = card
         var prepared: PreparedAudio?
         if card.purpose == .card, record.kind == .voicemail {  // a missed call carries no recording worth playing
@@ -259,21 +271,46 @@ public struct VoicemailPipeline: Sendable {
             } else if prepared == nil {
                 note = "not attached (mail.attach_audio is none). It is on the Ringback server at \(probe.path)"
             }
-            card = MessageCard(record: record, config: config, probe: probe, attachment: prepared)
+            card.attachment = prepared.map { MessageCard.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) }
             card.recordingNote = note
         }
         if card.purpose == .card, let number = record.callerNumber {  // a nicety: a ledger hiccup must not hold the card
             card.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
         }
         card.to = recipients
-        let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
-            .appendingPathComponent("outgoing", isDirectory: true)
-        try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
-        let file = outgoing.appendingPathComponent("\(card.token).\(UUID().uuidString.prefix(8)).eml")
-        defer { try? FileManager.default.removeItem(at: file) }
         try CardWriter.write(card, to: file, now: now())
-        withExtendedLifetime(prepared) {}
-        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: recipients, token: card.token))
+        withExtendedLifetime(prepared) {}  // a converted attachment is a temp file, removed on release
+        return card
+    }
+
+    /// `ringback card preview`: the card this voicemail would get, written to `file`, with nothing stored or sent.
+    /// `transcribe` runs the configured engines; without it the card shows where the transcript would be.
+    public func preview(_ source: VoicemailSource, transcribe: Bool, writingTo file: URL) async throws(CardPreviewError) -> MessageCard {
+        let probe: VoicemailProbe
+        do throws(VoicemailProbeError) {
+            probe = try VoicemailProbe.probe(source, layout: source.intake.reader(owner: config.owner))
+        } catch {
+            throw .probe(error)
+        }
+        var record = newRecord(probe, intake: source.intake)
+        record.state = .transcribed
+        if transcribe, let transcription, record.kind == .voicemail {
+            do throws(TranscriptionError) {
+                record.apply(try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio))
+            } catch {
+                record.transcriptStatus = .retrying
+                record.transcriptFailure = error.plainReason
+            }
+        }
+        var card = MessageCard(record: record, config: config, probe: probe, attachment: nil)
+        if !transcribe, transcription != nil, record.kind == .voicemail {
+            card.transcript = .unavailable(reason: "preview without --transcribe; the engines were not asked")
+        }
+        do throws(MailError) {
+            return try await compose(card, record: record, probe: probe, to: recipients(record, source), file: file)
+        } catch {
+            throw .mail(error)
+        }
     }
 
     /// Keeps the voicemail pending with the reason; the next run (or the watcher, after a back-off) tries again.
@@ -363,6 +400,19 @@ public struct VoicemailPipeline: Sendable {
         }
         try? await ledger.remember(
             IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: result.key, outcome: outcome, seenAt: now()))
+    }
+}
+
+/// Why `ringback card preview` could not render a card.
+public enum CardPreviewError: Error, CustomStringConvertible {
+    case probe(VoicemailProbeError)
+    case mail(MailError)
+
+    public var description: String {
+        switch self {
+        case .probe(let error): error.reason
+        case .mail(let error): error.description
+        }
     }
 }
 
