@@ -43,7 +43,7 @@ struct CardCommand: AsyncParsableCommand {
                 printError("\(file): \(error)")
                 throw ExitCode(1)
             }
-            let parts = CardWriter.parts(card, now: Date())
+            let parts = CardWriter.parts(card, now: Date(), templates: config.mail.templates)
             if let html {
                 try Data(parts.html.utf8).write(to: URL(fileURLWithPath: html))
             }

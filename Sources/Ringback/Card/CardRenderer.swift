@@ -6,6 +6,8 @@ struct CardRenderer {
     /// When the card is written: "today", "in 3 h 40 min" are relative to it. The subject never is, so a reply's
     /// subject matches the card's.
     let now: Date
+    /// The admin's templates; what they leave out is the built-in card.
+    var templates = CardTemplates()
 
     private func format(_ date: Date, _ pattern: String) -> String {
         let formatter = DateFormatter()
@@ -57,6 +59,7 @@ struct CardRenderer {
     /// A reply keeps the card's subject behind `Re: ` so every mail client files it in the card's thread.
     var subject: String {
         let reply = card.purpose == .card ? "" : "Re: "
+        if let custom = templates.renderSubject(values) { return reply + MIMEEncoding.headerSafe(custom) }
         let urgent = card.isUrgent ? "URGENT: " : ""
         if card.isMissedCall {
             return "\(reply)\(urgent)Missed call from \(card.caller), no message — call back by \(deadlineShort)"
@@ -108,6 +111,54 @@ struct CardRenderer {
         return card.recordingNote.map { "Recording: \($0)" }
     }
 
+    /// What a template can use: Ringback's names, and Asterisk's `VM_*` names so an `emailbody` ports by turning
+    /// `${VM_CIDNAME}` into `{{VM_CIDNAME}}`.
+    var values: [String: Any] {
+        let transcript = transcriptLines
+        var trust = ""
+        if case .text(_, _, let level) = card.transcript {
+            trust = switch level {
+            case .machine: "machine"
+            case .offlineDraft: "offline_draft"
+            case .low: "low"
+            }
+        }
+        let asteriskDate = format(card.receivedAt, "EEEE, MMMM dd, yyyy 'at' hh:mm:ss a")
+        let name = card.caller.name ?? ""
+        let number = card.caller.displayNumber ?? ""
+        return [
+            "caller": card.caller.description,
+            "caller_name": name,
+            "caller_number": number,
+            "tel": card.caller.telURI ?? "",
+            "withheld": card.caller.isWithheld,
+            "received": relative(card.receivedAt),
+            "received_long": long(card.receivedAt),
+            "duration": card.durationText,
+            "mailbox": card.mailbox ?? "",
+            "due": relative(card.dueAt),
+            "due_long": long(card.dueAt),
+            "countdown": countdown,
+            "urgent": card.isUrgent,
+            "missed_call": card.isMissedCall,
+            "transcript_heading": transcript.heading,
+            "transcript": transcript.body ?? "",
+            "has_transcript": transcript.body != nil,
+            "transcript_trust": trust,
+            "recording": recordingLine ?? "",
+            "earlier_calls": earlierCallsLine ?? "",
+            "voicemail_id": card.voicemailID,
+            "footer": footer,
+            "VM_CALLERID": name.isEmpty ? (number.isEmpty ? card.caller.description : number) : (number.isEmpty ? name : "\"\(name)\" <\(number)>"),
+            "VM_CIDNAME": name.isEmpty ? card.caller.description : name,
+            "VM_CIDNUM": number.isEmpty ? card.caller.description : number,
+            "VM_DUR": card.durationText,
+            "VM_DATE": asteriskDate,
+            "VM_MAILBOX": card.mailbox ?? "",
+            "VM_MSGNUM": card.voicemailID,
+        ]
+    }
+
     /// How to close the callback; a preview (not in the ledger) says so instead.
     private var footer: String {
         guard card.voicemailID > 0 else { return "Ringback card preview: this voicemail is not in the ledger." }
@@ -120,6 +171,16 @@ struct CardRenderer {
     }
 
     var plainText: String {
+        if card.purpose == .card, let custom = templates.renderText(values) { return custom }
+        return builtInText
+    }
+
+    var html: String {
+        if card.purpose == .card, let custom = templates.renderHTML(values) { return custom }
+        return builtInHTML
+    }
+
+    private var builtInText: String {
         var lines = [headline, ""]
         if let replyIntro { lines += [replyIntro, ""] }
         if let number = card.caller.displayNumber, let tel = card.caller.telURI {
@@ -142,7 +203,7 @@ struct CardRenderer {
         return lines.joined(separator: "\n")
     }
 
-    var html: String {
+    private var builtInHTML: String {
         let h = MIMEEncoding.html
         let numberRow: String
         if let number = card.caller.displayNumber, let tel = card.caller.telURI {

@@ -3,8 +3,8 @@ public import Foundation
 /// Writes a card as a complete RFC 5322 message to a file: CRLF only, no line over 76 characters in the body,
 /// the audio streamed in as base64 so memory stays flat however long the recording.
 public enum CardWriter {
-    public static func write(_ card: MessageCard, to destination: URL, now: Date) throws(MailError) {
-        let renderer = CardRenderer(card: card, now: now)
+    public static func write(_ card: MessageCard, to destination: URL, now: Date, templates: CardTemplates = .init()) throws(MailError) {
+        let renderer = CardRenderer(card: card, now: now, templates: templates)
         guard FileManager.default.createFile(atPath: destination.path, contents: nil),
             let output = try? FileHandle(forWritingTo: destination)
         else { throw MailError(code: .render, message: "cannot create \(destination.path)") }
@@ -67,8 +67,8 @@ public enum CardWriter {
     }
 
     /// The card's subject, plain text and HTML, for previews.
-    public static func parts(_ card: MessageCard, now: Date) -> (subject: String, text: String, html: String) {
-        let renderer = CardRenderer(card: card, now: now)
+    public static func parts(_ card: MessageCard, now: Date, templates: CardTemplates = .init()) -> (subject: String, text: String, html: String) {
+        let renderer = CardRenderer(card: card, now: now, templates: templates)
         return (renderer.subject, renderer.plainText, renderer.html)
     }
 

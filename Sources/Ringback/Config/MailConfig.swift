@@ -19,12 +19,16 @@ public struct MailConfig: Sendable, Decodable {
 
     public var from: MailAddress
     public var to: [MailAddress]
+    /// Copied on every card; may be empty. Parsed and validated like `to`.
+    public var cc: [MailAddress] = []
     public var transport: Transport
     public var maildir: String
     public var smtp: SMTPConfig?
     public var attachAudio: AttachAudio = .mp3
     /// Above this the card carries no audio and says where the recording is.
     public var attachMaxBytes: Int = MailConfig.defaultAttachMaxBytes
+    /// The admin's Mustache templates for the card's subject, text and HTML.
+    public var templates = CardTemplates()
 
     public static let defaultAttachMaxBytes = 10_000_000
 
@@ -37,7 +41,8 @@ public struct MailConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case from, to, transport, maildir, smtp, attachAudio = "attach_audio", attachMaxBytes = "attach_max_bytes"
+        case from, to, cc, transport, maildir, smtp, attachAudio = "attach_audio", attachMaxBytes = "attach_max_bytes",
+            templates
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,19 +53,10 @@ public struct MailConfig: Sendable, Decodable {
             throw container.invalid(.from, "not a mail address: \"\(fromText)\"")
         }
         self.from = from
-        let toTexts: [String]
-        if let single = try? container.decode(String.self, forKey: .to) {
-            toTexts = [single]
-        } else {
-            toTexts = try container.decode([String].self, forKey: .to)
-        }
-        var to: [MailAddress] = []
-        for text in toTexts {
-            guard let address = MailAddress(parsing: text) else { throw container.invalid(.to, "not a mail address: \"\(text)\"") }
-            to.append(address)
-        }
+        let to = try container.decodeAddresses(.to)
         guard !to.isEmpty else { throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.to]).dotted, "needs at least one recipient") }
         self.to = to
+        cc = container.contains(.cc) ? try container.decodeAddresses(.cc) : []
         let transportName = try container.decodeIfPresent(String.self, forKey: .transport) ?? "maildir"
         guard let transport = Transport(rawValue: transportName) else {
             throw container.invalid(.transport, "unknown transport \"\(transportName)\" (expected maildir | smtp)")
@@ -75,8 +71,25 @@ public struct MailConfig: Sendable, Decodable {
         self.attachAudio = attachAudio
         attachMaxBytes = try container.decodeIfPresent(Int.self, forKey: .attachMaxBytes) ?? Self.defaultAttachMaxBytes
         guard attachMaxBytes > 0 else { throw container.invalid(.attachMaxBytes, "must be more than 0") }
+        templates = try container.decodeIfPresent(CardTemplates.self, forKey: .templates) ?? CardTemplates()
         if transport == .smtp, smtp == nil {
             throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.smtp]).dotted, "transport is smtp but there is no smtp section")
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// One address or a list of them; each must parse, and an error names the key and the bad address.
+    fileprivate func decodeAddresses(_ key: Key) throws -> [MailAddress] {
+        let texts: [String]
+        if let single = try? decode(String.self, forKey: key) {
+            texts = [single]
+        } else {
+            texts = try decode([String].self, forKey: key)
+        }
+        return try texts.map { text in
+            guard let address = MailAddress(parsing: text) else { throw invalid(key, "not a mail address: \"\(text)\"") }
+            return address
         }
     }
 }
@@ -89,19 +102,25 @@ public struct SMTPConfig: Sendable, Decodable {
     public var starttls: StartTLS
     public var username: String?
     public var password: Secret?
+    /// An OAuth 2 access token for `username`, sent with XOAUTH2 instead of a password (`"${SMTP_TOKEN}"`).
+    public var oauth2Token: Secret?
     public var caFile: String?
     public var timeout: ConfigDuration
 
-    public init(url: String, starttls: StartTLS = .required, username: String? = nil, password: Secret? = nil, caFile: String? = nil, timeout: ConfigDuration = .init(.seconds(60))) {
+    public init(
+        url: String, starttls: StartTLS = .required, username: String? = nil, password: Secret? = nil, oauth2Token: Secret? = nil,
+        caFile: String? = nil, timeout: ConfigDuration = .init(.seconds(60))
+    ) {
         self.url = url
         self.starttls = starttls
         self.username = username
         self.password = password
+        self.oauth2Token = oauth2Token
         self.caFile = caFile
         self.timeout = timeout
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case url, starttls, username, password, caFile = "ca_file", timeout }
+    enum CodingKeys: String, CodingKey, CaseIterable { case url, starttls, username, password, oauth2Token = "oauth2_token", caFile = "ca_file", timeout }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -117,6 +136,13 @@ public struct SMTPConfig: Sendable, Decodable {
         self.starttls = starttls
         username = try container.decodeIfPresent(String.self, forKey: .username)
         password = try container.decodeIfPresent(Secret.self, forKey: .password)
+        oauth2Token = try container.decodeIfPresent(Secret.self, forKey: .oauth2Token)
+        if oauth2Token != nil {
+            guard password == nil else { throw container.invalid(.oauth2Token, "give either password or oauth2_token, not both") }
+            guard username != nil else {
+                throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.username]).dotted, "oauth2_token needs the account's username")
+            }
+        }
         caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
         timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .init(.seconds(60))
     }

@@ -51,6 +51,13 @@ extension PipelineConfig {
         }
         var config = try parse(text, environment: environment, file: url.path)
         config.resolvePaths(relativeTo: url.deletingLastPathComponent())
+        do throws(ConfigError) {
+            try config.mail.templates.load()
+        } catch {
+            var error = error
+            error.file = url.path
+            throw error
+        }
         return config
     }
 
@@ -110,6 +117,9 @@ extension PipelineConfig {
             intake[index].archiveTo = intake[index].archiveTo.map(resolve)
         }
         if let caFile = mail.smtp?.caFile { mail.smtp?.caFile = resolve(caFile) }
+        mail.templates.subject = mail.templates.subject.map(resolve)
+        mail.templates.text = mail.templates.text.map(resolve)
+        mail.templates.html = mail.templates.html.map(resolve)
         for index in transcription.engines.indices {
             if let caFile = transcription.engines[index].caFile { transcription.engines[index].caFile = resolve(caFile) }
         }

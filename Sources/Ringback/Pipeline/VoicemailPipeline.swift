@@ -278,7 +278,7 @@ public struct VoicemailPipeline: Sendable {
             card.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
         }
         card.to = recipients
-        try CardWriter.write(card, to: file, now: now())
+        try CardWriter.write(card, to: file, now: now(), templates: config.mail.templates)
         withExtendedLifetime(prepared) {}  // a converted attachment is a temp file, removed on release
         return card
     }
