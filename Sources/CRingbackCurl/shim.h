@@ -26,6 +26,14 @@ static inline CURLcode CRingbackCurl_setopt_header(CURL *h, CRingbackCurl_data_c
     return rc != CURLE_OK ? rc : curl_easy_setopt(h, CURLOPT_HEADERDATA, context);
 }
 
+/* Also turns on CURLOPT_VERBOSE, without which libcurl never calls the debug function. */
+typedef int (*CRingbackCurl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *context);
+static inline CURLcode CRingbackCurl_setopt_debug(CURL *h, CRingbackCurl_debug_callback f, void *context) {
+    CURLcode rc = curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, f);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(h, CURLOPT_DEBUGDATA, context);
+    return rc != CURLE_OK ? rc : curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+}
+
 static inline CURLcode CRingbackCurl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode CRingbackCurl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 

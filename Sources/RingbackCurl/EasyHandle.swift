@@ -70,11 +70,17 @@ final class EasyHandle {
     /// Feeds the request body from a file through libcurl's default reader (`fread`), streaming it from disk.
     /// The caller says how big it is (`INFILESIZE_LARGE` for SMTP, `POSTFIELDSIZE_LARGE` for HTTP).
     func streamBody(fromFile path: String) throws(CurlError) {
+        let file = try open(path)
+        try check(CRingbackCurl_setopt_pointer(raw, CURLOPT_READDATA, UnsafeMutableRawPointer(file)))
+    }
+
+    /// Opens a file for reading that stays open as long as the handle (for a custom read callback).
+    func open(_ path: String) throws(CurlError) -> UnsafeMutablePointer<FILE> {
         guard let file = fopen(path, "rb") else {
             throw CurlError(code: 26, url: url, message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         files.append(file)
-        try check(CRingbackCurl_setopt_pointer(raw, CURLOPT_READDATA, UnsafeMutableRawPointer(file)))
+        return file
     }
 
     /// A multipart/form-data body; parts are added by the builder and sent with `CURLOPT_MIMEPOST`.

@@ -19,29 +19,56 @@ public final class SMTPSink: Sendable {
         }
     }
 
+    /// An account for SASL XOAUTH2: the sink accepts exactly `user=USER\u{1}auth=Bearer TOKEN\u{1}\u{1}`.
+    public struct BearerToken: Sendable, Equatable {
+        public var user: String
+        public var token: String
+
+        public init(user: String, token: String) {
+            self.user = user
+            self.token = token
+        }
+    }
+
     public struct Options: Sendable {
         /// Offer STARTTLS with a fresh self-signed certificate (see `caFile`).
         public var tls: Bool
+        /// Speak TLS from the first byte (`smtps://`, port 465 style) instead of STARTTLS; `tls` is ignored.
+        public var implicitTLS: Bool
         /// Refuse MAIL before STARTTLS; only meaningful with `tls`.
         public var requireStartTLS: Bool
         /// Require AUTH PLAIN/LOGIN with exactly these credentials (over TLS when `tls`).
         public var auth: Credentials?
+        /// Offer and require AUTH XOAUTH2 with exactly this token.
+        public var oauth2: BearerToken?
+        /// Advertise AUTH in the EHLO reply; false models a relay that offers none (libcurl then skips AUTH silently).
+        public var offerAuth: Bool
         /// RCPT TO for these addresses gets `550 5.1.1`.
         public var rejectRecipients: [String]
+        /// RCPT TO for these addresses gets `450 4.2.1` (try again later).
+        public var deferRecipients: [String]
         /// A fixed port; nil picks a free one.
         public var port: Int?
 
         public init(
             tls: Bool = true,
+            implicitTLS: Bool = false,
             requireStartTLS: Bool = true,
             auth: Credentials? = nil,
+            oauth2: BearerToken? = nil,
+            offerAuth: Bool = true,
             rejectRecipients: [String] = [],
+            deferRecipients: [String] = [],
             port: Int? = nil
         ) {
             self.tls = tls
+            self.implicitTLS = implicitTLS
             self.requireStartTLS = requireStartTLS
             self.auth = auth
+            self.oauth2 = oauth2
+            self.offerAuth = offerAuth
             self.rejectRecipients = rejectRecipients
+            self.deferRecipients = deferRecipients
             self.port = port
         }
     }
@@ -71,8 +98,17 @@ public final class SMTPSink: Sendable {
             }
         }
 
+        /// How the client logged in, when it did.
+        public struct Authentication: Sendable, Decodable, Equatable {
+            /// `PLAIN`, `LOGIN` or `XOAUTH2`.
+            public let mechanism: String
+            public let login: String
+        }
+
         public let envelopeFrom: String
         public let envelopeTo: [String]
+        /// Nil when the message arrived without AUTH.
+        public let auth: Authentication?
         /// Everything wrong with the bytes or the MIME structure; empty for a clean message.
         public let defects: [String]
         /// Top-level headers as `[name, value]` in order, values RFC 2047-decoded.
@@ -112,15 +148,18 @@ public final class SMTPSink: Sendable {
 
     public let port: Int
     public let directory: URL
+    /// Whether the sink speaks TLS on connect; `url` is then `smtps://`.
+    public let implicitTLS: Bool
     private let child: Child
 
-    /// The self-signed certificate to trust when `tls` is on.
+    /// The self-signed certificate to trust when `tls` or `implicitTLS` is on.
     public var caFile: URL { directory.appendingPathComponent("cert.pem") }
-    public var url: String { "smtp://127.0.0.1:\(port)" }
+    public var url: String { "\(implicitTLS ? "smtps" : "smtp")://127.0.0.1:\(port)" }
 
-    private init(port: Int, directory: URL, child: Child) {
+    private init(port: Int, directory: URL, implicitTLS: Bool, child: Child) {
         self.port = port
         self.directory = directory
+        self.implicitTLS = implicitTLS
         self.child = child
     }
 
@@ -144,22 +183,33 @@ public final class SMTPSink: Sendable {
         }
 
         var arguments = ["-B", script.path, "--dir", directory.path, "--port", String(options.port ?? 0)]
-        if options.tls {
+        if options.implicitTLS {
+            arguments.append("--implicit-tls")
+        } else if options.tls {
             arguments.append("--tls")
             if options.requireStartTLS { arguments.append("--require-starttls") }
         }
         if let auth = options.auth {
             arguments += ["--auth", "\(auth.user):\(auth.password)"]
         }
+        if let oauth2 = options.oauth2 {
+            arguments += ["--xoauth2", "\(oauth2.user):\(oauth2.token)"]
+        }
+        if !options.offerAuth {
+            arguments.append("--no-auth-offer")
+        }
         for address in options.rejectRecipients {
             arguments += ["--reject-rcpt", address]
+        }
+        for address in options.deferRecipients {
+            arguments += ["--defer-rcpt", address]
         }
 
         let child = try Child(arguments: arguments, stderrLog: directory.appendingPathComponent("smtp_sink.stderr.log"))
         let deadline = ContinuousClock.now + .seconds(15)
         while true {
             if let port = child.readyPort() {
-                return SMTPSink(port: port, directory: directory, child: child)
+                return SMTPSink(port: port, directory: directory, implicitTLS: options.implicitTLS, child: child)
             }
             if !child.isRunning {
                 throw Failure(description: "smtp_sink.py exited (status \(child.exitStatus)) before READY:\n\(child.stderrText())")

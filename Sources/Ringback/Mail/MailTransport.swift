@@ -3,7 +3,9 @@ public import Foundation
 /// Delivers a rendered message. One type per transport; the pipeline only knows this protocol.
 public protocol MailTransport: Sendable {
     var name: String { get }
-    func deliver(_ message: OutgoingMessage) async throws(MailError)
+    /// Succeeds when at least one recipient took the message; the report names any that refused it.
+    @discardableResult
+    func deliver(_ message: OutgoingMessage) async throws(MailError) -> DeliveryReport
 }
 
 /// A rendered message on disk and its envelope.

@@ -13,7 +13,9 @@ public struct MaildirTransport: MailTransport {
 
     public var name: String { "maildir:\(root.path)" }
 
-    public func deliver(_ message: OutgoingMessage) async throws(MailError) {
+    /// One copy for the owner; every recipient counts as accepted.
+    @discardableResult
+    public func deliver(_ message: OutgoingMessage) async throws(MailError) -> DeliveryReport {
         let manager = FileManager.default
         let tmp = root.appendingPathComponent("tmp"), new = root.appendingPathComponent("new"), cur = root.appendingPathComponent("cur")
         do {
@@ -23,7 +25,7 @@ public struct MaildirTransport: MailTransport {
         }
         let base = "ringback.\(message.token)"
         if let read = try? manager.contentsOfDirectory(atPath: cur.path), read.contains(where: { $0.hasPrefix(base) }) {
-            return  // already delivered and read
+            return DeliveryReport(accepted: message.recipients)  // already delivered and read
         }
         let staging = tmp.appendingPathComponent("\(base).\(ProcessInfo.processInfo.processIdentifier)")
         let final = new.appendingPathComponent("\(base).\(Self.hostname)")
@@ -40,6 +42,7 @@ public struct MaildirTransport: MailTransport {
             try? manager.removeItem(at: staging)
             throw MailError(code: .maildir, message: "cannot write the card into \(tmp.path): \(error.localizedDescription)")
         }
+        return DeliveryReport(accepted: message.recipients)
     }
 
     /// Maildir names end in the host name, with `/` and `:` (reserved in Maildir names) replaced.

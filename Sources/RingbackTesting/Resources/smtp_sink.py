@@ -7,8 +7,13 @@ to a hidden temp name and renamed, and the .json comes last, so a reader that
 sees NNNN.json can trust NNNN.eml and every part file to be complete.
 
 Usage:
-  smtp_sink.py --dir DIR [--port N] [--tls] [--require-starttls]
-               [--auth USER:PASSWORD] [--reject-rcpt ADDR ...]
+  smtp_sink.py --dir DIR [--port N] [--tls | --implicit-tls] [--require-starttls]
+               [--auth USER:PASSWORD] [--xoauth2 USER:TOKEN] [--no-auth-offer]
+               [--reject-rcpt ADDR ...] [--defer-rcpt ADDR ...]
+
+--tls offers STARTTLS; --implicit-tls speaks TLS from the first byte (smtps://).
+Both use a fresh self-signed certificate written to DIR/cert.pem.
+--no-auth-offer leaves AUTH out of the EHLO reply, like a relay that offers none.
 
 Prints exactly one line "READY <port>" once the server accepts connections,
 then runs until SIGTERM/SIGINT (or until its parent process goes away).
@@ -29,8 +34,11 @@ import sys
 import threading
 import warnings
 
+from base64 import b64decode
+from binascii import Error as Base64Error
+
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
 # How many instances of one kind of raw defect are spelled out before the
 # rest is summarised, so a message with 10,000 bare LFs stays readable.
@@ -232,11 +240,13 @@ def leaf_parts(message, directory, stem):
     return parts
 
 
-def summarize(raw, directory, stem, envelope):
+def summarize(raw, directory, stem, session, envelope):
     defects = raw_defects(raw) + strict_defects(raw)
     summary = {
         "envelope_from": envelope.mail_from,
         "envelope_to": list(envelope.rcpt_tos),
+        # {"mechanism": ..., "login": ...} when the client authenticated; never the secret itself.
+        "auth": session.auth_data if isinstance(session.auth_data, dict) else None,
         "defects": defects,
         "headers": [],
         "parts": [],
@@ -256,12 +266,46 @@ def summarize(raw, directory, stem, envelope):
 
 
 class Sink:
-    """The aiosmtpd handler: stores messages, rejects configured recipients."""
+    """The aiosmtpd handler: stores messages, rejects configured recipients.
 
-    def __init__(self, directory, rejected):
+    aiosmtpd collects a handler's auth_* methods as extra AUTH mechanisms, so
+    auth_XOAUTH2 below adds XOAUTH2; main() excludes it unless --xoauth2.
+    """
+
+    def __init__(self, directory, rejected, deferred=(), offer_auth=True, xoauth2=None):
         self.directory = directory
         self.rejected = {address.lower() for address in rejected}
+        self.deferred = {address.lower() for address in deferred}
+        self.offer_auth = offer_auth
+        # The exact response a client must send, in the format Google and Microsoft document.
+        self.xoauth2_expected = None
+        if xoauth2 is not None:
+            user, token = xoauth2
+            self.xoauth2_user = user
+            self.xoauth2_expected = f"user={user}\x01auth=Bearer {token}\x01\x01".encode("utf-8")
         self.counter = self.highest_existing()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # The 5-argument hook replaces the reply, so it must record the name itself.
+        session.host_name = hostname
+        if self.offer_auth:
+            return responses
+        return [line for line in responses if not line[4:].upper().startswith("AUTH")]
+
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) == 1:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        else:
+            try:
+                blob = b64decode(args[1].encode(), validate=True)
+            except (Base64Error, ValueError):
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        if self.xoauth2_expected is None or blob != self.xoauth2_expected:
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data={"mechanism": "XOAUTH2", "login": self.xoauth2_user})
 
     def highest_existing(self):
         numbers = [int(name[:-4]) for name in os.listdir(self.directory)
@@ -271,6 +315,8 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.rejected:
             return f"550 5.1.1 <{address}>: Recipient address rejected"
+        if address.lower() in self.deferred:
+            return f"450 4.2.1 <{address}>: Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -282,7 +328,7 @@ class Sink:
         stem = f"{self.counter:04d}"
         raw = envelope.original_content or b""
         write_atomically(os.path.join(self.directory, f"{stem}.eml"), raw)
-        summary = summarize(raw, self.directory, stem, envelope)
+        summary = summarize(raw, self.directory, stem, session, envelope)
         encoded = json.dumps(summary, ensure_ascii=False, indent=1).encode("utf-8")
         write_atomically(os.path.join(self.directory, f"{stem}.json"), encoded)
         return "250 Message accepted for delivery"
@@ -293,7 +339,7 @@ def make_authenticator(user, password):
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         if mechanism in ("PLAIN", "LOGIN") and auth_data == expected:
-            return AuthResult(success=True)
+            return AuthResult(success=True, auth_data={"mechanism": mechanism, "login": user})
         return AuthResult(success=False, handled=False)
 
     return authenticator
@@ -304,14 +350,22 @@ def parse_arguments(argv):
     parser.add_argument("--dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--require-starttls", action="store_true")
     parser.add_argument("--auth", metavar="USER:PASSWORD")
+    parser.add_argument("--xoauth2", metavar="USER:TOKEN")
+    parser.add_argument("--no-auth-offer", action="store_true")
     parser.add_argument("--reject-rcpt", metavar="ADDR", nargs="+", action="extend", default=[])
+    parser.add_argument("--defer-rcpt", metavar="ADDR", nargs="+", action="extend", default=[])
     arguments = parser.parse_args(argv)
     if arguments.auth is not None and ":" not in arguments.auth:
         parser.error("--auth expects USER:PASSWORD")
+    if arguments.xoauth2 is not None and ":" not in arguments.xoauth2:
+        parser.error("--xoauth2 expects USER:TOKEN")
     if arguments.require_starttls and not arguments.tls:
         parser.error("--require-starttls needs --tls")
+    if arguments.tls and arguments.implicit_tls:
+        parser.error("--tls (STARTTLS) and --implicit-tls exclude each other")
     return arguments
 
 
@@ -338,11 +392,18 @@ def main(argv):
     if arguments.tls:
         options["tls_context"] = make_certificate(directory)
         options["require_starttls"] = arguments.require_starttls
+    if arguments.implicit_tls:
+        options["ssl_context"] = make_certificate(directory)
     if arguments.auth is not None:
         user, password = arguments.auth.split(":", 1)
         options["authenticator"] = make_authenticator(user, password)
+    if arguments.auth is not None or arguments.xoauth2 is not None:
         options["auth_required"] = True
-        options["auth_require_tls"] = arguments.tls
+    # aiosmtpd only counts STARTTLS as TLS; with implicit TLS the whole session already is.
+    options["auth_require_tls"] = arguments.tls
+    if arguments.xoauth2 is None:
+        options["auth_exclude_mechanism"] = ["XOAUTH2"]
+    xoauth2 = tuple(arguments.xoauth2.split(":", 1)) if arguments.xoauth2 is not None else None
 
     # A child inherits its parent's signal mask, and Swift launches this from a
     # Dispatch worker thread, which blocks SIGTERM; unblock it or stop() stalls.
@@ -355,7 +416,8 @@ def main(argv):
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    controller = SinkController(Sink(directory, arguments.reject_rcpt), **options)
+    handler = Sink(directory, arguments.reject_rcpt, arguments.defer_rcpt, offer_auth=not arguments.no_auth_offer, xoauth2=xoauth2)
+    controller = SinkController(handler, **options)
     controller.start()
     print(f"READY {port}", flush=True)
 
