@@ -80,15 +80,6 @@ struct CallbacksCommand: AsyncParsableCommand {
 
 extension Ledger.CallbackFilter: EnumerableFlag {}
 
-private func openLedger(_ config: PipelineConfig) throws -> Ledger {
-    do {
-        return try Ledger(path: config.ledger)
-    } catch {
-        printError("error: \(error)")
-        throw ExitCode(2)
-    }
-}
-
 struct CallbackItem: Encodable {
     var id: Int64
     var caller: String

@@ -45,6 +45,16 @@ struct GlobalOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
+/// The ledger the configuration names; one that cannot be opened exits 2 with the reason.
+func openLedger(_ config: PipelineConfig) throws -> Ledger {
+    do {
+        return try Ledger(path: config.ledger)
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(2)
+    }
+}
+
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -88,6 +88,8 @@ struct BatchSummary: Encodable {
     var transcriptsOwed: Int
     var skipped: Int
     var pending: Int
+    /// Refused for good by the mail server: see `ringback outbox`.
+    var failed: Int
     var rejected: Int
     var planned: Int
     var waiting: Int
@@ -102,6 +104,7 @@ struct BatchSummary: Encodable {
         transcriptsOwed = results.filter(\.owesTranscript).count
         skipped = count(.skipped)
         pending = count(.pending)
+        failed = count(.failed)
         rejected = count(.rejected)
         planned = count(.planned)
         waiting = count(.waiting)
@@ -114,6 +117,7 @@ struct BatchSummary: Encodable {
         let counts = dryRun
             ? "\(planned) to process, \(skipped) already notified, \(rejected) bad"
             : "\(notified) notified, \(skipped) skipped, \(pending) pending, \(rejected) rejected"
+                + (failed > 0 ? ", \(failed) refused by the mail server (see ringback outbox)" : "")
                 + (followedUp > 0 ? ", \(followedUp) transcripts sent as replies" : "")
                 + (transcriptsOwed > 0 ? ", \(transcriptsOwed) transcripts still owed" : "")
                 + (waiting > 0 ? ", \(waiting) not ready yet" : "")

@@ -172,6 +172,21 @@ import Testing
         #expect(try await ringback("card", "preview", "spool/missing.wav").status == 1)
     }
 
+    @Test func outboxListsWhatWasSentAndRefusesToRetryWhatDidNotFail() async throws {
+        try drop("a.wav")
+        _ = try await ringback("reprocess", "spool")
+        #expect(try await ringback("outbox").stdout.contains("No unsent messages: everything was delivered."))
+        let all = try await ringback("outbox", "list", "--all")
+        #expect(all.stdout.contains("1     sent    #1 card to owner@example.com, 1 try"), "\(all.stdout)")
+        let json = try await ringback("outbox", "list", "--all", "--json")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.first?["state"] as? String == "sent")
+        let retry = try await ringback("outbox", "retry", "1")
+        #expect(retry.status == 1)
+        #expect(retry.stderr.contains("outbox message 1 is sent, not failed: nothing to retry"))
+        #expect(try await ringback("outbox", "retry", "9").stderr.contains("no outbox message with id 9"))
+    }
+
     @Test func aConfigurationErrorNamesTheKeyAndExits2() async throws {
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "due_within: 4h", with: "due_witin: 4h")

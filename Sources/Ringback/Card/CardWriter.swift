@@ -17,6 +17,7 @@ public enum CardWriter {
         func header(_ name: String, _ value: String) { head += "\(name): \(value)\(crlf)" }
         header("From", MIMEEncoding.mailbox(card.from, prefixLength: 6))
         header("To", card.to.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) "))
+        if !card.cc.isEmpty { header("Cc", card.cc.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) ")) }
         header("Subject", MIMEEncoding.encodedHeaderValue(renderer.subject, prefixLength: 9))
         header("Date", MIMEEncoding.rfc5322Date(now, timeZone: card.timeZone))
         header("Message-ID", card.messageID)

@@ -42,6 +42,8 @@ public struct MessageCard: Sendable {
     public var timeZone: TimeZone
     public var from: MailAddress
     public var to: [MailAddress]
+    /// `mail.cc`: copied on every card and reply.
+    public var cc: [MailAddress] = []
     public var messageID: String
     public var attachment: Attachment?
     /// Earlier calls from the same number, from the ledger.

@@ -55,7 +55,7 @@ extension Ledger {
         let owed = [VoicemailRecord.TranscriptStatus.retrying, .followUpDue].map(\.rawValue)
         return try await read { db in
             try VoicemailRecord
-                .filter(VoicemailRecord.Columns.state != VoicemailRecord.State.notified.rawValue || owed.contains(Column("transcriptStatus")))
+                .filter(![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state) || owed.contains(Column("transcriptStatus")))
                 .filter(Column("nextAttemptAt") == nil || Column("nextAttemptAt") <= now)
                 .order(Column("id"))
                 .fetchAll(db)

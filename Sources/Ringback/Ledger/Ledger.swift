@@ -111,6 +111,23 @@ public struct Ledger: Sendable {
                 WHERE state != 'received'
                 """)
         }
+        migrator.registerMigration("v4: outbox") { db in
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("voicemailID", .integer).notNull().indexed().references("voicemail", onDelete: .cascade)
+                t.column("purpose", .text).notNull()
+                t.column("messageID", .text).notNull().unique()
+                t.column("recipients", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lastError", .text)
+                t.column("responseCode", .integer)
+                t.column("refused", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("sentAt", .datetime)
+            }
+        }
         return migrator
     }
 

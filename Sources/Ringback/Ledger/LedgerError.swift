@@ -4,6 +4,8 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case open = "ledger.open"
         case query = "ledger.query"
         case notFound = "ledger.not_found"
+        /// The row is not in a state the request applies to.
+        case conflict = "ledger.conflict"
     }
 
     public var code: Code

@@ -10,6 +10,9 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         case transcribed
         /// The card was delivered.
         case notified
+        /// The mail server refused the card for good (5xx, an untrusted certificate): not retried by itself;
+        /// `ringback outbox retry ID` or a `reprocess` of the file sends it again.
+        case undeliverable
     }
 
     public enum Kind: String, Sendable, Codable, CaseIterable {
@@ -94,7 +97,7 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
 
     /// Something is left to do and its retry time has come.
     public func needsWork(at now: Date) -> Bool {
-        (state != .notified || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
+        ((state != .notified && state != .undeliverable) || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
     }
 
     /// The caller as the card shows it, re-read from what the PBX wrote with the owner's country rules.

@@ -9,6 +9,9 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         case skipped
         /// Transcription or mail failed; kept in the ledger and retried later.
         case pending
+        /// The mail server refused it for good (5xx, an untrusted certificate): recorded in the outbox, not retried
+        /// until `ringback outbox retry ID`.
+        case failed
         /// Bad input: quarantined with a reason.
         case rejected
         /// `--dry-run`: what would happen.
@@ -52,10 +55,10 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         switch status {
         case .notified, .followedUp: !owesTranscript
         case .skipped: transcript == .abandoned
-        case .pending, .rejected, .planned, .waiting: false
+        case .pending, .rejected, .planned, .waiting, .failed: false
         }
     }
 
     /// A failure for the batch's exit status.
-    public var isFailure: Bool { status == .pending || status == .rejected }
+    public var isFailure: Bool { status == .pending || status == .rejected || status == .failed }
 }

@@ -126,11 +126,17 @@ public struct VoicemailPipeline: Sendable {
             record = try await transcribeBeforeCard(record, probe: probe)
         }
         let recipients = recipients(record, source)
+        let entry = try await ledger.enqueue(
+            voicemailID: record.id ?? 0, purpose: .card, messageID: record.messageID, recipients: recipients + config.mail.cc, at: now())
+        let report: DeliveryReport
         do throws(MailError) {
-            try await send(MessageCard(record: record, config: config, probe: probe, attachment: nil), record: record, probe: probe, to: recipients)
+            report = try await send(MessageCard(record: record, config: config, probe: probe, attachment: nil), record: record, probe: probe, to: recipients)
         } catch {
-            return try await postpone(record, probe, error: error.description, code: error.code.rawValue)
+            try await ledger.markFailed(entry, error: error, at: now())
+            guard error.isPermanent else { return try await postpone(record, probe, error: error.description, code: error.code.rawValue) }
+            return try await undeliverable(record, probe, entry: entry, error: error)
         }
+        try await ledger.markSent(entry, report: report, at: now())
         record.state = .notified
         record.notifiedAt = now()
         record.attempts = 0
@@ -209,12 +215,25 @@ public struct VoicemailPipeline: Sendable {
         guard record.transcriptStatus == .followUpDue else {  // engines removed from the config since the card
             return try await postponeTranscript(record, probe, error: "no transcription engine is configured", code: TranscriptionError.Code.preparation.rawValue)
         }
+        let reply = MessageCard(record: record, config: config, probe: probe, attachment: nil).transcriptFollowUp()
+        let entry = try await ledger.enqueue(
+            voicemailID: record.id ?? 0, purpose: .transcript, messageID: reply.messageID, recipients: recipients + config.mail.cc, at: now())
+        let report: DeliveryReport
         do throws(MailError) {
-            let card = MessageCard(record: record, config: config, probe: probe, attachment: nil).transcriptFollowUp()
-            try await send(card, record: record, probe: probe, to: recipients)
+            report = try await send(reply, record: record, probe: probe, to: recipients)
         } catch {
-            return try await postponeTranscript(record, probe, error: error.description, code: error.code.rawValue)
+            try await ledger.markFailed(entry, error: error, at: now())
+            guard error.isPermanent else { return try await postponeTranscript(record, probe, error: error.description, code: error.code.rawValue) }
+            record.transcriptStatus = .abandoned
+            record.transcriptFailure = "the mail server refused the reply carrying it"
+            record.lastError = error.description
+            record.nextAttemptAt = nil
+            record.updatedAt = now()
+            try await ledger.update(record)
+            logger.error("the mail server refused the transcript reply for good", metadata: ["voicemail": "\(record.id ?? 0)", "outbox": "\(entry.id ?? 0)", "error": "\(error)"])
+            return outcome(probe, .failed, record, "\(error) — not retried; `ringback outbox retry \(entry.id ?? 0)` sends it again", code: error.code.rawValue)
         }
+        try await ledger.markSent(entry, report: report, at: now())
         record.transcriptStatus = .followedUp
         record.attempts = 0
         record.lastError = nil
@@ -242,14 +261,21 @@ public struct VoicemailPipeline: Sendable {
     }
 
     /// Writes the message to a file beside the ledger and hands it to the transport.
-    private func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress]) async throws(MailError) {
+    @discardableResult
+    private func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress]) async throws(MailError) -> DeliveryReport {
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
             .appendingPathComponent("outgoing", isDirectory: true)
         try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
         let file = outgoing.appendingPathComponent("\(card.token).\(UUID().uuidString.prefix(8)).eml")
         defer { try? FileManager.default.removeItem(at: file) }
         let written = try await compose(card, record: record, probe: probe, to: recipients, file: file)
-        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: recipients, token: written.token))
+        var envelope = written.to
+        for copy in written.cc where !envelope.contains(where: { $0.address.lowercased() == copy.address.lowercased() }) { envelope.append(copy) }
+        let report = try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: envelope, token: written.token))
+        for refusal in report.refused {
+            logger.warning("a recipient refused the card", metadata: ["voicemail": "\(record.id ?? 0)", "recipient": "\(refusal.recipient.address)", "reply": "\(refusal.reply)"])
+        }
+        return report
     }
 
     /// The complete message in `file`. Only the card carries the audio (as `mail.attach_audio` asks, within
@@ -278,6 +304,7 @@ public struct VoicemailPipeline: Sendable {
             card.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
         }
         card.to = recipients
+        card.cc = config.mail.cc
         try CardWriter.write(card, to: file, now: now(), templates: config.mail.templates)
         withExtendedLifetime(prepared) {}  // a converted attachment is a temp file, removed on release
         return card
@@ -323,6 +350,20 @@ public struct VoicemailPipeline: Sendable {
         try await ledger.update(record)
         logger.warning("will retry", metadata: ["voicemail": "\(record.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
         return outcome(probe, .pending, record, "\(error) — kept pending, will retry", code: code)
+    }
+
+    /// The server refused the card for good: retrying would only be refused again. Recorded, logged, and left for a
+    /// person (`ringback outbox retry ID` once the cause is fixed).
+    private func undeliverable(_ record: VoicemailRecord, _ probe: VoicemailProbe, entry: OutboxRecord, error: MailError) async throws(LedgerError) -> ProcessOutcome {
+        var record = record
+        record.state = .undeliverable
+        record.attempts += 1
+        record.lastError = error.description
+        record.nextAttemptAt = nil
+        record.updatedAt = now()
+        try await ledger.update(record)
+        logger.error("the mail server refused the card for good", metadata: ["voicemail": "\(record.id ?? 0)", "outbox": "\(entry.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
+        return outcome(probe, .failed, record, "\(error) — not retried; fix the cause, then `ringback outbox retry \(entry.id ?? 0)`", code: error.code.rawValue)
     }
 
     /// The card is out; its transcript (or the reply carrying it) failed again. Tried later with back-off until
@@ -396,7 +437,7 @@ public struct VoicemailPipeline: Sendable {
         case .notified, .followedUp: .notified
         case .skipped: .duplicate
         case .rejected: .rejected
-        case .pending, .planned, .waiting: .pending
+        case .pending, .planned, .waiting, .failed: .pending
         }
         try? await ledger.remember(
             IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: result.key, outcome: outcome, seenAt: now()))

@@ -1,0 +1,89 @@
+import Foundation
+import Ringback
+import RingbackTesting
+import Testing
+
+/// The outbox: every card is recorded before its first send; transient failures are retried, permanent ones wait
+/// for a person; nothing is lost or sent twice.
+@Suite struct OutboxTests {
+    @Test func anSMTPOutageDelaysTwentyCardsAndLosesOrDoublesNone() async throws {
+        let harness = try Harness()
+        let files = try (0..<20).map { try harness.drop("call\($0).wav", seconds: 1 + Double($0) / 10) }
+        let down = try await SMTPSink.start()
+        let port = down.port
+        down.stop()
+        let failing = try harness.pipeline(transport: harness.smtp(down))
+        for file in files {
+            let outcome = await failing.process(file)
+            #expect(outcome.status == .pending)
+            #expect(outcome.errorCode == "mail.transport")
+        }
+        let queued = try await failing.ledger.outbox(.unsent)
+        #expect(queued.count == 20)
+        #expect(queued.allSatisfy { $0.state == .queued && $0.attempts == 1 })
+        #expect(try await failing.ledger.pending(dueBy: .distantFuture).count == 20)
+
+        let sink = try await SMTPSink.start(.init(port: port))  // the server comes back where it was
+        defer { sink.stop() }
+        let working = try harness.pipeline(transport: harness.smtp(sink))
+        for file in files { #expect(await working.process(file).status == .notified) }
+        for file in files { #expect(await working.process(file).status == .skipped) }  // a second pass sends nothing
+
+        let mails = try await sink.waitForMessages(count: 20)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try sink.messages().count == 20)
+        #expect(Set(mails.compactMap { $0.header("Message-ID") }).count == 20)
+        #expect(Set(mails.compactMap { $0.header("X-Ringback-Voicemail") }).count == 20)
+        #expect(try await working.ledger.outbox(.unsent).isEmpty)
+        #expect(try await working.ledger.outbox(.all).allSatisfy { $0.state == .sent && $0.attempts == 2 })
+    }
+
+    @Test func aPermanentRefusalIsRecordedNotRetriedAndSentAfterOutboxRetry() async throws {
+        let harness = try Harness()
+        let sink = try await SMTPSink.start(.init(auth: .init(user: "ringback", password: "s3cret")))
+        defer { sink.stop() }
+        let file = try harness.drop("call.wav")
+        let wrong = try harness.pipeline(transport: harness.smtp(sink, username: "ringback", password: "typo"))
+
+        let first = await wrong.process(file)
+        #expect(first.status == .failed, "\(first.detail)")
+        #expect(first.detail.contains("535"))
+        #expect(first.detail.contains("ringback outbox retry 1"))
+        let id = try #require(first.voicemailID)
+        #expect(try await wrong.ledger.voicemail(id: id)?.state == .undeliverable)
+        let failed = try #require(try await wrong.ledger.outbox(.failed).first)
+        #expect(failed.responseCode == 535)
+        #expect(failed.purpose == .card)
+        #expect(try await wrong.ledger.pending(dueBy: .distantFuture).isEmpty, "the watcher does not hammer a server that said no")
+
+        // The admin fixes the password and asks for the card again.
+        let retried = try await wrong.ledger.retryOutbox(id: try #require(failed.id), at: Date())
+        #expect(retried.state == .queued)
+        #expect(try await wrong.ledger.pending(dueBy: Date()).map(\.id) == [id])
+        let fixed = try harness.pipeline(transport: harness.smtp(sink, username: "ringback", password: "s3cret"))
+        #expect(await fixed.process(file).status == .notified)
+        #expect(try await sink.waitForMessages(count: 1).count == 1)
+        let sent = try #require(try await fixed.ledger.outbox(.all).first)
+        #expect(sent.state == .sent)
+        #expect(sent.attempts == 2)
+        await #expect(throws: LedgerError.self) { try await fixed.ledger.retryOutbox(id: try #require(sent.id), at: Date()) }
+    }
+
+    @Test func ccIsInTheHeaderAndTheEnvelopeAndARefusedRecipientIsRecorded() async throws {
+        var harness = try Harness()
+        harness.config.mail.to = [MailAddress(address: "owner@example.com"), MailAddress(address: "gone@example.com")]
+        harness.config.mail.cc = [MailAddress(name: "Office", address: "office@example.com")]
+        let sink = try await SMTPSink.start(.init(rejectRecipients: ["gone@example.com"]))
+        defer { sink.stop() }
+        let file = try harness.drop("call.wav")
+        let pipeline = try harness.pipeline(transport: harness.smtp(sink))
+        #expect(await pipeline.process(file).status == .notified)
+        let mail = try #require(try await sink.waitForMessages(count: 1).first)
+        #expect(mail.envelopeTo == ["owner@example.com", "office@example.com"])
+        #expect(mail.header("Cc") == "Office <office@example.com>")
+        let entry = try #require(try await pipeline.ledger.outbox(.all).first)
+        #expect(entry.state == .sent)
+        #expect(entry.recipients == "owner@example.com, gone@example.com, office@example.com")
+        #expect(entry.refused == "gone@example.com: 550 5.1.1 <gone@example.com>: Recipient address rejected")
+    }
+}
