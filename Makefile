@@ -5,7 +5,7 @@ CONFIG ?= pipeline.yml
 
 # Debian packages the build and the tests need. Installed when missing (root or sudo).
 APT_PACKAGES := libsndfile1-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
-  pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite
+  pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time
 
 .PHONY: deps build release run test bench format clean
 
@@ -28,9 +28,15 @@ run: release
 	mkdir -p spool var
 	.build/release/ringback watch --config $(CONFIG)
 
-# Watcher latency (.txt rename -> card) over 200 messages, then 60 s of idle CPU. Figures go in the README.
+# Every figure in the README's "Measured" section, from one command:
+#  - watcher latency (.txt rename -> card) over 200 messages, then 60 s of idle CPU;
+#  - pocketsphinx word error rate on flite speech at 16 kHz and 8 kHz, truth beside each hypothesis;
+#  - one 60-minute voicemail through the OpenAI-compatible path (parts <= 25 MiB, peak RSS) and 10 minutes through
+#    pocketsphinx (bench/long_voicemail.py --offline for the full hour: about 25 minutes).
 bench: release
 	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
+	/usr/bin/python3 bench/wer.py --binary .build/release/ringback
+	/usr/bin/python3 bench/long_voicemail.py --binary .build/release/ringback
 
 test: deps
 	$(SWIFT) build --build-tests

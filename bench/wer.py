@@ -14,8 +14,10 @@ What it measures
 How
   1. `flite -voice VOICE -t TEXT -o raw.wav`. The default voices (slt, rms, kal16) are 16 kHz natively (flite's
      default `kal` voice is 8 kHz only, which would make the 16 kHz set an upsampled copy of telephone audio).
-  2. `sox raw.wav -r 16000 -b 16 s16.wav` and `sox raw.wav -r 8000 -b 16 s8.wav`: 16-bit PCM mono at both rates.
-     The 8 kHz file is a plain resample (band-limited to 4 kHz), not a full telephone channel simulation.
+  2. `sox -R raw.wav -r 16000 -b 16 s16.wav` and `sox -R raw.wav -r 8000 -b 16 s8.wav`: 16-bit PCM mono at both
+     rates. The 8 kHz file is a plain resample (band-limited to 4 kHz), not a full telephone channel simulation.
+     -R makes sox's dither repeatable: without it every run's 8 kHz files differ in their noise floor, and the
+     8 kHz WER moves by a few points from run to run.
   3. `ringback probe --transcribe --json --config CFG FILE...` with CFG a path that does not exist, so probe uses
      its built-in default chain: pocketsphinx alone. (The committed pipeline.yml also says pocketsphinx, but a
      missing config keeps the bench independent of whatever engine someone configured.)
@@ -93,7 +95,7 @@ def synthesize(work, voices):
         paths = {}
         for rate in (16000, 8000):
             path = os.path.join(work, f"s{n:02d}-{rate // 1000}k.wav")
-            run(["sox", raw, "-r", str(rate), "-b", "16", "-c", "1", path])
+            run(["sox", "-R", raw, "-r", str(rate), "-b", "16", "-c", "1", path])
             paths[rate] = path
         os.remove(raw)
         items.append((n, voice, text, paths))
