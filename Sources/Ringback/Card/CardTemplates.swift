@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Mustache
 
 /// `mail.templates`: the admin's own subject, text and HTML for the card, as Mustache templates.

@@ -1,16 +1,87 @@
-/// The callback promise: how soon a caller must hear back.
+public import Foundation
+
+/// The callback promise: how soon a caller must hear back, counted in the hours the business is open.
 public struct CallbacksConfig: Sendable, Decodable {
     public var dueWithin: ConfigDuration
+    /// When set, `due_within` counts only these hours (in the owner's time zone), skipping `holidays`.
+    public var businessHours: BusinessHours?
+    /// Urgent calls (`flag=Urgent`, the Urgent folder, `urgent_keywords`, `vip`): due this long after the call,
+    /// around the clock.
+    public var urgentDueWithin: ConfigDuration
+    /// Words that make a call urgent when the transcript contains them (whole words, any case).
+    public var urgentKeywords: [String]
+    /// Numbers whose calls are always urgent, E.164 (`+15551230000`).
+    public var vip: Set<String>
 
-    public init(dueWithin: ConfigDuration = .init(.seconds(4 * 3600))) {
+    public static let defaultDueWithin = ConfigDuration(.seconds(4 * 3600))
+    public static let defaultUrgentDueWithin = ConfigDuration(.seconds(3600))
+
+    public init(
+        dueWithin: ConfigDuration = defaultDueWithin, businessHours: BusinessHours? = nil, urgentDueWithin: ConfigDuration = defaultUrgentDueWithin,
+        urgentKeywords: [String] = [], vip: Set<String> = []
+    ) {
         self.dueWithin = dueWithin
+        self.businessHours = businessHours
+        self.urgentDueWithin = urgentDueWithin
+        self.urgentKeywords = urgentKeywords
+        self.vip = vip
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case dueWithin = "due_within" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dueWithin = "due_within", businessHours = "business_hours", holidays, urgentDueWithin = "urgent_due_within"
+        case urgentKeywords = "urgent_keywords", vip
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        dueWithin = try container.decodeIfPresent(ConfigDuration.self, forKey: .dueWithin) ?? .init(.seconds(4 * 3600))
+        dueWithin = try container.decodeIfPresent(ConfigDuration.self, forKey: .dueWithin) ?? Self.defaultDueWithin
+        urgentDueWithin = try container.decodeIfPresent(ConfigDuration.self, forKey: .urgentDueWithin) ?? Self.defaultUrgentDueWithin
+        urgentKeywords = try container.decodeIfPresent([String].self, forKey: .urgentKeywords) ?? []
+        vip = Set(try container.decodeIfPresent([String].self, forKey: .vip) ?? [])
+        for number in vip where !number.hasPrefix("+") || number.dropFirst().contains(where: { !$0.isNumber }) {
+            throw container.invalid(.vip, "expected E.164 numbers like +15551230000, found \"\(number)\"")
+        }
+        if let days = try container.decodeIfPresent([String: String].self, forKey: .businessHours) {
+            var hours: BusinessHours
+            do throws(BusinessHoursError) {
+                hours = try BusinessHours.parse(days)
+            } catch {
+                throw ConfigError(.invalid, key: (container.codingPath + [CodingKeys.businessHours]).dotted + ".\(error.key)", error.message)
+            }
+            guard !hours.isEmpty else { throw container.invalid(.businessHours, "has no open hours at all") }
+            let holidays = try container.decodeIfPresent([String].self, forKey: .holidays) ?? []
+            for day in holidays where day.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
+                throw container.invalid(.holidays, "expected dates like 2026-12-25, found \"\(day)\"")
+            }
+            hours.holidays = Set(holidays)
+            businessHours = hours
+        } else if container.contains(.holidays) {
+            throw container.invalid(.holidays, "holidays need business_hours")
+        } else {
+            businessHours = nil
+        }
+    }
+
+    /// When a call received at `receivedAt` must be returned. Urgent calls count wall-clock time; the rest count
+    /// business hours when they are configured.
+    public func deadline(receivedAt: Date, urgent: Bool, timeZone: TimeZone) -> Date {
+        if urgent { return receivedAt.addingTimeInterval(urgentDueWithin.seconds) }
+        if let businessHours, let due = businessHours.deadline(from: receivedAt, adding: dueWithin.seconds, timeZone: timeZone) { return due }
+        return receivedAt.addingTimeInterval(dueWithin.seconds)
+    }
+
+    /// Whether a transcript names one of `urgent_keywords` (as a whole word or phrase, any case).
+    public func isUrgent(transcript: String) -> Bool {
+        let text = " \(Self.words(transcript)) "
+        return urgentKeywords.contains { keyword in
+            let key = Self.words(keyword)
+            return !key.isEmpty && text.contains(" \(key) ")
+        }
+    }
+
+    /// Lowercased words separated by single spaces: `"Burst pipe!"` → `burst pipe`.
+    private static func words(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ")
     }
 }

@@ -161,16 +161,17 @@ public struct VoicemailPipeline: Sendable {
     private func newRecord(_ probe: VoicemailProbe, intake: IntakeConfig) -> VoicemailRecord {
         let token = probe.identity.token
         let created = now()
+        let urgent = probe.isUrgent || probe.caller.number.map(config.callbacks.vip.contains) == true
         return VoicemailRecord(
             id: nil, key: probe.identity.key, sourcePath: probe.path, state: .received, receivedAt: probe.receivedAt,
             callerName: probe.caller.name, callerNumber: probe.caller.number, callerRaw: probe.caller.raw,
-            durationMs: probe.audio.durationMilliseconds, format: probe.audio.format.description, isUrgent: probe.isUrgent,
+            durationMs: probe.audio.durationMilliseconds, format: probe.audio.format.description, isUrgent: urgent,
             kind: probe.isMissedCall(minSeconds: intake.minSeconds) ? .missedCall : .voicemail,
             mailbox: probe.metadata.mailbox, mailboxContext: probe.metadata.context,
             transcript: nil, transcriptEngine: nil, transcriptStatus: .pending, transcriptConfidence: nil, transcriptIsDraft: false,
             transcriptFailure: nil, attempts: 0, lastError: nil, nextAttemptAt: nil,
             messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain), notifiedAt: nil,
-            dueAt: probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds),
+            dueAt: config.callbacks.deadline(receivedAt: probe.receivedAt, urgent: urgent, timeZone: config.owner.timezone),
             callbackState: .open, callbackClosedAt: nil, callbackClosedBy: nil, createdAt: created, updatedAt: created)
     }
 
@@ -183,6 +184,11 @@ public struct VoicemailPipeline: Sendable {
         if let transcription, record.kind == .voicemail {
             do throws(TranscriptionError) {
                 record.apply(try await transcribe(record, probe: probe, with: transcription))
+                if !record.isUrgent, let text = record.transcript, config.callbacks.isUrgent(transcript: text) {
+                    // "burst pipe": the caller said it is urgent, so the card says so and the deadline tightens.
+                    record.isUrgent = true
+                    record.dueAt = min(record.dueAt, config.callbacks.deadline(receivedAt: record.receivedAt, urgent: true, timeZone: config.owner.timezone))
+                }
             } catch {
                 record.transcriptStatus = .retrying
                 record.transcriptFailure = error.plainReason
@@ -422,7 +428,7 @@ public struct VoicemailPipeline: Sendable {
     }
 
     private func outcome(_ probe: VoicemailProbe, _ status: ProcessOutcome.Status, _ record: VoicemailRecord?, _ detail: String, code: String? = nil) -> ProcessOutcome {
-        let due = record?.dueAt ?? probe.receivedAt.addingTimeInterval(config.callbacks.dueWithin.seconds)
+        let due = record?.dueAt ?? config.callbacks.deadline(receivedAt: probe.receivedAt, urgent: probe.isUrgent, timeZone: config.owner.timezone)
         return ProcessOutcome(
             path: probe.path, status: status, voicemailID: record?.id, key: probe.identity.key, caller: probe.caller.description,
             durationMs: probe.audio.durationMilliseconds, dueAt: ISO8601DateFormatter().string(from: due), detail: detail, errorCode: code,

@@ -1,5 +1,5 @@
-public import Foundation
-public import RingbackAudio
+import Foundation
+import RingbackAudio
 import RingbackCurl
 
 /// AssemblyAI's asynchronous v2 API: `POST /v2/upload` (raw bytes) → `upload_url`, `POST /v2/transcript

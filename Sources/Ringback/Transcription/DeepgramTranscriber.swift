@@ -1,5 +1,5 @@
-public import Foundation
-public import RingbackAudio
+import Foundation
+import RingbackAudio
 import RingbackCurl
 
 /// Deepgram pre-recorded audio: `POST /v1/listen?model=…&smart_format=true`, the audio as the raw body with its

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import RingbackCurl
 
 /// `POST /v1/audio/transcriptions`: OpenAI, Groq, speaches, LocalAI, vLLM.

@@ -1,5 +1,5 @@
-public import Foundation
-public import RingbackAudio
+import Foundation
+import RingbackAudio
 import RingbackCurl
 
 /// ahmetoner/whisper-asr-webservice: `POST /asr?task=transcribe&language=…&output=json&encode=true`, the audio in

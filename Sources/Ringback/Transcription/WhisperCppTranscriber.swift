@@ -1,5 +1,5 @@
-public import Foundation
-public import RingbackAudio
+import Foundation
+import RingbackAudio
 import RingbackCurl
 
 /// whisper.cpp's `server` example: `POST /inference` (or its `--inference-path`), multipart `file`, no auth.
