@@ -6,7 +6,7 @@ struct CallbacksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callbacks",
         abstract: "The callbacks Ringback is tracking.",
-        subcommands: [List.self, Done.self],
+        subcommands: [List.self, Show.self, Done.self, Tried.self, Snooze.self, NoCallback.self, Reopen.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -38,44 +38,164 @@ struct CallbacksCommand: AsyncParsableCommand {
             formatter.dateFormat = "EEE MMM d h:mm a"
             for record in records {
                 let id = "#\(record.id ?? 0)".padding(toLength: 6, withPad: " ", startingAt: 0)
-                let state: String =
-                    record.callbackState == .done ? "done"
-                    : record.dueAt < now ? "OVERDUE" : "open"
-                let due = formatter.string(from: record.dueAt)
-                print("\(id) \(state.padding(toLength: 8, withPad: " ", startingAt: 0)) due \(due)  \(record.caller(owner: config.owner))")
+                let state = record.callbackState(at: now)
+                let label = state == .open && record.dueAt < now ? "OVERDUE" : state.rawValue
+                var line = "\(id) \(label.padding(toLength: 18, withPad: " ", startingAt: 0)) due \(formatter.string(from: record.dueAt))  \(record.caller(owner: config.owner))"
+                if state == .snoozed, let until = record.callbackSnoozedUntil { line += "  (snoozed until \(formatter.string(from: until)))" }
+                if record.callbackTries > 0 { line += "  (tried \(record.callbackTries)×)" }
+                print(line)
             }
         }
     }
 
-    struct Done: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark a callback as made.")
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One callback and its history.")
 
         @OptionGroup var global: GlobalOptions
 
         @Argument(help: "The callback's number, as on the card and in `callbacks list`.")
         var id: Int64
 
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
         func run() async throws {
             let config = try global.loadConfig()
             let ledger = try openLedger(config)
-            let result: Result<(record: VoicemailRecord, changed: Bool), LedgerError>
-            do throws(LedgerError) {
-                result = .success(try await ledger.closeCallback(id: id, by: "cli", at: Date()))
-            } catch {
-                result = .failure(error)
-            }
-            switch result {
-            case .success(let closed):
-                let caller = closed.record.caller(owner: config.owner)
-                print(closed.changed ? "#\(id) \(caller): marked called back." : "#\(id) \(caller) was already closed.")
-            case .failure(let error) where error.code == .notFound:
+            guard let record = try await ledger.voicemail(id: id) else {
                 printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
                 throw ExitCode(1)
-            case .failure(let error):
-                throw error
+            }
+            let events = try await ledger.callbackEvents(id: id)
+            let now = Date()
+            if json {
+                try printJSON(CallbackDetail(callback: CallbackItem(record, owner: config.owner, now: now), events: events))
+                return
+            }
+            let formatter = DateFormatter()
+            formatter.timeZone = config.owner.timezone
+            formatter.dateFormat = "EEE MMM d h:mm a"
+            let item = CallbackItem(record, owner: config.owner, now: now)
+            print("#\(id) \(item.caller)")
+            print("  state:     \(item.overdue ? "OVERDUE" : item.state)\(record.callbackSnoozedUntil.map { " until \(formatter.string(from: $0))" } ?? "")")
+            print("  received:  \(formatter.string(from: record.receivedAt)) (\(record.kind.rawValue)\(record.isUrgent ? ", urgent" : ""))")
+            print("  due:       \(formatter.string(from: record.dueAt))")
+            if let transcript = record.transcript, !transcript.isEmpty { print("  said:      \"\(transcript)\"\(record.transcriptIsDraft ? " (offline draft)" : "")") }
+            for event in events {
+                var line = "  \(formatter.string(from: event.at))  \(event.action.rawValue) by \(event.actor.rawValue)"
+                if let until = event.until { line += " until \(formatter.string(from: until))" }
+                if let note = event.note { line += ": \(note)" }
+                print(line)
             }
         }
     }
+
+    struct Done: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark a callback as made: it is closed.")
+        @OptionGroup var change: ChangeOptions
+        func run() async throws { try await change.apply(.done, past: "marked called back") }
+    }
+
+    struct Tried: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a call nobody answered; the callback stays open.")
+        @OptionGroup var change: ChangeOptions
+        func run() async throws { try await change.apply(.tried, past: "try recorded, still open") }
+    }
+
+    struct Snooze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a callback off: --for 2h, or --until \"2026-11-25 09:00\" or \"09:00\" (the next one), in the owner's time zone.")
+        @OptionGroup var change: ChangeOptions
+
+        @Option(name: .customLong("for"), help: "How long: 30m, 2h, 1h30m.")
+        var duration: String?
+
+        @Option(help: "Until when: \"YYYY-MM-DD HH:MM\" or \"HH:MM\".")
+        var until: String?
+
+        func run() async throws {
+            let config = try change.global.loadConfig()
+            let now = Date()
+            let time: Date
+            if let duration, until == nil, let parsed = ConfigDuration(parsing: duration) {
+                time = now.addingTimeInterval(parsed.seconds)
+            } else if let until, duration == nil, let parsed = SnoozeTime.parse(until, now: now, timeZone: config.owner.timezone) {
+                time = parsed
+            } else {
+                printError("error: give one of --for 2h or --until \"2026-11-25 09:00\" / \"09:00\"")
+                throw ExitCode(2)
+            }
+            let formatter = DateFormatter()
+            formatter.timeZone = config.owner.timezone
+            formatter.dateFormat = "EEE MMM d h:mm a"
+            try await change.apply(.snooze(until: time), past: "snoozed until \(formatter.string(from: time))")
+        }
+    }
+
+    struct NoCallback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "no-callback", abstract: "Close a callback that needs no call (wrong number, a sales pitch).")
+        @OptionGroup var change: ChangeOptions
+        func run() async throws { try await change.apply(.noCallbackNeeded, past: "closed, no callback needed") }
+    }
+
+    struct Reopen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a closed or snoozed callback again.")
+        @OptionGroup var change: ChangeOptions
+        func run() async throws { try await change.apply(.reopen, past: "reopened") }
+    }
+}
+
+/// What every callback change takes: the callback and an optional note.
+struct ChangeOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The callback's number, as on the card and in `callbacks list`.")
+    var id: Int64
+
+    @Option(help: "A note kept with the change (\"left a message\").")
+    var note: String?
+
+    func apply(_ change: Ledger.CallbackChange, past: String) async throws {
+        let config = try global.loadConfig()
+        let ledger = try openLedger(config)
+        let result: (record: VoicemailRecord, changed: Bool)
+        do throws(LedgerError) {
+            result = try await ledger.changeCallback(id: id, change, by: .cli, at: Date(), note: note)
+        } catch {
+            switch error.code {
+            case .notFound: printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
+            case .conflict: printError("error: \(error.message)")
+            case .open, .query: printError("error: \(error)")
+            }
+            throw ExitCode(error.code == .notFound || error.code == .conflict ? 1 : 2)
+        }
+        let caller = result.record.caller(owner: config.owner)
+        print(result.changed ? "#\(id) \(caller): \(past)." : "#\(id) \(caller) is already \(result.record.callbackState.rawValue): nothing changed.")
+    }
+}
+
+/// `--until` for snooze.
+enum SnoozeTime {
+    /// `2026-11-25 09:00`, or `09:00` meaning the next 09:00 after `now`, in `timeZone`.
+    static func parse(_ text: String, now: Date, timeZone: TimeZone) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        if let date = formatter.date(from: text) { return date }
+        formatter.dateFormat = "HH:mm"
+        guard let time = formatter.date(from: text) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: time)
+        return calendar.nextDate(after: now, matching: parts, matchingPolicy: .nextTime)
+    }
+}
+
+struct CallbackDetail: Encodable {
+    var callback: CallbackItem
+    var events: [CallbackEventRecord]
 }
 
 extension Ledger.CallbackFilter: EnumerableFlag {}
@@ -91,6 +211,8 @@ struct CallbackItem: Encodable {
     var overdue: Bool
     var closedAt: Date?
     var closedBy: String?
+    var snoozedUntil: Date?
+    var tries: Int
     var cardState: String
     var kind: String
     var mailbox: String?
@@ -102,8 +224,10 @@ struct CallbackItem: Encodable {
         callerNumber = record.callerNumber
         receivedAt = record.receivedAt
         dueAt = record.dueAt
-        state = record.callbackState.rawValue
-        overdue = record.callbackState == .open && record.dueAt < now
+        state = record.callbackState(at: now).rawValue
+        overdue = record.callbackState(at: now) == .open && record.dueAt < now
+        snoozedUntil = record.callbackSnoozedUntil
+        tries = record.callbackTries
         closedAt = record.callbackClosedAt
         closedBy = record.callbackClosedBy
         cardState = record.state.rawValue

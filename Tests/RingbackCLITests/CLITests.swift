@@ -104,6 +104,31 @@ import Testing
         #expect(try await ringback("callbacks", "done", "999").status == 1)
     }
 
+    @Test func aCallbackIsTriedSnoozedClosedWithoutACallAndReopenedFromTheCommandLine() async throws {
+        try drop("a.wav")
+        _ = try await ringback("reprocess", "spool")
+        let tried = try await ringback("callbacks", "tried", "1", "--note", "left a message")
+        #expect(tried.stdout.contains("#1 Unknown caller: try recorded, still open."), "\(tried.stdout)\(tried.stderr)")
+        let snooze = try await ringback("callbacks", "snooze", "1", "--for", "2h")
+        #expect(snooze.stdout.contains("snoozed until"))
+        #expect(try await ringback("callbacks", "list").stdout.contains("snoozed"))
+        #expect(try await ringback("callbacks", "snooze", "1").status == 2, "snooze needs --for or --until")
+        #expect(try await ringback("callbacks", "no-callback", "1").stdout.contains("closed, no callback needed"))
+        let refused = try await ringback("callbacks", "tried", "1")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is no_callback_needed; reopen it first"))
+        #expect(try await ringback("callbacks", "reopen", "1").stdout.contains("reopened"))
+        let show = try await ringback("callbacks", "show", "1")
+        #expect(show.stdout.contains("tried by cli: left a message"))
+        #expect(show.stdout.contains("snoozed by cli until"))
+        #expect(show.stdout.contains("no_callback_needed by cli"))
+        #expect(show.stdout.contains("reopened by cli"))
+        let json = try await ringback("callbacks", "show", "1", "--json")
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((detail["events"] as? [[String: Any]])?.count == 4)
+        #expect((detail["callback"] as? [String: Any])?["tries"] as? Int == 1)
+    }
+
     @Test func probePrintsFormatLengthLevelAndCaller() async throws {
         let file = try drop("msg0001.wav", seconds: 1.5)
         try Data(AudioFixture.asteriskSidecar().utf8).write(to: file.deletingPathExtension().appendingPathExtension("txt"))

@@ -33,14 +33,44 @@ import Testing
         #expect(try await ledger.callbacks(.overdue, now: now).map(\.key) == ["overdue"])
 
         let id = try #require(overdue.id)
-        let closed = try await ledger.closeCallback(id: id, by: "cli", at: now)
+        let closed = try await ledger.changeCallback(id: id, .done, by: .cli, at: now)
         #expect(closed.changed)
         #expect(closed.record.callbackClosedBy == "cli")
-        let again = try await ledger.closeCallback(id: id, by: "cli", at: now)
+        let again = try await ledger.changeCallback(id: id, .done, by: .cli, at: now)
         #expect(!again.changed)
         #expect(try await ledger.callbacks(.open, now: now).map(\.key) == ["later"])
         #expect(try await ledger.callbacks(.all, now: now).count == 2)
-        await #expect(throws: LedgerError.self) { try await ledger.closeCallback(id: 999, by: "cli", at: now) }
+        await #expect(throws: LedgerError.self) { try await ledger.changeCallback(id: 999, .done, by: .cli, at: now) }
+    }
+
+    @Test func aCallbackIsTriedSnoozedClosedAndReopenedWithEveryStepInItsHistory() async throws {
+        let ledger = try Ledger(writer: DatabaseQueue())
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let id = try #require(try await ledger.insertIfAbsent(record("a", due: now.addingTimeInterval(600))).record.id)
+
+        let tried = try await ledger.changeCallback(id: id, .tried, by: .cli, at: now, note: "left a message")
+        #expect(tried.record.callbackTries == 1)
+        #expect(tried.record.callbackState == .open)
+
+        let snoozed = try await ledger.changeCallback(id: id, .snooze(until: now.addingTimeInterval(7200)), by: .link, at: now)
+        #expect(snoozed.record.callbackState(at: now) == .snoozed)
+        let later = now.addingTimeInterval(3 * 3600)
+        #expect(snoozed.record.callbackState(at: later) == .open, "a snooze runs out")
+        #expect(try await ledger.callbacks(.overdue, now: now.addingTimeInterval(3600)).isEmpty, "snoozed is not overdue")
+        #expect(try await ledger.callbacks(.overdue, now: later).map(\.id) == [id])
+
+        #expect(try await ledger.changeCallback(id: id, .noCallbackNeeded, by: .cli, at: later).changed)
+        await #expect(throws: LedgerError.self) { try await ledger.changeCallback(id: id, .tried, by: .cli, at: later) }
+        await #expect(throws: LedgerError.self) { try await ledger.changeCallback(id: id, .snooze(until: later), by: .cli, at: later) }
+        #expect(try await ledger.changeCallback(id: id, .reopen, by: .cli, at: later).record.callbackState == .open)
+        #expect(try await !ledger.changeCallback(id: id, .reopen, by: .cli, at: later).changed, "reopening an open callback changes nothing")
+        #expect(try await ledger.changeCallback(id: id, .done, by: .cdr, at: later).record.callbackClosedBy == "cdr")
+
+        let history = try await ledger.callbackEvents(id: id)
+        #expect(history.map(\.action) == [.tried, .snoozed, .noCallbackNeeded, .reopened, .done])
+        #expect(history.map(\.actor) == [.cli, .link, .cli, .cli, .cdr])
+        #expect(history.first?.note == "left a message")
+        #expect(history[1].until == now.addingTimeInterval(7200))
     }
 
     @Test func theLedgerFileSurvivesReopening() async throws {

@@ -125,6 +125,11 @@ import Testing
         #expect(longest <= 79)  // 78 characters + the CR
         let attachment = try #require(mail.parts.first { $0.contentType == "audio/mpeg" })
         #expect(attachment.filename?.hasPrefix("voicemail-") == true)
+        // Dark mode: light-only with both colours explicit, so no client shows dark text on a dark background.
+        let html = try #require(mail.parts(contentType: "text/html").first?.text)
+        #expect(html.contains(#"<meta name="color-scheme" content="light">"#))
+        #expect(html.contains("color:#1f2328;background:#ffffff"))
+        #expect(!html.contains("http://") && !html.contains("https://"), "no remote images or links")
     }
 
     @Test func theCardCarriesACalendarEventAtTheDeadlineThatParses() async throws {

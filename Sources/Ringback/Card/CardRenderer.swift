@@ -203,6 +203,9 @@ struct CardRenderer {
         return lines.joined(separator: "\n")
     }
 
+    /// Inline styles only, no remote images, one column that fits 360 px. Text and background colours are both
+    /// explicit and the page declares itself light-only: a dark-mode client leaves it light or inverts both, never
+    /// dark text on a dark background.
     private var builtInHTML: String {
         let h = MIMEEncoding.html
         let numberRow: String
@@ -223,8 +226,8 @@ struct CardRenderer {
         return """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light dark"><title>\(h(subject))</title></head>
-            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328">
+            <meta name="color-scheme" content="light"><meta name="supported-color-schemes" content="light"><title>\(h(subject))</title></head>
+            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
             <div style="max-width:560px;margin:0 auto">
             \(urgent)<h1 style="margin:0 0 4px;font-size:22px">\(h(headline))</h1>
             \(replyIntro.map { #"<p style="margin:0 0 8px">\#(h($0))</p>"# } ?? "")

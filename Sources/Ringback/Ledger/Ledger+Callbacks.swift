@@ -6,22 +6,86 @@ extension Ledger {
         case open, overdue, all
     }
 
-    /// Callbacks by deadline, soonest first.
+    /// Callbacks by deadline, soonest first. `open` includes snoozed ones; `overdue` leaves out those snoozed now.
     public func callbacks(_ filter: CallbackFilter, now: Date) async throws(LedgerError) -> [VoicemailRecord] {
-        try await read { db in
+        let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
+        let records = try await read { db in
             var request = VoicemailRecord.all()
             switch filter {
-            case .open:
-                request = request.filter(VoicemailRecord.Columns.callbackState == VoicemailRecord.CallbackState.open.rawValue)
-            case .overdue:
-                request = request
-                    .filter(VoicemailRecord.Columns.callbackState == VoicemailRecord.CallbackState.open.rawValue)
-                    .filter(VoicemailRecord.Columns.dueAt < now)
+            case .open, .overdue:
+                request = request.filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
             case .all:
                 break
             }
             return try request.order(VoicemailRecord.Columns.dueAt, Column("id")).fetchAll(db)
         }
+        guard filter == .overdue else { return records }
+        return records.filter { $0.callbackState(at: now) == .open && $0.dueAt < now }
+    }
+
+    /// What a person (or the call records) did about a callback.
+    public enum CallbackChange: Sendable, Equatable {
+        case done
+        case tried
+        case snooze(until: Date)
+        case noCallbackNeeded
+        case reopen
+    }
+
+    /// Applies a change and records it as an event. A change that would change nothing (closing a closed callback,
+    /// reopening an open one) is reported as such and not recorded; snoozing a closed callback is a conflict.
+    public func changeCallback(
+        id: Int64, _ change: CallbackChange, by actor: CallbackEventRecord.Actor, at now: Date, note: String? = nil
+    ) async throws(LedgerError) -> (record: VoicemailRecord, changed: Bool) {
+        let path = self.path
+        return try await write { db in
+            guard var record = try VoicemailRecord.fetchOne(db, key: id) else {
+                throw LedgerError(code: .notFound, path: path, message: "no callback #\(id)")
+            }
+            let state = record.callbackState(at: now)
+            let action: CallbackEventRecord.Action
+            var until: Date?
+            switch change {
+            case .done, .noCallbackNeeded:
+                guard !state.isClosed else { return (record, false) }
+                action = change == .done ? .done : .noCallbackNeeded
+                record.callbackState = change == .done ? .done : .noCallbackNeeded
+                record.callbackClosedAt = now
+                record.callbackClosedBy = actor.rawValue
+                record.callbackSnoozedUntil = nil
+            case .tried:
+                guard !state.isClosed else {
+                    throw LedgerError(code: .conflict, path: path, message: "callback #\(id) is \(state.rawValue); reopen it first")
+                }
+                action = .tried
+                record.callbackTries += 1
+            case .snooze(let time):
+                guard !state.isClosed else {
+                    throw LedgerError(code: .conflict, path: path, message: "callback #\(id) is \(state.rawValue); reopen it first")
+                }
+                action = .snoozed
+                until = time
+                record.callbackState = .snoozed
+                record.callbackSnoozedUntil = time
+            case .reopen:
+                guard state != .open else { return (record, false) }
+                action = .reopened
+                record.callbackState = .open
+                record.callbackClosedAt = nil
+                record.callbackClosedBy = nil
+                record.callbackSnoozedUntil = nil
+            }
+            record.updatedAt = now
+            try record.update(db)
+            var event = CallbackEventRecord(id: nil, voicemailID: id, action: action, actor: actor, at: now, note: note, until: until)
+            try event.insert(db)
+            return (record, true)
+        }
+    }
+
+    /// A callback's history, oldest first.
+    public func callbackEvents(id: Int64) async throws(LedgerError) -> [CallbackEventRecord] {
+        try await read { db in try CallbackEventRecord.filter(Column("voicemailID") == id).order(Column("id")).fetchAll(db) }
     }
 
     /// Earlier voicemails and missed calls from the same number: how many, and when the last came in.
@@ -34,23 +98,6 @@ extension Ledger {
             let count = try request.fetchCount(db)
             guard count > 0, let last = try request.order(VoicemailRecord.Columns.receivedAt.desc).fetchOne(db)?.receivedAt else { return nil }
             return (count, last)
-        }
-    }
-
-    /// Marks a callback as returned. Closing one that is already closed changes nothing and says so.
-    public func closeCallback(id: Int64, by: String, at: Date) async throws(LedgerError) -> (record: VoicemailRecord, changed: Bool) {
-        let path = self.path
-        return try await write { db in
-            guard var record = try VoicemailRecord.fetchOne(db, key: id) else {
-                throw LedgerError(code: .notFound, path: path, message: "no voicemail with id \(id)")
-            }
-            guard record.callbackState == .open else { return (record, false) }
-            record.callbackState = .done
-            record.callbackClosedAt = at
-            record.callbackClosedBy = by
-            record.updatedAt = at
-            try record.update(db)
-            return (record, true)
         }
     }
 }

@@ -128,6 +128,21 @@ public struct Ledger: Sendable {
                 t.column("sentAt", .datetime)
             }
         }
+        migrator.registerMigration("v5: callback states and their history") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "callbackSnoozedUntil", .datetime)
+                t.add(column: "callbackTries", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "callbackEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("voicemailID", .integer).notNull().indexed().references("voicemail", onDelete: .cascade)
+                t.column("action", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("note", .text)
+                t.column("until", .datetime)
+            }
+        }
         return migrator
     }
 

@@ -42,7 +42,14 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
 
     public enum CallbackState: String, Sendable, Codable, CaseIterable {
         case open
+        /// Called back.
         case done
+        /// Put off until `callbackSnoozedUntil`; open again after it.
+        case snoozed
+        /// Closed without a call: a wrong number, a sales pitch, handled another way.
+        case noCallbackNeeded = "no_callback_needed"
+
+        public var isClosed: Bool { self == .done || self == .noCallbackNeeded }
     }
 
     public var id: Int64?
@@ -79,6 +86,9 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var callbackState: CallbackState
     public var callbackClosedAt: Date?
     public var callbackClosedBy: String?
+    public var callbackSnoozedUntil: Date? = nil
+    /// Calls that went unanswered ("tried"): recorded, the callback stays open.
+    public var callbackTries: Int = 0
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -98,6 +108,11 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     /// Something is left to do and its retry time has come.
     public func needsWork(at now: Date) -> Bool {
         ((state != .notified && state != .undeliverable) || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
+    }
+
+    /// Where the callback stands at `now`: a snooze that has run out is open again.
+    public func callbackState(at now: Date) -> CallbackState {
+        callbackState == .snoozed && (callbackSnoozedUntil ?? .distantPast) <= now ? .open : callbackState
     }
 
     /// The caller as the card shows it, re-read from what the PBX wrote with the owner's country rules.
