@@ -6,7 +6,7 @@ struct CallbacksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callbacks",
         abstract: "The callbacks Ringback is tracking.",
-        subcommands: [List.self, Show.self, Done.self, Tried.self, Snooze.self, NoCallback.self, Reopen.self],
+        subcommands: [List.self, Show.self, Done.self, Tried.self, Snooze.self, NoCallback.self, Reopen.self, Sync.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -143,6 +143,37 @@ struct CallbacksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open a closed or snoozed callback again.")
         @OptionGroup var change: ChangeOptions
         func run() async throws { try await change.apply(.reopen, past: "reopened") }
+    }
+}
+
+extension CallbacksCommand {
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the call records (callbacks.cdr) once: answered calls to a caller close their callback.",
+            discussion: "`ringback watch` does this by itself every callbacks.cdr.poll; this is for cron or a first look.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let config = try global.loadConfig()
+            guard let cdr = config.callbacks.cdr else {
+                printError("error: callbacks.cdr is not configured in \(global.config)")
+                throw ExitCode(2)
+            }
+            let ledger = try openLedger(config)
+            let logger = global.makeLogger(default: .warning)
+            let closer: CallbackCloser
+            do throws(CallRecordFormatError) {
+                closer = try CallbackCloser(config: cdr, owner: config.owner, ledger: ledger, logger: logger)
+            } catch {
+                printError("error: callbacks.cdr.columns needs a \(error.missing) column")
+                throw ExitCode(2)
+            }
+            let changes = try await closer.sync()
+            let closed = changes.filter { $0.action == .done }.map { "#\($0.voicemailID)" }
+            let tried = changes.filter { $0.action == .tried }.map { "#\($0.voicemailID)" }
+            print("\(closed.count) callback\(closed.count == 1 ? "" : "s") closed\(closed.isEmpty ? "" : " (\(closed.joined(separator: ", ")))"), \(tried.count) tr\(tried.count == 1 ? "y" : "ies") recorded\(tried.isEmpty ? "" : " (\(tried.joined(separator: ", ")))").")
+        }
     }
 }
 

@@ -12,14 +12,17 @@ public struct CallbacksConfig: Sendable, Decodable {
     public var urgentKeywords: [String]
     /// Numbers whose calls are always urgent, E.164 (`+15551230000`).
     public var vip: Set<String>
+    /// The PBX's call records, to close callbacks by themselves.
+    public var cdr: CDRConfig?
 
     public static let defaultDueWithin = ConfigDuration(.seconds(4 * 3600))
     public static let defaultUrgentDueWithin = ConfigDuration(.seconds(3600))
 
     public init(
         dueWithin: ConfigDuration = defaultDueWithin, businessHours: BusinessHours? = nil, urgentDueWithin: ConfigDuration = defaultUrgentDueWithin,
-        urgentKeywords: [String] = [], vip: Set<String> = []
+        urgentKeywords: [String] = [], vip: Set<String> = [], cdr: CDRConfig? = nil
     ) {
+        self.cdr = cdr
         self.dueWithin = dueWithin
         self.businessHours = businessHours
         self.urgentDueWithin = urgentDueWithin
@@ -29,7 +32,7 @@ public struct CallbacksConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dueWithin = "due_within", businessHours = "business_hours", holidays, urgentDueWithin = "urgent_due_within"
-        case urgentKeywords = "urgent_keywords", vip
+        case urgentKeywords = "urgent_keywords", vip, cdr
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +42,7 @@ public struct CallbacksConfig: Sendable, Decodable {
         urgentDueWithin = try container.decodeIfPresent(ConfigDuration.self, forKey: .urgentDueWithin) ?? Self.defaultUrgentDueWithin
         urgentKeywords = try container.decodeIfPresent([String].self, forKey: .urgentKeywords) ?? []
         vip = Set(try container.decodeIfPresent([String].self, forKey: .vip) ?? [])
+        cdr = try container.decodeIfPresent(CDRConfig.self, forKey: .cdr)
         for number in vip where !number.hasPrefix("+") || number.dropFirst().contains(where: { !$0.isNumber }) {
             throw container.invalid(.vip, "expected E.164 numbers like +15551230000, found \"\(number)\"")
         }

@@ -117,6 +117,7 @@ extension PipelineConfig {
             intake[index].archiveTo = intake[index].archiveTo.map(resolve)
         }
         if let caFile = mail.smtp?.caFile { mail.smtp?.caFile = resolve(caFile) }
+        if let cdr = callbacks.cdr { callbacks.cdr?.path = resolve(cdr.path) }
         mail.templates.subject = mail.templates.subject.map(resolve)
         mail.templates.text = mail.templates.text.map(resolve)
         mail.templates.html = mail.templates.html.map(resolve)

@@ -100,4 +100,64 @@ extension Ledger {
             return (count, last)
         }
     }
+
+    /// What one outbound call did to the open callbacks for its number.
+    public struct CallOutcome: Sendable, Equatable {
+        public var voicemailID: Int64
+        public var action: CallbackEventRecord.Action
+    }
+
+    /// An outbound call from the PBX's records to `number` (E.164): every callback for that number still open and
+    /// older than the call is closed (`done` by cdr, at the call's time) when the call was answered and talked at
+    /// least `minTalkSeconds`, or gets a `tried` otherwise. Reading the same record twice changes nothing.
+    func applyCall(to number: String, at start: Date, talked: Bool, note: String) async throws(LedgerError) -> [CallOutcome] {
+        let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
+        return try await write { db in
+            let records = try VoicemailRecord
+                .filter(Column("callerNumber") == number)
+                .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
+                .filter(VoicemailRecord.Columns.receivedAt < start)
+                .fetchAll(db)
+            var outcomes: [CallOutcome] = []
+            for var record in records {
+                guard let id = record.id else { continue }
+                let seen = try CallbackEventRecord
+                    .filter(Column("voicemailID") == id).filter(Column("actor") == CallbackEventRecord.Actor.cdr.rawValue)
+                    .filter(Column("at") == start).fetchCount(db)
+                guard seen == 0 else { continue }
+                let action: CallbackEventRecord.Action = talked ? .done : .tried
+                if talked {
+                    record.callbackState = .done
+                    record.callbackClosedAt = start
+                    record.callbackClosedBy = CallbackEventRecord.Actor.cdr.rawValue
+                    record.callbackSnoozedUntil = nil
+                } else {
+                    record.callbackTries += 1
+                }
+                record.updatedAt = Date()
+                try record.update(db)
+                var event = CallbackEventRecord(id: nil, voicemailID: id, action: action, actor: .cdr, at: start, note: note, until: nil)
+                try event.insert(db)
+                outcomes.append(CallOutcome(voicemailID: id, action: action))
+            }
+            return outcomes
+        }
+    }
+
+    func cdrCursor(path: String) async throws(LedgerError) -> (inode: UInt64, offset: UInt64)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT inode, offset FROM cdrCursor WHERE path = ?", arguments: [path]) else { return nil }
+            let inode: Int64 = row["inode"]
+            let offset: Int64 = row["offset"]
+            return (UInt64(bitPattern: inode), UInt64(offset))
+        }
+    }
+
+    func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError) {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO cdrCursor (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset",
+                arguments: [path, Int64(bitPattern: inode), Int64(offset)])
+        }
+    }
 }

@@ -143,6 +143,13 @@ public struct Ledger: Sendable {
                 t.column("until", .datetime)
             }
         }
+        migrator.registerMigration("v6: call-record cursor") { db in
+            try db.create(table: "cdrCursor") { t in
+                t.primaryKey("path", .text)
+                t.column("inode", .integer).notNull()
+                t.column("offset", .integer).notNull()
+            }
+        }
         return migrator
     }
 

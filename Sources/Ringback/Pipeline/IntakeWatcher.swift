@@ -28,12 +28,22 @@ public struct IntakeWatcher: Service {
         let state = WatchState(pipeline: pipeline, logger: logger)
         let events = state.startWatching()
         await state.sweepAll()
+        let closer = makeCallbackCloser()
         await withGracefulShutdownHandler {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
+            var nextCallRecords = pipeline.now()
             while !Task.isShuttingDownGracefully {
                 await process(state.takeReady())
+                if let closer, pipeline.now() >= nextCallRecords {
+                    do throws(LedgerError) {
+                        try await closer.sync()
+                    } catch {
+                        logger.error("cannot apply the call records", metadata: ["error": "\(error)"])
+                    }
+                    nextCallRecords = pipeline.now().addingTimeInterval(closer.config.poll.seconds)
+                }
                 let now = pipeline.now()
-                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry)
+                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry, closer == nil ? .distantFuture : nextCallRecords)
                 let wait = Duration.milliseconds(Int64(max(0, wake.timeIntervalSince(now)) * 1000))
                 if let events {
                     for event in await events.next(timeout: wait) { await state.handle(event) }
@@ -50,6 +60,19 @@ public struct IntakeWatcher: Service {
             events?.wake()
         }
         logger.info("watcher stopped")
+    }
+
+    /// `callbacks.cdr`, when configured: followed in this loop so callbacks close when the owner calls back.
+    private func makeCallbackCloser() -> CallbackCloser? {
+        guard let cdr = pipeline.config.callbacks.cdr else { return nil }
+        do throws(CallRecordFormatError) {
+            let closer = try CallbackCloser(config: cdr, owner: pipeline.config.owner, ledger: pipeline.ledger, logger: logger)
+            logger.info("following call records", metadata: ["file": "\(cdr.path)", "format": "\(cdr.format.rawValue)"])
+            return closer
+        } catch {
+            logger.error("cannot read call records", metadata: ["file": "\(cdr.path)", "missing column": "\(error.missing)"])
+            return nil
+        }
     }
 
     /// Runs a batch with bounded concurrency; work in flight finishes even when shutdown is requested.

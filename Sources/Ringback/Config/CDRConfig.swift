@@ -1,0 +1,67 @@
+public import Foundation
+
+/// `callbacks.cdr`: the PBX's call records, followed to close callbacks when the owner has called the number back.
+public struct CDRConfig: Sendable, Decodable {
+    public enum Format: String, Sendable, Decodable, CaseIterable { case asterisk, freeswitch }
+
+    public var path: String
+    public var format: Format
+    /// The zone the PBX writes times in; default the owner's (`UTC` for Asterisk's `usegmtime=yes`).
+    public var timezone: TimeZone?
+    /// An answered call shorter than this is an attempt (voicemail, a hang-up), not a callback.
+    public var minTalkSeconds: Int
+    /// FreeSWITCH's `cdr_csv` template, as column names (`destination_number`, `start_stamp`, `billsec`, `hangup_cause`).
+    public var columns: [String]?
+    public var poll: ConfigDuration
+
+    public init(path: String, format: Format = .asterisk, timezone: TimeZone? = nil, minTalkSeconds: Int = 10, columns: [String]? = nil, poll: ConfigDuration = .init(.seconds(10))) {
+        self.path = path
+        self.format = format
+        self.timezone = timezone
+        self.minTalkSeconds = minTalkSeconds
+        self.columns = columns
+        self.poll = poll
+    }
+
+    /// FreeSWITCH's stock `cdr_csv` template (`default` in cdr_csv.conf.xml).
+    public static let freeswitchDefaultColumns = [
+        "caller_id_name", "caller_id_number", "destination_number", "context", "start_stamp", "answer_stamp", "end_stamp",
+        "duration", "billsec", "hangup_cause", "uuid", "bleg_uuid", "accountcode", "read_codec", "write_codec",
+    ]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case path, format, timezone, minTalkSeconds = "min_talk_seconds", columns, poll
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decodeNonEmpty(.path)
+        let formatName = try container.decodeIfPresent(String.self, forKey: .format) ?? "asterisk"
+        guard let format = Format(rawValue: formatName) else { throw container.invalid(.format, "expected asterisk | freeswitch, found \"\(formatName)\"") }
+        self.format = format
+        if let zone = try container.decodeIfPresent(String.self, forKey: .timezone) {
+            guard let timezone = TimeZone(identifier: zone) else { throw container.invalid(.timezone, "not an IANA time zone: \"\(zone)\"") }
+            self.timezone = timezone
+        }
+        minTalkSeconds = try container.decodeIfPresent(Int.self, forKey: .minTalkSeconds) ?? 10
+        guard minTalkSeconds >= 0 else { throw container.invalid(.minTalkSeconds, "must be 0 or more") }
+        columns = try container.decodeIfPresent([String].self, forKey: .columns)
+        if columns != nil, format == .asterisk { throw container.invalid(.columns, "only for format: freeswitch (Asterisk's columns are fixed)") }
+        poll = try container.decodeIfPresent(ConfigDuration.self, forKey: .poll) ?? .init(.seconds(10))
+        do throws(CallRecordFormatError) {
+            _ = try recordFormat(ownerTimeZone: .current)
+        } catch {
+            throw container.invalid(.columns, "needs a \(error.missing) column")
+        }
+    }
+
+    /// How to read a line of the file.
+    public func recordFormat(ownerTimeZone: TimeZone) throws(CallRecordFormatError) -> CallRecordFormat {
+        let zone = timezone ?? ownerTimeZone
+        switch format {
+        case .asterisk: return .asterisk(timeZone: zone)
+        case .freeswitch: return try .freeswitch(columns: columns ?? Self.freeswitchDefaultColumns, timeZone: zone)
+        }
+    }
+}
