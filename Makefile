@@ -7,7 +7,7 @@ CONFIG ?= pipeline.yml
 APT_PACKAGES := libsndfile1-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
   pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time
 
-.PHONY: deps build release run test bench format clean
+.PHONY: deps build release run test bench card-preview format clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -37,6 +37,10 @@ bench: release
 	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
 	/usr/bin/python3 bench/wer.py --binary .build/release/ringback
 	/usr/bin/python3 bench/long_voicemail.py --binary .build/release/ringback
+
+# Sample cards as HTML, and as PNG screenshots at phone and desktop width where Chromium is installed (docs/cards/).
+card-preview: release
+	/usr/bin/python3 contrib/card_preview.py --binary .build/release/ringback --out docs/cards
 
 test: deps
 	$(SWIFT) build --build-tests
