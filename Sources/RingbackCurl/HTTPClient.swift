@@ -9,6 +9,20 @@ public struct HTTPClient: Sendable {
         try await Curl.offload { () throws(CurlError) -> HTTPResponse in try Self.performBlocking(request) }
     }
 
+    /// Connects to `url`'s host (TCP, and TLS with the certificate verified for https) and hangs up without a
+    /// request: for `ringback check`, which must not spend an API's quota.
+    public func connect(_ url: String, caFile: String? = nil, timeout: Duration = .seconds(10)) async throws(CurlError) {
+        try await Curl.offload { () throws(CurlError) in
+            let handle = try EasyHandle(url: url)
+            try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
+            try handle.set(CURLOPT_CONNECT_ONLY, 1)
+            try handle.set(CURLOPT_CONNECTTIMEOUT_MS, timeout.milliseconds)
+            try handle.set(CURLOPT_TIMEOUT_MS, timeout.milliseconds)
+            if let caFile { try handle.set(CURLOPT_CAINFO, caFile) }
+            try handle.perform()
+        }
+    }
+
     static func performBlocking(_ request: HTTPRequest) throws(CurlError) -> HTTPResponse {
         let handle = try EasyHandle(url: request.url)
         try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")

@@ -82,6 +82,57 @@ public struct SMTPClient: Sendable {
         return try outcome.get()
     }
 
+    /// Connects, upgrades to TLS as configured, logs in, and sends `NOOP` instead of a message: for `ringback
+    /// check`. Returns what the server offered in its EHLO reply.
+    public func verify() async throws(SMTPError) -> [String] {
+        let options = self.options
+        let outcome: Result<[String], SMTPError>
+        do {
+            outcome = try await Curl.offload { () throws(CurlError) -> Result<[String], SMTPError> in
+                Result { () throws(SMTPError) -> [String] in try Self.verifyBlocking(options: options) }
+            }
+        } catch {
+            throw SMTPError(kind: .client, url: error.url, message: error.description, curlCode: error.code)
+        }
+        return try outcome.get()
+    }
+
+    static func verifyBlocking(options: Options) throws(SMTPError) -> [String] {
+        let url = options.displayURL
+        let handle: EasyHandle
+        let dialogue: SMTPDialogue
+        do {
+            handle = try EasyHandle(url: options.url)
+            try handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+            if options.tls == .required { try handle.set(CURLOPT_USE_SSL, CRingbackCurl_useSSLAll()) }
+            if let caFile = options.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
+            if let username = options.username { try handle.set(CURLOPT_USERNAME, username) }
+            if let password = options.password { try handle.set(CURLOPT_PASSWORD, password) }
+            if let token = options.oauth2Token { try handle.set(CURLOPT_XOAUTH2_BEARER, token) }
+            try handle.set(CURLOPT_TIMEOUT_MS, options.timeout.milliseconds)
+            try handle.set(CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
+            try handle.set(CURLOPT_CUSTOMREQUEST, "NOOP")
+            try handle.set(CURLOPT_NOBODY, 1)
+            dialogue = SMTPDialogue(body: try handle.open("/dev/null"), requiresAuthentication: false, secrets: Self.secrets(of: options))
+            try dialogue.install(on: handle)
+        } catch {
+            throw SMTPError(kind: .client, url: url, message: error.description, curlCode: error.code)
+        }
+        do {
+            try withExtendedLifetime(dialogue) { () throws(CurlError) in try handle.perform() }
+        } catch {
+            throw Self.failure(error, dialogue: dialogue, options: options)
+        }
+        if options.hasCredentials, !dialogue.authenticated {
+            let offered = dialogue.capabilities.isEmpty ? "nothing" : dialogue.capabilities.joined(separator: ", ")
+            throw SMTPError(
+                kind: .authenticationUnavailable, url: url,
+                message: "\(url) offered no AUTH, but a username is configured: cards would not be sent (EHLO offered: \(offered))",
+                curlCode: 0)
+        }
+        return dialogue.capabilities
+    }
+
     static func sendBlocking(options: Options, messageFile: URL, from: String, to recipients: [String]) throws(SMTPError) -> SMTPReceipt {
         let url = options.displayURL
         guard !recipients.isEmpty else {

@@ -212,6 +212,42 @@ import Testing
         #expect(try await ringback("outbox", "retry", "9").stderr.contains("no outbox message with id 9"))
     }
 
+    @Test func checkTriesTheMailServerAndEveryEngineWithoutSendingAnything() async throws {
+        let sink = try await SMTPSink.start(.init(auth: .init(user: "ringback", password: "s3cret")))
+        defer { sink.stop() }
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let committed = try String(contentsOf: config, encoding: .utf8)
+        func write(password: String) throws {
+            let text = committed
+                .replacingOccurrences(of: "  transport: maildir ", with: "  transport: smtp ")
+                .replacingOccurrences(of: "    url: \"smtp://mail.example.com:587\"", with: "    url: \"\(sink.url)\"\n    ca_file: \(sink.caFile.path)")
+                .replacingOccurrences(of: "    password: \"${SMTP_PASSWORD}\"", with: "    password: \(password)")
+                .replacingOccurrences(of: "    - kind: pocketsphinx ", with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-test, model: whisper-1 }\n    - kind: pocketsphinx ")
+            try Data(text.utf8).write(to: config)
+        }
+        try write(password: "s3cret")
+        let good = try await ringback("check")
+        #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+        #expect(good.stdout.contains("logged in as ringback, NOOP accepted"))
+        #expect(good.stdout.contains("✔ engine 1 openai: http://127.0.0.1:"))
+        #expect(good.stdout.contains("✔ engine 2 pocketsphinx: model /usr/share/pocketsphinx/model/en-us loads"))
+        #expect(good.stdout.contains("Everything checked out."))
+
+        try write(password: "wrong")
+        standIn.stop()
+        let bad = try await ringback("check")
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("✘ mail smtp:"))
+        #expect(bad.stdout.contains("refused the login of ringback: 535"))
+        #expect(bad.stdout.contains("✘ engine 1 openai:"))
+        #expect(bad.stdout.contains("2 problems to fix."))
+        #expect(!bad.stdout.contains("wrong"), "the password never appears")
+        #expect(try sink.messages().isEmpty, "a check sends nothing")
+        #expect(standIn.received.isEmpty, "and spends no API quota")
+    }
+
     @Test func aConfigurationErrorNamesTheKeyAndExits2() async throws {
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "due_within: 4h", with: "due_witin: 4h")

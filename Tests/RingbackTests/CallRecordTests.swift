@@ -35,7 +35,7 @@ import Testing
             let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar())
             let outcome = await pipeline.process(file)
             voicemailID = try #require(outcome.voicemailID)
-            FileManager.default.createFile(atPath: csv.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: csv.path, contents: nil)
         }
 
         func closer() throws -> CallbackCloser {
@@ -121,7 +121,7 @@ import Testing
                 _ = try PipelineConfig.parse(ConfigTests.minimal + "\ncallbacks:\n  cdr: " + yaml)
                 return nil
             } catch {
-                return (error as? ConfigError)?.key
+                return error.key
             }
         }
         #expect(key("{ path: /var/log/asterisk/cdr-csv/Master.csv }") == nil)

@@ -36,6 +36,15 @@ public struct SMTPTransport: MailTransport {
         return DeliveryReport(accepted: message.recipients.filter { !refusedAddresses.contains($0.address) }, refused: refused)
     }
 
+    /// Connects, upgrades, logs in and says NOOP: everything a card needs short of sending one.
+    public func verify() async throws(MailError) -> [String] {
+        do {
+            return try await client.verify()
+        } catch {
+            throw MailError(code: error.isPermanent ? .rejected : .transport, message: error.message + Self.hint(error.kind), responseCode: error.responseCode)
+        }
+    }
+
     private static func refusal(_ refusal: SMTPReceipt.Refusal, among recipients: [MailAddress]) -> DeliveryReport.Refusal {
         let recipient = recipients.first { $0.address == refusal.recipient } ?? MailAddress(address: refusal.recipient)
         return DeliveryReport.Refusal(recipient: recipient, reply: refusal.reply, responseCode: refusal.responseCode)

@@ -1,0 +1,118 @@
+public import Foundation
+import RingbackCurl
+import RingbackSphinx
+
+/// `ringback check`: everything a running service will need, tried now, each with a plain result.
+///
+/// Nothing is sent and no API quota is spent: SMTP gets EHLO, STARTTLS, AUTH and NOOP; HTTP engines get a TCP and
+/// TLS connection with the certificate verified; pocketsphinx loads its model.
+public struct SetupCheck: Sendable {
+    public struct Item: Sendable, Encodable {
+        public var subject: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    public let config: PipelineConfig
+
+    public init(config: PipelineConfig) {
+        self.config = config
+    }
+
+    public func run() async -> [Item] {
+        var items: [Item] = []
+        for intake in config.intake {
+            items.append(folder(intake.path, key: "intake", writable: intake.after != .keep, what: "\(intake.layout.rawValue) drop folder"))
+        }
+        let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
+        items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
+        do throws(LedgerError) {
+            _ = try Ledger(path: config.ledger)
+            items.append(Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, schema up to date"))
+        } catch {
+            items.append(Item(subject: "ledger \(config.ledger)", ok: false, detail: error.message))
+        }
+        items.append(creatable(config.quarantine, key: "quarantine", what: "the quarantine folder"))
+        items.append(await mail())
+        for (index, engine) in config.transcription.engines.enumerated() where engine.kind != .none {
+            items.append(await check(engine, number: index + 1))
+        }
+        if let cdr = config.callbacks.cdr {
+            let readable = FileManager.default.isReadableFile(atPath: cdr.path)
+            items.append(Item(
+                subject: "callbacks.cdr \(cdr.path)", ok: readable,
+                detail: readable ? "readable (\(cdr.format.rawValue))" : "not readable: callbacks cannot close from call records"))
+        }
+        return items
+    }
+
+    private func mail() async -> Item {
+        switch config.mail.transport {
+        case .maildir:
+            return creatable(config.mail.maildir, key: "mail.maildir", what: "the Maildir")
+        case .smtp:
+            guard let smtp = config.mail.smtp else { return Item(subject: "mail.smtp", ok: false, detail: "transport is smtp but there is no smtp section") }
+            let transport = SMTPTransport(smtp)
+            do throws(MailError) {
+                let offered = try await transport.verify()
+                let login = smtp.username.map { " logged in as \($0)," } ?? ""
+                return Item(subject: "mail \(transport.name)", ok: true, detail: "connected,\(smtp.starttls == .required ? " TLS," : "")\(login) NOOP accepted (offers: \(offered.joined(separator: ", ")))")
+            } catch {
+                return Item(subject: "mail \(transport.name)", ok: false, detail: error.message)
+            }
+        }
+    }
+
+    private func check(_ engine: EngineConfig, number: Int) async -> Item {
+        let subject = "engine \(number) \(engine.kind.rawValue)"
+        if engine.kind == .pocketsphinx {
+            let folder = engine.model ?? SphinxDecoder.Model.defaultFolder
+            do throws(SphinxError) {
+                _ = try SphinxDecoder(model: SphinxDecoder.Model(folder: folder))
+                return Item(subject: subject, ok: true, detail: "model \(folder) loads")
+            } catch {
+                return Item(subject: subject, ok: false, detail: "\(error)")
+            }
+        }
+        let cloud: [EngineConfig.Kind: String] = [.deepgram: DeepgramTranscriber.defaultURL, .assemblyai: AssemblyAITranscriber.defaultURL]
+        guard let url = engine.url ?? cloud[engine.kind] else { return Item(subject: subject, ok: false, detail: "no url") }
+        do throws(CurlError) {
+            try await HTTPClient().connect(url, caFile: engine.caFile)
+            let tls = url.hasPrefix("https://") ? " (TLS certificate verified)" : ""
+            return Item(subject: subject, ok: true, detail: "\(Self.origin(url)) reachable\(tls); `ringback probe --transcribe FILE` tries a real request")
+        } catch {
+            return Item(subject: subject, ok: false, detail: "\(Self.origin(url)): \(error.message)")
+        }
+    }
+
+    /// `https://api.openai.com` from a full endpoint URL.
+    static func origin(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return url }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")"
+    }
+
+    private func folder(_ path: String, key: String, writable: Bool, what: String) -> Item {
+        var isDirectory: ObjCBool = false
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return Item(subject: "\(key) \(path)", ok: false, detail: "\(what) does not exist")
+        }
+        guard manager.isReadableFile(atPath: path), manager.isExecutableFile(atPath: path) else {
+            return Item(subject: "\(key) \(path)", ok: false, detail: "\(what) is not readable by this user")
+        }
+        if writable, !manager.isWritableFile(atPath: path) {
+            return Item(subject: "\(key) \(path)", ok: false, detail: "\(what) is not writable, but after: archive/delete needs it")
+        }
+        return Item(subject: "\(key) \(path)", ok: true, detail: "\(what), readable\(writable ? " and writable" : "")")
+    }
+
+    /// A folder Ringback writes into: it exists and is writable, or it can be created.
+    private func creatable(_ path: String, key: String, what: String) -> Item {
+        let manager = FileManager.default
+        var existing = URL(fileURLWithPath: path)
+        while !manager.fileExists(atPath: existing.path), existing.path != "/" { existing.deleteLastPathComponent() }
+        let ok = manager.isWritableFile(atPath: existing.path)
+        let detail = existing.path == path ? (ok ? "writable" : "not writable by this user") : (ok ? "will be created in \(existing.path)" : "cannot be created: \(existing.path) is not writable")
+        return Item(subject: "\(key) \(path)", ok: ok, detail: "\(what): \(detail)")
+    }
+}
