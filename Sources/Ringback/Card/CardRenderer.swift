@@ -131,6 +131,8 @@ struct CardRenderer {
             "caller_name": name,
             "caller_number": number,
             "tel": card.caller.telURI ?? "",
+            "spoken_number": card.spokenNumber.map { $0.phone.display(country: card.caller.country) } ?? "",
+            "spoken_tel": card.spokenNumber?.phone.telURI ?? "",
             "withheld": card.caller.isWithheld,
             "received": relative(card.receivedAt),
             "received_long": long(card.receivedAt),
@@ -180,14 +182,42 @@ struct CardRenderer {
         return builtInHTML
     }
 
+    /// Who to call: the number they said when the transcript can be trusted, else the caller ID; and a line about
+    /// the other one. A number read from a draft or a guess is offered, never put on the button.
+    private var callTarget: (number: String, tel: String, caption: String?)? {
+        if let spoken = card.spokenNumber, spokenIsTrusted, let tel = spoken.phone.telURI {
+            let caption = "the number they said" + (spoken.borrowedAreaCode ? ", area code from the caller ID" : "")
+            return (spoken.phone.display(country: card.caller.country), tel, caption)
+        }
+        guard let number = card.caller.displayNumber, let tel = card.caller.telURI else { return nil }
+        return (number, tel, nil)
+    }
+
+    private var spokenIsTrusted: Bool {
+        if case .text(_, _, .machine) = card.transcript { return true }
+        return false
+    }
+
+    /// The number that is not on the button, if there is one.
+    private var otherNumberLine: (text: String, tel: String)? {
+        guard let spoken = card.spokenNumber, let spokenTel = spoken.phone.telURI else { return nil }
+        let said = spoken.phone.display(country: card.caller.country)
+        if spokenIsTrusted {
+            guard let number = card.caller.displayNumber, let tel = card.caller.telURI else { return nil }
+            return ("Caller ID: \(number)", tel)
+        }
+        return ("They may have said a number, \(said): check the recording before calling it", spokenTel)
+    }
+
     private var builtInText: String {
         var lines = [headline, ""]
         if let replyIntro { lines += [replyIntro, ""] }
-        if let number = card.caller.displayNumber, let tel = card.caller.telURI {
-            lines.append("Call back:    \(number)  <\(tel)>")
+        if let target = callTarget {
+            lines.append("Call back:    \(target.number)  <\(target.tel)>\(target.caption.map { "  (\($0))" } ?? "")")
         } else {
             lines.append("Call back:    \(noNumber)")
         }
+        if let other = otherNumberLine { lines.append("              \(other.text)  <\(other.tel)>") }
         lines += [
             "Received:     \(relative(card.receivedAt)) (\(card.timeZone.identifier))\(card.mailbox.map { ", mailbox \($0)" } ?? "")",
             "Length:       \(card.durationText)",
@@ -208,14 +238,18 @@ struct CardRenderer {
     /// dark text on a dark background.
     private var builtInHTML: String {
         let h = MIMEEncoding.html
-        let numberRow: String
-        if let number = card.caller.displayNumber, let tel = card.caller.telURI {
+        var numberRow: String
+        if let target = callTarget {
             numberRow = """
-                <a href="\(h(tel))" style="display:inline-block;padding:12px 18px;background:#1a7f37;color:#ffffff;\
-                text-decoration:none;border-radius:8px;font-size:18px;font-weight:600">Call \(h(number))</a>
+                <a href="\(h(target.tel))" style="display:inline-block;padding:12px 18px;background:#1a7f37;color:#ffffff;\
+                text-decoration:none;border-radius:8px;font-size:18px;font-weight:600">Call \(h(target.number))</a>
                 """
+            if let caption = target.caption { numberRow += #"<p style="margin:4px 0 0;color:#555555;font-size:13px">\#(h(caption))</p>"# }
         } else {
             numberRow = #"<p style="margin:0;color:#555555">\#(h(noNumber))</p>"#
+        }
+        if let other = otherNumberLine {
+            numberRow += #"<p style="margin:8px 0 0;font-size:14px"><a href="\#(h(other.tel))" style="color:#0969da">\#(h(other.text))</a></p>"#
         }
         let transcript = transcriptLines
         var transcriptBlock = #"<p style="margin:16px 0 4px;color:#555555;font-size:13px">\#(h(transcript.heading))</p>"#
@@ -233,7 +267,7 @@ struct CardRenderer {
             \(replyIntro.map { #"<p style="margin:0 0 8px">\#(h($0))</p>"# } ?? "")
             <p style="margin:0 0 16px;color:#555555">\(h(relative(card.receivedAt))) · \(h(card.durationText))\(card.mailbox.map { " · mailbox " + h($0) } ?? "")</p>
             \(numberRow)
-            <p style="margin:16px 0 0;font-size:16px"><strong>Call back by \(h(deadlineLine))</strong></p>
+            <p style="margin:16px 0 0;font-size:16px"><strong style="color:\(card.dueAt < now ? "#b42318" : "#1f2328")">Call back by \(h(deadlineLine))</strong></p>
             \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
             \(transcriptBlock)
             \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")

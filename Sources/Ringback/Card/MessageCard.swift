@@ -46,6 +46,8 @@ public struct MessageCard: Sendable {
     public var cc: [MailAddress] = []
     public var messageID: String
     public var attachment: Attachment?
+    /// A number the caller said that is not the caller ID ("call me on 555 0199"), read from the transcript.
+    public var spokenNumber: SpokenNumber?
     /// Earlier calls from the same number, from the ledger.
     public var earlierCalls: (count: Int, last: Date)?
     /// Why the card carries no recording, and where it is instead (shown only on a voicemail card without one).
