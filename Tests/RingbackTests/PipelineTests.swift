@@ -204,8 +204,19 @@ import Testing
         #expect(cards.count == 2)
         let texts = try cards.map { String(decoding: try Data(contentsOf: $0), as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "") }
         let later = try #require(texts.first { $0.contains("Earlier:") })
-        #expect(later.contains("Earlier:      1 earlier call from this number, the last today 12:24 AM"))
-        #expect(later.contains("Call back by: today 5:24 AM =E2=80=94 overdue by 10 min"))
+        // A second call while the first callback is open joins it: one callback, its deadline, its number.
+        #expect(later.contains("Earlier:      2nd call today, one callback: #1. 1 earlier call from this number, the last today 12:24 AM"))
+        #expect(later.contains("Call back by: today 4:24 AM =E2=80=94 overdue by 1 h 10 min"))
+        #expect(later.contains("ringback callbacks done 1"))
+        let open = try await pipeline.ledger.callbacks(.open, now: clock.now)
+        #expect(open.map(\.id) == [1])
+
+        // Closing either call closes the one callback; a call after that starts a new one.
+        #expect(try await pipeline.ledger.changeCallback(id: 2, .done, by: .cli, at: clock.now).record.id == 1)
+        #expect(try await pipeline.ledger.callbacks(.open, now: clock.now).isEmpty)
+        let third = try harness.drop("msg0002.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime + 7200, msgID: "\(origtime + 7200)-00000003"))
+        #expect(await pipeline.process(third).status == .notified)
+        #expect(try await pipeline.ledger.callbacks(.open, now: clock.now).map(\.id) == [3])
     }
 
     @Test func attachAudioOriginalSendsThePBXFileByteForByteAndWavConverts() async throws {

@@ -49,11 +49,21 @@ struct CardRenderer {
     /// `Call back by today 2:30 PM — in 3 h 40 min`
     var deadlineLine: String { "\(relative(card.dueAt)) — \(countdown)" }
 
-    /// `2 earlier calls from this number, the last yesterday 4:10 PM`
+    /// `2 earlier calls from this number, the last yesterday 4:10 PM`; a repeat call today:
+    /// `3rd call today from this number, one callback: #12. 2 earlier calls, the last today 9:02 AM`
     var earlierCallsLine: String? {
         guard let earlier = card.earlierCalls else { return nil }
         let calls = earlier.count == 1 ? "1 earlier call" : "\(earlier.count) earlier calls"
-        return "\(calls) from this number, the last \(relative(earlier.last))"
+        let history = "\(calls) from this number, the last \(relative(earlier.last))"
+        guard let today = card.callsToday, today >= 2 else { return history }
+        let joined = card.callbackID.map { ", one callback: #\($0)" } ?? ""
+        return "\(Self.ordinal(today)) call today\(joined). \(history)"
+    }
+
+    /// `2nd`, `3rd`, `11th`, `22nd`
+    static func ordinal(_ number: Int) -> String {
+        let suffix = (11...13).contains(number % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][number % 10] ?? "th"
+        return "\(number)\(suffix)"
     }
 
     /// A reply keeps the card's subject behind `Re: ` so every mail client files it in the card's thread.
@@ -164,7 +174,8 @@ struct CardRenderer {
     /// How to close the callback; a preview (not in the ledger) says so instead.
     private var footer: String {
         guard card.voicemailID > 0 else { return "Ringback card preview: this voicemail is not in the ledger." }
-        return "Ringback callback #\(card.voicemailID). When you have called back: ringback callbacks done \(card.voicemailID)"
+        let id = card.callbackID ?? card.voicemailID
+        return "Ringback callback #\(id). When you have called back: ringback callbacks done \(id)"
     }
 
     /// What a reply adds above the card's details.

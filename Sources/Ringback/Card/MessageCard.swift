@@ -48,6 +48,10 @@ public struct MessageCard: Sendable {
     public var attachment: Attachment?
     /// A number the caller said that is not the caller ID ("call me on 555 0199"), read from the transcript.
     public var spokenNumber: SpokenNumber?
+    /// The callback this call belongs to when it folded into an open one from the same number; nil: its own.
+    public var callbackID: Int64?
+    /// Calls from this number on the day this one came in, this one included.
+    public var callsToday: Int?
     /// Earlier calls from the same number, from the ledger.
     public var earlierCalls: (count: Int, last: Date)?
     /// Why the card carries no recording, and where it is instead (shown only on a voicemail card without one).

@@ -10,7 +10,7 @@ extension Ledger {
     public func callbacks(_ filter: CallbackFilter, now: Date) async throws(LedgerError) -> [VoicemailRecord] {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         let records = try await read { db in
-            var request = VoicemailRecord.all()
+            var request = VoicemailRecord.filter(Column("foldedInto") == nil)
             switch filter {
             case .open, .overdue:
                 request = request.filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
@@ -42,6 +42,9 @@ extension Ledger {
             guard var record = try VoicemailRecord.fetchOne(db, key: id) else {
                 throw LedgerError(code: .notFound, path: path, message: "no callback #\(id)")
             }
+            // A repeat call is part of its number's callback: the change is that callback's.
+            if let primary = record.foldedInto, let folded = try VoicemailRecord.fetchOne(db, key: primary) { record = folded }
+            let id = record.id ?? id
             let state = record.callbackState(at: now)
             let action: CallbackEventRecord.Action
             var until: Date?
@@ -115,6 +118,7 @@ extension Ledger {
         return try await write { db in
             let records = try VoicemailRecord
                 .filter(Column("callerNumber") == number)
+                .filter(Column("foldedInto") == nil)
                 .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
                 .filter(VoicemailRecord.Columns.receivedAt < start)
                 .fetchAll(db)
@@ -158,6 +162,40 @@ extension Ledger {
             try db.execute(
                 sql: "INSERT INTO cdrCursor (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset",
                 arguments: [path, Int64(bitPattern: inode), Int64(offset)])
+        }
+    }
+
+    /// A new call from a number whose callback is still open joins that callback: one callback, the earlier
+    /// deadline, urgent if either is. Returns the callback it joined, nil when it stands on its own.
+    func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord? {
+        let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
+        return try await write { db in
+            guard var record = try VoicemailRecord.fetchOne(db, key: id), record.foldedInto == nil, let number = record.callerNumber else { return nil }
+            guard var primary = try VoicemailRecord
+                .filter(Column("callerNumber") == number)
+                .filter(Column("id") != id)
+                .filter(Column("foldedInto") == nil)
+                .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
+                .filter(VoicemailRecord.Columns.receivedAt <= record.receivedAt)
+                .order(Column("id"))
+                .fetchOne(db)
+            else { return nil }
+            record.foldedInto = primary.id
+            record.updatedAt = now
+            try record.update(db)
+            primary.dueAt = min(primary.dueAt, record.dueAt)
+            primary.isUrgent = primary.isUrgent || record.isUrgent
+            primary.updatedAt = now
+            try primary.update(db)
+            return primary
+        }
+    }
+
+    /// Calls from `number` received in `[start, end)`: for "3rd call today".
+    func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> Int {
+        try await read { db in
+            try VoicemailRecord.filter(Column("callerNumber") == number)
+                .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt < end).fetchCount(db)
         }
     }
 }

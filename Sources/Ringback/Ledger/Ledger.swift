@@ -150,6 +150,11 @@ public struct Ledger: Sendable {
                 t.column("offset", .integer).notNull()
             }
         }
+        migrator.registerMigration("v7: repeat callers fold into one callback") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "foldedInto", .integer).references("voicemail", onDelete: .setNull)
+            }
+        }
         return migrator
     }
 

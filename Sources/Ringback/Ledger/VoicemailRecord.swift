@@ -89,6 +89,9 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var callbackSnoozedUntil: Date? = nil
     /// Calls that went unanswered ("tried"): recorded, the callback stays open.
     public var callbackTries: Int = 0
+    /// A repeat call from a number with a callback already open: this call is listed under that callback (its id),
+    /// not tracked on its own.
+    public var foldedInto: Int64? = nil
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -118,7 +118,12 @@ public struct VoicemailPipeline: Sendable {
             let plan = existing == nil ? "new" : "resume #\(existing?.id ?? 0) at \(existing?.state.rawValue ?? "")"
             return outcome(probe, .planned, existing, "\(plan): \(engine), card via \(transport.name) to \(config.mail.to.map(\.address).joined(separator: ", "))")
         }
-        var record = try await ledger.insertIfAbsent(newRecord(probe, intake: source.intake)).record
+        let stored = try await ledger.insertIfAbsent(newRecord(probe, intake: source.intake))
+        var record = stored.record
+        if stored.inserted, let id = record.id, let joined = try await ledger.fold(id, now: now()) {
+            record.foldedInto = joined.id
+            logger.info("a repeat call joins the open callback", metadata: ["voicemail": "\(id)", "callback": "\(joined.id ?? 0)"])
+        }
         if record.state == .notified {  // --resend: send the card again from what the ledger holds
             record.state = .transcribed
         }
@@ -306,8 +311,20 @@ public struct VoicemailPipeline: Sendable {
             card.attachment = prepared.map { MessageCard.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) }
             card.recordingNote = note
         }
-        if card.purpose == .card, let number = record.callerNumber {  // a nicety: a ledger hiccup must not hold the card
+        if card.purpose == .card, let number = record.callerNumber {  // niceties: a ledger hiccup must not hold the card
             card.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = config.owner.timezone
+            let day = calendar.startOfDay(for: record.receivedAt)
+            if let end = calendar.date(byAdding: .day, value: 1, to: day) {
+                card.callsToday = try? await ledger.calls(from: number, between: day, and: end)
+            }
+        }
+        if let primaryID = record.foldedInto, let primary = try? await ledger.voicemail(id: primaryID) {
+            // One callback for the number: its number, its deadline.
+            card.callbackID = primaryID
+            card.dueAt = primary.dueAt
+            card.isUrgent = card.isUrgent || primary.isUrgent
         }
         card.to = recipients
         card.cc = config.mail.cc

@@ -118,7 +118,16 @@ public struct AssemblyAITranscriber: Transcriber {
         }
         request.timeout = remaining
         request.connectTimeout = min(request.connectTimeout, remaining)
-        let response = try await EngineSupport.perform(request, engine: name)
+        let response: HTTPResponse
+        do throws(TranscriptionError) {
+            response = try await EngineSupport.perform(request, engine: name)
+        } catch {
+            // A request cut short by the overall deadline is the deadline's doing: say so, not curl's "timed out".
+            guard ContinuousClock.now >= deadline else { throw error }
+            var error = error
+            error.message = "gave up after \(timeout) (the engine's timeout): \(error.message)"
+            throw error
+        }
         guard (200..<300).contains(response.status) else {
             throw EngineSupport.rejection(response, engine: name, url: url, redacting: apiKey)
         }
