@@ -79,8 +79,13 @@ struct CardRenderer {
 
     /// `Voicemail from Maria Lopez`, `Missed call from Withheld number`, `Transcript: voicemail from Maria Lopez`.
     private var headline: String {
-        if card.purpose == .transcriptFollowUp {
-            return "Transcript: voicemail from \(card.caller.name ?? card.caller.description)"
+        let who = card.caller.name ?? card.caller.description
+        switch card.purpose {
+        case .card: break
+        case .transcriptFollowUp: return "Transcript: voicemail from \(who)"
+        case .reminder(.before): return "Reminder: call back \(who), due \(countdown)"
+        case .reminder(.deadline): return "Call back \(who) now: the deadline is here"
+        case .reminder(.escalation): return "Escalation: \(who) has not been called back, \(countdown)"
         }
         let what = card.isMissedCall ? "Missed call" : "Voicemail"
         return "\(card.isUrgent ? "URGENT " + what.lowercased() : what) from \(card.caller.name ?? card.caller.description)"
@@ -180,7 +185,13 @@ struct CardRenderer {
 
     /// What a reply adds above the card's details.
     private var replyIntro: String? {
-        card.purpose == .transcriptFollowUp ? "The transcript was not ready when the card went out; here it is. The recording is on the card." : nil
+        switch card.purpose {
+        case .card: nil
+        case .transcriptFollowUp: "The transcript was not ready when the card went out; here it is. The recording is on the card."
+        case .reminder(.before), .reminder(.deadline): "This callback is still open. The recording is on the card this replies to."
+        case .reminder(.escalation):
+            "Sent to you because this callback is still open past its deadline. The recording is on the card this replies to."
+        }
     }
 
     var plainText: String {

@@ -2,7 +2,7 @@ import Foundation
 
 extension MessageCard {
     /// The card for a ledger row: what the ledger holds is what the owner reads, on the first send and any resend.
-    init(record: VoicemailRecord, config: PipelineConfig, probe: VoicemailProbe, attachment: PreparedAudio?) {
+    init(record: VoicemailRecord, config: PipelineConfig, attachment: PreparedAudio?) {
         let transcript: TranscriptStatus
         if let text = record.transcript {
             transcript = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -18,7 +18,7 @@ extension MessageCard {
             transcript = .notConfigured
         }
         self.init(
-            voicemailID: record.id ?? 0, key: record.key, token: probe.identity.token, caller: record.caller(owner: config.owner), receivedAt: record.receivedAt,
+            voicemailID: record.id ?? 0, key: record.key, token: record.token, caller: record.caller(owner: config.owner), receivedAt: record.receivedAt,
             duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, isMissedCall: record.kind == .missedCall, mailbox: record.mailbox, transcript: transcript, dueAt: record.dueAt,
             timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
             attachment: attachment.map { Self.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) })

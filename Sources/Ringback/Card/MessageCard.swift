@@ -16,6 +16,17 @@ public struct MessageCard: Sendable {
         case card
         /// The transcript that was not ready when the card went out.
         case transcriptFollowUp
+        case reminder(Reminder)
+    }
+
+    /// The reminders a callback gets, each sent once.
+    public enum Reminder: String, Sendable, Equatable, CaseIterable {
+        /// `remind_before` the deadline.
+        case before = "remind-before"
+        /// At the deadline.
+        case deadline = "remind-deadline"
+        /// `escalate_after` past the deadline, to `escalate_to`.
+        case escalation = "escalation"
     }
 
     /// How far a transcript may be taken at its word: the card says which, so a guess never reads as fact.
@@ -78,6 +89,18 @@ public struct MessageCard: Sendable {
         reply.purpose = .transcriptFollowUp
         reply.inReplyTo = messageID
         reply.token = token + ".transcript"
+        reply.messageID = Self.messageID(token: reply.token, domain: from.domain)
+        reply.attachment = nil
+        reply.recordingNote = nil
+        return reply
+    }
+
+    /// A reminder in the card's thread: same subject, stable Message-ID per kind, no audio.
+    public func reminder(_ kind: Reminder) -> MessageCard {
+        var reply = self
+        reply.purpose = .reminder(kind)
+        reply.inReplyTo = messageID
+        reply.token = token + "." + kind.rawValue
         reply.messageID = Self.messageID(token: reply.token, domain: from.domain)
         reply.attachment = nil
         reply.recordingNote = nil

@@ -14,15 +14,31 @@ public struct CallbacksConfig: Sendable, Decodable {
     public var vip: Set<String>
     /// The PBX's call records, to close callbacks by themselves.
     public var cdr: CDRConfig?
+    /// A reminder this long before the deadline (none when nil); another goes out at the deadline.
+    public var remindBefore: ConfigDuration?
+    /// Whether a reminder goes out when the deadline passes.
+    public var remindAtDeadline: Bool
+    /// Who hears about a callback still open `escalate_after` past its deadline (nobody when empty).
+    public var escalateTo: [MailAddress]
+    public var escalateAfter: ConfigDuration
+    /// Reminders due in these hours (owner's time zone) wait until they end: `"21:00-07:00"`.
+    public var quietHours: QuietHours?
 
     public static let defaultDueWithin = ConfigDuration(.seconds(4 * 3600))
     public static let defaultUrgentDueWithin = ConfigDuration(.seconds(3600))
 
     public init(
         dueWithin: ConfigDuration = defaultDueWithin, businessHours: BusinessHours? = nil, urgentDueWithin: ConfigDuration = defaultUrgentDueWithin,
-        urgentKeywords: [String] = [], vip: Set<String> = [], cdr: CDRConfig? = nil
+        urgentKeywords: [String] = [], vip: Set<String> = [], cdr: CDRConfig? = nil, remindBefore: ConfigDuration? = nil,
+        remindAtDeadline: Bool = true, escalateTo: [MailAddress] = [], escalateAfter: ConfigDuration = .init(.seconds(3600)),
+        quietHours: QuietHours? = nil
     ) {
         self.cdr = cdr
+        self.remindBefore = remindBefore
+        self.remindAtDeadline = remindAtDeadline
+        self.escalateTo = escalateTo
+        self.escalateAfter = escalateAfter
+        self.quietHours = quietHours
         self.dueWithin = dueWithin
         self.businessHours = businessHours
         self.urgentDueWithin = urgentDueWithin
@@ -33,6 +49,8 @@ public struct CallbacksConfig: Sendable, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dueWithin = "due_within", businessHours = "business_hours", holidays, urgentDueWithin = "urgent_due_within"
         case urgentKeywords = "urgent_keywords", vip, cdr
+        case remindBefore = "remind_before", remindAtDeadline = "remind_at_deadline", escalateTo = "escalate_to"
+        case escalateAfter = "escalate_after", quietHours = "quiet_hours"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,6 +61,21 @@ public struct CallbacksConfig: Sendable, Decodable {
         urgentKeywords = try container.decodeIfPresent([String].self, forKey: .urgentKeywords) ?? []
         vip = Set(try container.decodeIfPresent([String].self, forKey: .vip) ?? [])
         cdr = try container.decodeIfPresent(CDRConfig.self, forKey: .cdr)
+        remindBefore = try container.decodeIfPresent(ConfigDuration.self, forKey: .remindBefore)
+        remindAtDeadline = try container.decodeIfPresent(Bool.self, forKey: .remindAtDeadline) ?? true
+        var escalateTo: [MailAddress] = []
+        for text in try container.decodeIfPresent([String].self, forKey: .escalateTo) ?? [] {
+            guard let address = MailAddress(parsing: text) else { throw container.invalid(.escalateTo, "not a mail address: \"\(text)\"") }
+            escalateTo.append(address)
+        }
+        self.escalateTo = escalateTo
+        escalateAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .escalateAfter) ?? .init(.seconds(3600))
+        if let quiet = try container.decodeIfPresent(String.self, forKey: .quietHours) {
+            guard let hours = QuietHours(parsing: quiet) else { throw container.invalid(.quietHours, "expected hours like \"21:00-07:00\", found \"\(quiet)\"") }
+            quietHours = hours
+        } else {
+            quietHours = nil
+        }
         for number in vip where !number.hasPrefix("+") || number.dropFirst().contains(where: { !$0.isNumber }) {
             throw container.invalid(.vip, "expected E.164 numbers like +15551230000, found \"\(number)\"")
         }
@@ -87,5 +120,35 @@ public struct CallbacksConfig: Sendable, Decodable {
     /// Lowercased words separated by single spaces: `"Burst pipe!"` → `burst pipe`.
     private static func words(_ text: String) -> String {
         text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ")
+    }
+}
+
+/// Hours when no reminder mail goes out, in the owner's time zone; may run past midnight (`21:00-07:00`).
+public struct QuietHours: Sendable, Equatable {
+    /// Minutes after midnight.
+    public var start: Int
+    public var end: Int
+
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        func minutes(_ text: String) -> Int? {
+            let pieces = text.split(separator: ":")
+            guard pieces.count == 2, let hour = Int(pieces[0]), let minute = Int(pieces[1]), (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+            return hour * 60 + minute
+        }
+        guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start != end else { return nil }
+        self.start = start
+        self.end = end
+    }
+
+    /// When the quiet hours containing `date` end; nil when `date` is not in them.
+    public func end(containing date: Date, timeZone: TimeZone) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        let inside = start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
+        guard inside else { return nil }
+        return calendar.nextDate(after: date, matching: DateComponents(hour: end / 60, minute: end % 60), matchingPolicy: .nextTime)
     }
 }

@@ -43,6 +43,13 @@ extension Ledger {
         try await write { [entry] db in try entry.update(db) }
     }
 
+    /// Whether the message with this Message-ID is done with: sent, or refused for good (until `outbox retry`).
+    func isSettled(messageID: String) async throws(LedgerError) -> Bool {
+        try await read { db in
+            try OutboxRecord.filter(Column("messageID") == messageID).filter(Column("state") != OutboxRecord.State.queued.rawValue).fetchCount(db) > 0
+        }
+    }
+
     public enum OutboxFilter: String, Sendable, CaseIterable {
         /// Queued or failed: what still needs a delivery or a person.
         case unsent

@@ -7,6 +7,8 @@ public struct OutboxRecord: Sendable, Codable, Equatable, Identifiable {
         case card
         /// The transcript sent as a reply to its card.
         case transcript
+        /// A reminder or escalation in the card's thread.
+        case reminder
     }
 
     public enum State: String, Sendable, Codable, CaseIterable {

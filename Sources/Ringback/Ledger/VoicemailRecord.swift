@@ -113,6 +113,13 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         ((state != .notified && state != .undeliverable) || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
     }
 
+    /// The card's token, from its Message-ID `<ringback.TOKEN@domain>`: replies and reminders derive theirs from it.
+    public var token: String {
+        var text = Substring(messageID)
+        if text.hasPrefix("<ringback.") { text = text.dropFirst("<ringback.".count) }
+        return String(text.prefix { $0 != "@" && $0 != ">" })
+    }
+
     /// Where the callback stands at `now`: a snooze that has run out is open again.
     public func callbackState(at now: Date) -> CallbackState {
         callbackState == .snoozed && (callbackSnoozedUntil ?? .distantPast) <= now ? .open : callbackState

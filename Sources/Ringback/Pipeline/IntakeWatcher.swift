@@ -53,6 +53,7 @@ public struct IntakeWatcher: Service {
                 await state.recheckDue()
                 if pipeline.now() >= nextRetry {
                     await state.queuePendingRetries()
+                    _ = await pipeline.sendDueReminders()
                     nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
                 }
             }

@@ -55,8 +55,12 @@ public struct VoicemailPipeline: Sendable {
             return ProcessOutcome(path: url.path, status: .waiting, detail: why)
         }
         let probe: VoicemailProbe
+        let owner = config.owner
         do throws(VoicemailProbeError) {
-            probe = try VoicemailProbe.probe(source, layout: reader)
+            // Every frame is read: off the cooperative threads.
+            probe = try await BlockingWork.run { () throws(VoicemailProbeError) -> VoicemailProbe in
+                try VoicemailProbe.probe(source, layout: source.intake.reader(owner: owner))
+            }
         } catch {
             return await reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
         }
@@ -135,7 +139,7 @@ public struct VoicemailPipeline: Sendable {
             voicemailID: record.id ?? 0, purpose: .card, messageID: record.messageID, recipients: recipients + config.mail.cc, at: now())
         let report: DeliveryReport
         do throws(MailError) {
-            report = try await send(MessageCard(record: record, config: config, probe: probe, attachment: nil), record: record, probe: probe, to: recipients)
+            report = try await send(MessageCard(record: record, config: config, attachment: nil), record: record, probe: probe, to: recipients)
         } catch {
             try await ledger.markFailed(entry, error: error, at: now())
             guard error.isPermanent else { return try await postpone(record, probe, error: error.description, code: error.code.rawValue) }
@@ -226,7 +230,7 @@ public struct VoicemailPipeline: Sendable {
         guard record.transcriptStatus == .followUpDue else {  // engines removed from the config since the card
             return try await postponeTranscript(record, probe, error: "no transcription engine is configured", code: TranscriptionError.Code.preparation.rawValue)
         }
-        let reply = MessageCard(record: record, config: config, probe: probe, attachment: nil).transcriptFollowUp()
+        let reply = MessageCard(record: record, config: config, attachment: nil).transcriptFollowUp()
         let entry = try await ledger.enqueue(
             voicemailID: record.id ?? 0, purpose: .transcript, messageID: reply.messageID, recipients: recipients + config.mail.cc, at: now())
         let report: DeliveryReport
@@ -273,7 +277,7 @@ public struct VoicemailPipeline: Sendable {
 
     /// Writes the message to a file beside the ledger and hands it to the transport.
     @discardableResult
-    private func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress]) async throws(MailError) -> DeliveryReport {
+    func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress]) async throws(MailError) -> DeliveryReport {
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
             .appendingPathComponent("outgoing", isDirectory: true)
         try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
@@ -291,13 +295,15 @@ public struct VoicemailPipeline: Sendable {
 
     /// The complete message in `file`. Only the card carries the audio (as `mail.attach_audio` asks, within
     /// `mail.attach_max_bytes`) and the count of earlier calls.
-    func compose(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress], file: URL) async throws(MailError) -> MessageCard {
+    func compose(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], file: URL) async throws(MailError) -> MessageCard {
         var card = card
         var prepared: PreparedAudio?
-        if card.purpose == .card, record.kind == .voicemail {  // a missed call carries no recording worth playing
+        if card.purpose == .card, record.kind == .voicemail, let probe {  // a missed call carries no recording worth playing
             let choice = config.mail.attachAudio
             do throws(AudioError) {
-                prepared = try PreparedAudio.forMail(URL(fileURLWithPath: probe.path), probe: probe.audio, as: choice)
+                prepared = try await BlockingWork.run { () throws(AudioError) -> PreparedAudio? in
+                    try PreparedAudio.forMail(URL(fileURLWithPath: probe.path), probe: probe.audio, as: choice)
+                }
             } catch {
                 throw MailError(code: .render, message: "cannot prepare the audio attachment (\(choice.rawValue)): \(error)")
             }
@@ -328,7 +334,9 @@ public struct VoicemailPipeline: Sendable {
         }
         card.to = recipients
         card.cc = config.mail.cc
-        try CardWriter.write(card, to: file, now: now(), templates: config.mail.templates)
+        let written = card
+        let (time, templates) = (now(), config.mail.templates)
+        try await BlockingWork.run { () throws(MailError) in try CardWriter.write(written, to: file, now: time, templates: templates) }
         withExtendedLifetime(prepared) {}  // a converted attachment is a temp file, removed on release
         return card
     }
@@ -352,7 +360,7 @@ public struct VoicemailPipeline: Sendable {
                 record.transcriptFailure = error.plainReason
             }
         }
-        var card = MessageCard(record: record, config: config, probe: probe, attachment: nil)
+        var card = MessageCard(record: record, config: config, attachment: nil)
         if !transcribe, transcription != nil, record.kind == .voicemail {
             card.transcript = .unavailable(reason: "preview without --transcribe; the engines were not asked")
         }

@@ -55,8 +55,9 @@ public struct TranscriptionChain: Sendable {
         _ audio: URL, probe: AudioProbe, with engine: any Transcriber, onAttempt: @Sendable (Attempt) async -> Void
     ) async throws(TranscriptionError) -> Transcript {
         let plan: ClipPlan
+        let requirements = engine.requirements
         do throws(AudioError) {
-            plan = try ClipPlan(audio, probe: probe, requirements: engine.requirements)
+            plan = try await BlockingWork.run { () throws(AudioError) -> ClipPlan in try ClipPlan(audio, probe: probe, requirements: requirements) }
         } catch {
             throw TranscriptionError(code: .preparation, engine: engine.name, message: "cannot prepare \(probe.format) for this engine: \(error.reason)")
         }
@@ -64,7 +65,7 @@ public struct TranscriptionChain: Sendable {
         for index in 0..<plan.parts {
             let prepared: PreparedClip
             do throws(AudioError) {
-                prepared = try plan.clip(index)
+                prepared = try await BlockingWork.run { () throws(AudioError) -> PreparedClip in try plan.clip(index) }
             } catch {
                 throw TranscriptionError(code: .preparation, engine: engine.name, message: "cannot convert \(probe.format) to \(plan.format): \(error.reason)")
             }
