@@ -248,6 +248,21 @@ import Testing
         #expect(standIn.received.isEmpty, "and spends no API quota")
     }
 
+    @Test func digestPreviewsWithoutSending() async throws {
+        try drop("a.wav")
+        _ = try await ringback("reprocess", "spool")
+        let before = cards.count
+        let preview = try await ringback("digest", "--html", "digest.html")
+        #expect(preview.status == 0, "\(preview.stderr)")
+        #expect(preview.stdout.hasPrefix("Callbacks: 1 callback open"))
+        #expect(preview.stdout.contains("Open (1):\n  #1 Unknown caller"))
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("digest.html"), encoding: .utf8).contains("Open (1)"))
+        #expect(cards.count == before, "a preview sends nothing")
+        let sent = try await ringback("digest", "--send")
+        #expect(sent.stdout.contains("Digest sent to owner@example.com"))
+        #expect(cards.count == before + 1)
+    }
+
     @Test func aConfigurationErrorNamesTheKeyAndExits2() async throws {
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "due_within: 4h", with: "due_witin: 4h")

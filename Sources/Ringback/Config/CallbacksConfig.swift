@@ -23,6 +23,8 @@ public struct CallbacksConfig: Sendable, Decodable {
     public var escalateAfter: ConfigDuration
     /// Reminders due in these hours (owner's time zone) wait until they end: `"21:00-07:00"`.
     public var quietHours: QuietHours?
+    /// The morning summary of unreturned calls.
+    public var digest: DigestConfig? = nil
 
     public static let defaultDueWithin = ConfigDuration(.seconds(4 * 3600))
     public static let defaultUrgentDueWithin = ConfigDuration(.seconds(3600))
@@ -50,7 +52,7 @@ public struct CallbacksConfig: Sendable, Decodable {
         case dueWithin = "due_within", businessHours = "business_hours", holidays, urgentDueWithin = "urgent_due_within"
         case urgentKeywords = "urgent_keywords", vip, cdr
         case remindBefore = "remind_before", remindAtDeadline = "remind_at_deadline", escalateTo = "escalate_to"
-        case escalateAfter = "escalate_after", quietHours = "quiet_hours"
+        case escalateAfter = "escalate_after", quietHours = "quiet_hours", digest
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,6 +72,7 @@ public struct CallbacksConfig: Sendable, Decodable {
         }
         self.escalateTo = escalateTo
         escalateAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .escalateAfter) ?? .init(.seconds(3600))
+        digest = try container.decodeIfPresent(DigestConfig.self, forKey: .digest)
         if let quiet = try container.decodeIfPresent(String.self, forKey: .quietHours) {
             guard let hours = QuietHours(parsing: quiet) else { throw container.invalid(.quietHours, "expected hours like \"21:00-07:00\", found \"\(quiet)\"") }
             quietHours = hours

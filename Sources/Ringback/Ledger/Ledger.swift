@@ -155,6 +155,12 @@ public struct Ledger: Sendable {
                 t.add(column: "foldedInto", .integer).references("voicemail", onDelete: .setNull)
             }
         }
+        migrator.registerMigration("v8: digests sent") { db in
+            try db.create(table: "digest") { t in
+                t.primaryKey("slot", .text)
+                t.column("sentAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

@@ -54,6 +54,7 @@ public struct IntakeWatcher: Service {
                 if pipeline.now() >= nextRetry {
                     await state.queuePendingRetries()
                     _ = await pipeline.sendDueReminders()
+                    await pipeline.sendDigestIfDue()
                     nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
                 }
             }

@@ -1,0 +1,164 @@
+public import Foundation
+
+/// The morning summary: open callbacks (overdue first), what came in and what was closed since the last digest, the
+/// week's on-time rate and median time to callback, and mail the server refused.
+public struct Digest: Sendable {
+    public var facts: Ledger.DigestFacts
+    public var now: Date
+    public var since: Date
+    public var owner: OwnerConfig
+    public var from: MailAddress
+    public var to: [MailAddress]
+
+    public init(facts: Ledger.DigestFacts, now: Date, since: Date, owner: OwnerConfig, from: MailAddress, to: [MailAddress]) {
+        self.facts = facts
+        self.now = now
+        self.since = since
+        self.owner = owner
+        self.from = from
+        self.to = to
+    }
+
+    private var overdue: [VoicemailRecord] { facts.open.filter { $0.callbackState(at: now) == .open && $0.dueAt < now } }
+    private var waiting: [VoicemailRecord] { facts.open.filter { !($0.callbackState(at: now) == .open && $0.dueAt < now) } }
+
+    private func format(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = owner.timezone
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+
+    /// `3 h 40 min`, `2 d 1 h`, `12 min`
+    static func span(_ seconds: TimeInterval) -> String {
+        let minutes = Int((abs(seconds) / 60).rounded())
+        if minutes >= 24 * 60 { return "\(minutes / (24 * 60)) d \(minutes % (24 * 60) / 60) h" }
+        if minutes >= 60 { return "\(minutes / 60) h \(minutes % 60) min" }
+        return "\(minutes) min"
+    }
+
+    public var subject: String {
+        let open = facts.open.count
+        let head = overdue.isEmpty
+            ? (open == 0 ? "No callbacks waiting" : "\(open) callback\(open == 1 ? "" : "s") open")
+            : "\(overdue.count) overdue, \(open) open"
+        return "Callbacks: \(head) — \(format(now, "EEE MMM d"))"
+    }
+
+    private func line(_ record: VoicemailRecord) -> String {
+        let caller = record.caller(owner: owner)
+        let state = record.callbackState(at: now)
+        let when: String
+        if state == .snoozed, let until = record.callbackSnoozedUntil {
+            when = "snoozed until \(format(until, "EEE h:mm a"))"
+        } else if record.dueAt < now {
+            when = "OVERDUE by \(Self.span(now.timeIntervalSince(record.dueAt)))"
+        } else {
+            when = "due \(format(record.dueAt, "EEE h:mm a"))"
+        }
+        let number = caller.displayNumber.map { " \($0)" } ?? ""
+        return "#\(record.id ?? 0) \(caller.name ?? caller.description)\(caller.name == nil ? "" : number) — \(when)\(record.isUrgent ? ", URGENT" : "")"
+    }
+
+    /// On time / due, and the median callback time, or why there is no figure.
+    public var weekLine: String {
+        let rate = facts.dueThisWeek == 0
+            ? "no callbacks were due"
+            : "\(facts.onTimeThisWeek) of \(facts.dueThisWeek) due were called back on time (\(Int((Double(facts.onTimeThisWeek) / Double(facts.dueThisWeek) * 100).rounded())) %)"
+        let times = facts.callbackTimesThisWeek.sorted()
+        let median: String
+        if times.isEmpty {
+            median = "no callbacks made"
+        } else {
+            let middle = times.count / 2
+            let value = times.count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2
+            median = "median time to call back \(Self.span(value)) over \(times.count)"
+        }
+        return "Last 7 days: \(rate); \(median)."
+    }
+
+    private var sections: [(title: String, lines: [String], alarm: Bool)] {
+        var sections: [(String, [String], Bool)] = []
+        sections.append(("Overdue", overdue.map(line), true))
+        sections.append(("Open", waiting.map(line), false))
+        sections.append(("New since \(format(since, "EEE h:mm a"))", facts.new.map { record in
+            let caller = record.caller(owner: owner)
+            let kind = record.kind == .missedCall ? "missed call" : "voicemail"
+            return "#\(record.id ?? 0) \(kind) from \(caller), \(format(record.receivedAt, "EEE h:mm a"))\(record.foldedInto.map { " (joins #\($0))" } ?? "")"
+        }, false))
+        sections.append(("Closed since \(format(since, "EEE h:mm a"))", facts.closed.map { record in
+            let caller = record.caller(owner: owner)
+            let took = record.callbackClosedAt.map { Self.span($0.timeIntervalSince(record.receivedAt)) } ?? "?"
+            let how = record.callbackState == .noCallbackNeeded ? "no callback needed" : "called back after \(took)"
+            return "#\(record.id ?? 0) \(caller.name ?? caller.description): \(how) (\(record.callbackClosedBy ?? "?"))"
+        }, false))
+        sections.append(("Mail the server refused", facts.refusedMail.map { entry in
+            "outbox \(entry.id ?? 0): \(entry.purpose.rawValue) for #\(entry.voicemailID) to \(entry.recipients): \(entry.lastError ?? "refused") — ringback outbox retry \(entry.id ?? 0)"
+        }, true))
+        return sections.filter { !$0.1.isEmpty }
+    }
+
+    public var plainText: String {
+        var lines = [subject, ""]
+        for section in sections {
+            lines.append("\(section.title) (\(section.lines.count)):")
+            lines += section.lines.map { "  " + $0 }
+            lines.append("")
+        }
+        if sections.isEmpty { lines += ["Nothing is waiting and nothing came in.", ""] }
+        lines += [weekLine, "", "-- ", "Ringback digest. ringback callbacks list shows the same; ringback callbacks done ID closes one."]
+        return lines.joined(separator: "\n")
+    }
+
+    public var html: String {
+        let h = MIMEEncoding.html
+        var body = ""
+        for section in sections {
+            let colour = section.alarm ? "#b42318" : "#1f2328"
+            body += #"<h2 style="margin:20px 0 6px;font-size:17px;color:\#(colour)">\#(h(section.title)) (\#(section.lines.count))</h2><ul style="margin:0;padding-left:20px">"#
+            for line in section.lines { body += #"<li style="margin:0 0 4px;color:\#(colour)">\#(h(line))</li>"# }
+            body += "</ul>"
+        }
+        if sections.isEmpty { body = #"<p>Nothing is waiting and nothing came in.</p>"# }
+        return """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="color-scheme" content="light"><meta name="supported-color-schemes" content="light"><title>\(h(subject))</title></head>
+            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
+            <div style="max-width:560px;margin:0 auto">
+            <h1 style="margin:0 0 8px;font-size:22px">\(h(subject))</h1>
+            \(body)
+            <p style="margin:20px 0 0;color:#555555">\(h(weekLine))</p>
+            <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback digest</p>
+            </div></body></html>
+            """
+    }
+
+    /// The whole message: headers, then text and HTML as `multipart/alternative`, CRLF and quoted-printable.
+    public func write(to file: URL, messageID: String) throws(MailError) {
+        let crlf = MIMEEncoding.crlf
+        let boundary = "rb-digest-\(UUID().uuidString)"
+        var text = ""
+        func header(_ name: String, _ value: String) { text += "\(name): \(value)\(crlf)" }
+        header("From", MIMEEncoding.mailbox(from, prefixLength: 6))
+        header("To", to.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) "))
+        header("Subject", MIMEEncoding.encodedHeaderValue(subject, prefixLength: 9))
+        header("Date", MIMEEncoding.rfc5322Date(now, timeZone: owner.timezone))
+        header("Message-ID", messageID)
+        header("MIME-Version", "1.0")
+        header("Auto-Submitted", "auto-generated")
+        header("Content-Type", "multipart/alternative;\(crlf) boundary=\"\(boundary)\"")
+        text += crlf
+        for (type, body) in [("text/plain", plainText), ("text/html", html)] {
+            text += "--\(boundary)\(crlf)Content-Type: \(type); charset=utf-8\(crlf)Content-Transfer-Encoding: quoted-printable\(crlf)\(crlf)"
+            text += MIMEEncoding.quotedPrintable(body) + crlf
+        }
+        text += "--\(boundary)--\(crlf)"
+        do {
+            try Data(text.utf8).write(to: file)
+        } catch {
+            throw MailError(code: .render, message: "cannot write \(file.path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+public import Foundation
+import GRDB
+
+extension Ledger {
+    /// What a digest reports, read in one transaction.
+    public struct DigestFacts: Sendable {
+        /// Open callbacks, soonest deadline first.
+        public var open: [VoicemailRecord]
+        /// Voicemails and missed calls recorded since the last digest.
+        public var new: [VoicemailRecord]
+        /// Callbacks closed since the last digest.
+        public var closed: [VoicemailRecord]
+        /// Callbacks due in the last seven days that were called back (or needed none), and of those on time.
+        public var dueThisWeek: Int
+        public var onTimeThisWeek: Int
+        /// Seconds from the call to the callback, for callbacks made in the last seven days.
+        public var callbackTimesThisWeek: [TimeInterval]
+        /// Mail the server refused for good.
+        public var refusedMail: [OutboxRecord]
+    }
+
+    public func digestFacts(since: Date, now: Date) async throws(LedgerError) -> DigestFacts {
+        let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
+        let weekAgo = now.addingTimeInterval(-7 * 86400)
+        return try await read { db in
+            let primaries = VoicemailRecord.filter(Column("foldedInto") == nil)
+            let open = try primaries.filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
+                .order(VoicemailRecord.Columns.dueAt).fetchAll(db)
+            let new = try VoicemailRecord.filter(Column("createdAt") > since).order(VoicemailRecord.Columns.receivedAt).fetchAll(db)
+            let closed = try primaries.filter(Column("callbackClosedAt") > since).order(Column("callbackClosedAt")).fetchAll(db)
+            let due = try primaries.filter(VoicemailRecord.Columns.dueAt >= weekAgo && VoicemailRecord.Columns.dueAt <= now)
+                .filter(VoicemailRecord.Columns.callbackState != VoicemailRecord.CallbackState.noCallbackNeeded.rawValue).fetchAll(db)
+            let onTime = due.filter { record in
+                record.callbackState == .done && (record.callbackClosedAt ?? .distantFuture) <= record.dueAt
+            }.count
+            let times = try primaries.filter(VoicemailRecord.Columns.callbackState == VoicemailRecord.CallbackState.done.rawValue)
+                .filter(Column("callbackClosedAt") >= weekAgo).fetchAll(db)
+                .compactMap { record in record.callbackClosedAt.map { $0.timeIntervalSince(record.receivedAt) } }
+            let refused = try OutboxRecord.filter(Column("state") == OutboxRecord.State.failed.rawValue).order(Column("id")).fetchAll(db)
+            return DigestFacts(
+                open: open, new: new, closed: closed, dueThisWeek: due.count, onTimeThisWeek: onTime, callbackTimesThisWeek: times,
+                refusedMail: refused)
+        }
+    }
+
+    /// As of when the last digest reported: the next one reports what came after.
+    public func lastDigest() async throws(LedgerError) -> Date? {
+        try await read { db in try Date.fetchOne(db, sql: "SELECT MAX(sentAt) FROM digest") }
+    }
+
+    func digestSent(slot: String) async throws(LedgerError) -> Bool {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest WHERE slot = ?", arguments: [slot]) ?? 0 > 0 }
+    }
+
+    func recordDigest(slot: String, at now: Date) async throws(LedgerError) {
+        try await write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO digest (slot, sentAt) VALUES (?, ?)", arguments: [slot, now])
+        }
+    }
+}

@@ -1,0 +1,47 @@
+public import Foundation
+
+extension VoicemailPipeline {
+    /// The digest as of now: since the last one sent (or the last 24 hours), to `callbacks.digest.to` or `mail.to`.
+    public func digest() async throws(LedgerError) -> Digest {
+        let now = now()
+        let since = try await ledger.lastDigest() ?? now.addingTimeInterval(-86400)
+        let facts = try await ledger.digestFacts(since: since, now: now)
+        let recipients = config.callbacks.digest.map(\.to).flatMap { $0.isEmpty ? nil : $0 } ?? config.mail.to
+        return Digest(facts: facts, now: now, since: since, owner: config.owner, from: config.mail.from, to: recipients)
+    }
+
+    /// Sends a digest and records it under `slot`, so it is not sent again for that slot.
+    public func send(_ digest: Digest, slot: String) async throws(MailError) {
+        let token = "digest." + slot.filter { $0.isNumber }
+        let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("outgoing", isDirectory: true)
+        try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
+        let file = outgoing.appendingPathComponent("\(token).\(UUID().uuidString.prefix(8)).eml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try digest.write(to: file, messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain))
+        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: digest.to, token: token))
+        do throws(LedgerError) {
+            try await ledger.recordDigest(slot: slot, at: digest.now)  // what it reported is as of then
+        } catch {
+            logger.error("digest sent but not recorded; it may be sent again", metadata: ["slot": "\(slot)", "error": "\(error)"])
+        }
+    }
+
+    /// `watch`: the digest of the latest `callbacks.digest` slot, once, if that slot passed within the last 12 hours
+    /// (a watcher down at 07:30 and back at 07:45 still sends it; one back the next evening does not).
+    @discardableResult
+    public func sendDigestIfDue() async -> String? {
+        guard let schedule = config.callbacks.digest else { return nil }
+        let now = now()
+        guard let slot = schedule.latestSlot(atOrBefore: now, timeZone: config.owner.timezone), now.timeIntervalSince(slot.time) < 12 * 3600,
+            (try? await ledger.digestSent(slot: slot.name)) == false
+        else { return nil }
+        do {
+            try await send(try await digest(), slot: slot.name)
+            logger.info("digest sent", metadata: ["slot": "\(slot.name)"])
+            return slot.name
+        } catch {
+            logger.warning("digest not sent; will retry", metadata: ["slot": "\(slot.name)", "error": "\(error)"])
+            return nil
+        }
+    }
+}
