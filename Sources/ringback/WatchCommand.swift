@@ -15,8 +15,15 @@ struct WatchCommand: AsyncParsableCommand {
         let logger = global.makeLogger(default: .info)
         let pipeline = try global.makePipeline(config, logger: logger)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
+        var services: [any Service] = [watcher]
+        if let web = config.web {  // the one-click links' confirmation pages
+            let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner)
+            services.append(server.application(host: web.host, port: web.port, logger: logger) { port in
+                logger.info("serving one-click links", metadata: ["listen": "\(web.host):\(port)", "public_url": "\(web.publicURL)"])
+            })
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -204,6 +204,16 @@ struct CardRenderer {
         return builtInHTML
     }
 
+    /// The one-click links as a row of buttons; each opens a confirmation page.
+    private var actionsBlock: String {
+        guard !card.actions.isEmpty else { return "" }
+        let h = MIMEEncoding.html
+        let buttons = card.actions.map {
+            #"<a href="\#(h($0.url))" style="display:inline-block;margin:0 6px 6px 0;padding:8px 12px;border:1px solid #d0d7de;border-radius:6px;color:#0969da;text-decoration:none;font-size:14px">\#(h($0.label))</a>"#
+        }
+        return #"<p style="margin:20px 0 0">\#(buttons.joined())</p>"#
+    }
+
     /// Who to call: the number they said when the transcript can be trusted, else the caller ID; and a line about
     /// the other one. A number read from a draft or a guess is offered, never put on the button.
     private var callTarget: (number: String, tel: String, caption: String?)? {
@@ -251,6 +261,10 @@ struct CardRenderer {
         lines.append(transcript.heading)
         if let body = transcript.body { lines += ["", "  \"\(body)\""] }
         if let recording = recordingLine { lines += ["", recording] }
+        if !card.actions.isEmpty {
+            lines += ["", "One tap, then confirm:"]
+            lines += card.actions.map { "  \($0.label): \($0.url)" }
+        }
         lines += ["", "-- ", footer]
         return lines.joined(separator: "\n")
     }
@@ -293,6 +307,7 @@ struct CardRenderer {
             \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
             \(transcriptBlock)
             \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
+            \(actionsBlock)
             <p style="margin:24px 0 0;color:#6e7781;font-size:12px">\(h(footer))</p>
             </div></body></html>
             """

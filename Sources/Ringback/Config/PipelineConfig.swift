@@ -10,6 +10,8 @@ public struct PipelineConfig: Sendable, Decodable {
     public var callbacks: CallbacksConfig
     public var ledger: String
     public var quarantine: String
+    /// One-click links, when configured.
+    public var web: WebConfig?
 
     public init(
         owner: OwnerConfig, intake: [IntakeConfig], transcription: TranscriptionConfig = .init(), mail: MailConfig,
@@ -22,9 +24,10 @@ public struct PipelineConfig: Sendable, Decodable {
         self.callbacks = callbacks
         self.ledger = ledger
         self.quarantine = quarantine
+        self.web = nil
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine }
+    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine, web }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -37,6 +40,7 @@ public struct PipelineConfig: Sendable, Decodable {
         callbacks = try container.decodeIfPresent(CallbacksConfig.self, forKey: .callbacks) ?? .init()
         ledger = try container.decodeIfPresent(String.self, forKey: .ledger) ?? "./var/ringback.sqlite"
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
+        web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
     }
 }
 

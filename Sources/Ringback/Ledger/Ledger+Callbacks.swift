@@ -198,4 +198,13 @@ extension Ledger {
                 .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt < end).fetchCount(db)
         }
     }
+
+    /// Marks a one-click link as used; false when it already was (a replay).
+    func useLink(nonce: String, voicemailID: Int64, at now: Date) async throws(LedgerError) -> Bool {
+        try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM linkUse WHERE nonce = ?", arguments: [nonce]) == 0 else { return false }
+            try db.execute(sql: "INSERT INTO linkUse (nonce, voicemailID, usedAt) VALUES (?, ?, ?)", arguments: [nonce, voicemailID, now])
+            return true
+        }
+    }
 }

@@ -161,6 +161,13 @@ public struct Ledger: Sendable {
                 t.column("sentAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v9: one-click links used") { db in
+            try db.create(table: "linkUse") { t in
+                t.primaryKey("nonce", .text)
+                t.column("voicemailID", .integer).notNull()
+                t.column("usedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

@@ -334,6 +334,10 @@ public struct VoicemailPipeline: Sendable {
         }
         card.to = recipients
         card.cc = config.mail.cc
+        if let web = config.web, card.purpose != .transcriptFollowUp, let id = card.callbackID ?? record.id {
+            let links = CallbackLinks(config: web)
+            card.actions = CallbackLinks.Action.allCases.map { ($0.label, links.url($0, voicemailID: id, now: now())) }
+        }
         let written = card
         let (time, templates) = (now(), config.mail.templates)
         try await BlockingWork.run { () throws(MailError) in try CardWriter.write(written, to: file, now: time, templates: templates) }

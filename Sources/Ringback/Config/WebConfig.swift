@@ -1,0 +1,43 @@
+public import Foundation
+
+/// `web`: the one-click links on cards, reminders and digests, served by `ringback watch`.
+public struct WebConfig: Sendable, Decodable {
+    /// Where `watch` listens: `127.0.0.1:8025` (put a TLS reverse proxy in front for the internet).
+    public var host: String
+    public var port: Int
+    /// The links' base as the owner's phone reaches it: `https://ringback.acme.example`.
+    public var publicURL: String
+    /// Signs every link (HMAC-SHA256); at least 16 characters, from the environment.
+    public var secret: Secret
+    /// How long a link works.
+    public var linkTTL: ConfigDuration
+
+    public init(host: String = "127.0.0.1", port: Int = 8025, publicURL: String, secret: Secret, linkTTL: ConfigDuration = .init(.seconds(14 * 86400))) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL
+        self.secret = secret
+        self.linkTTL = linkTTL
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case listen, publicURL = "public_url", secret, linkTTL = "link_ttl" }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? "127.0.0.1:8025"
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw container.invalid(.listen, "expected host:port like 127.0.0.1:8025, found \"\(listen)\"")
+        }
+        host = String(listen[..<colon])
+        self.port = port
+        let base = try container.decodeNonEmpty(.publicURL)
+        guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw container.invalid(.publicURL, "expected a URL like https://ringback.example.com, found \"\(base)\"")
+        }
+        publicURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+        secret = try container.decode(Secret.self, forKey: .secret)
+        guard secret.value.count >= 16 else { throw container.invalid(.secret, "must be at least 16 characters (try: openssl rand -hex 32)") }
+        linkTTL = try container.decodeIfPresent(ConfigDuration.self, forKey: .linkTTL) ?? .init(.seconds(14 * 86400))
+    }
+}

@@ -1,0 +1,103 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+
+/// `ringback watch`'s web side: the one-click links' confirmation pages.
+///
+/// `GET /a/TOKEN` checks the link and only asks ("Mark this callback as called back?"), so a mail scanner that
+/// prefetches links changes nothing; the page's button POSTs to the same URL, and only that acts, once. A tampered,
+/// expired, reused or unknown link gets a page that says which, with a 4xx status.
+public struct LinkServer: Sendable {
+    let ledger: Ledger
+    let links: CallbackLinks
+    let owner: OwnerConfig
+    let now: @Sendable () -> Date
+
+    public init(ledger: Ledger, web: WebConfig, owner: OwnerConfig, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.ledger = ledger
+        self.links = CallbackLinks(config: web)
+        self.owner = owner
+        self.now = now
+    }
+
+    /// The Hummingbird application, a Service for `watch`'s ServiceGroup. `onRunning` hears the bound port.
+    public func application(host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+        let router = Router()
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("a/:token") { _, context in
+            await self.page(token: context.parameters.get("token") ?? "", acting: false)
+        }
+        router.post("a/:token") { _, context in
+            await self.page(token: context.parameters.get("token") ?? "", acting: true)
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Ringback"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    func page(token: String, acting: Bool) async -> Response {
+        let claim: CallbackLinks.Claim
+        switch links.verify(token, now: now()) {
+        case .success(let valid): claim = valid
+        case .failure(.malformed): return Self.html(.badRequest, "Not a Ringback link", "This link is incomplete or damaged. Open it from the email again.")
+        case .failure(.tampered): return Self.html(.forbidden, "This link is not valid", "It was changed after Ringback signed it, or signed with another key. Nothing was done.")
+        case .failure(.expired(let when)):
+            return Self.html(.gone, "This link has expired", "It stopped working on \(format(when)). Use ringback callbacks, or a newer email.")
+        }
+        let record: VoicemailRecord?
+        do throws(LedgerError) {
+            record = try await ledger.voicemail(id: claim.voicemailID)
+        } catch {
+            return Self.html(.internalServerError, "Ringback cannot read its ledger", "Nothing was done. Try again in a minute.")
+        }
+        guard let record else { return Self.html(.notFound, "No such callback", "Callback #\(claim.voicemailID) is not in the ledger.") }
+        let caller = record.caller(owner: owner)
+        let who = "#\(claim.voicemailID) \(caller)"
+        guard acting else {
+            let form = #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#
+            return Self.html(.ok, claim.action.question, "Callback \(who), received \(format(record.receivedAt)), due \(format(record.dueAt)).", extra: form)
+        }
+        do throws(LedgerError) {
+            guard try await ledger.useLink(nonce: claim.nonce, voicemailID: claim.voicemailID, at: now()) else {
+                return Self.html(.conflict, "This link was already used", "Each link acts once. Callback \(who) is \(record.callbackState(at: now()).rawValue).")
+            }
+            let change: Ledger.CallbackChange = switch claim.action {
+            case .done: .done
+            case .tried: .tried
+            case .snooze: .snooze(until: now().addingTimeInterval(2 * 3600))
+            case .noCallback: .noCallbackNeeded
+            }
+            let result = try await ledger.changeCallback(id: claim.voicemailID, change, by: .link, at: now())
+            let state = result.record.callbackState(at: now())
+            let done = result.changed ? "Done." : "Nothing to change:"
+            return Self.html(.ok, "\(done) \(claim.action.label)", "Callback \(who) is now \(state.rawValue)\(state == .snoozed ? " until \(format(result.record.callbackSnoozedUntil ?? now()))" : "").")
+        } catch where error.code == .conflict {
+            return Self.html(.conflict, "Not done", error.message)
+        } catch {
+            return Self.html(.internalServerError, "Ringback cannot write its ledger", "Nothing was done. Try again in a minute.")
+        }
+    }
+
+    private func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = owner.timezone
+        formatter.dateFormat = "EEE MMM d, h:mm a"
+        return formatter.string(from: date)
+    }
+
+    static func html(_ status: HTTPResponse.Status, _ title: String, _ text: String, extra: String = "") -> Response {
+        let h = MIMEEncoding.html
+        let body = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>\(h(title))</title></head>
+            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
+            <div style="max-width:560px;margin:0 auto"><h1 style="font-size:22px">\(h(title))</h1><p>\(h(text))</p>\(extra)</div></body></html>
+            """
+        return Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .init("Referrer-Policy")!: "no-referrer"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import Ringback
+import RingbackCurl
+import RingbackTesting
+import ServiceLifecycle
+import Testing
+
+/// Signed one-click links: GET only asks, POST acts once; tampered, expired and replayed links are refused.
+@Suite struct LinkTests {
+    static let web = WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"), linkTTL: ConfigDuration(.seconds(86400)))
+
+    @Test func aLinkVerifiesAndAnyChangeToItDoesNot() throws {
+        let links = CallbackLinks(config: Self.web)
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let url = links.url(.done, voicemailID: 12, now: now)
+        #expect(url.hasPrefix("https://ringback.example.com/a/"))
+        let token = String(url.dropFirst("https://ringback.example.com/a/".count))
+        let claim = try links.verify(token, now: now).get()
+        #expect(claim.voicemailID == 12)
+        #expect(claim.action == .done)
+
+        // Another voicemail's id in the payload, a flipped signature character, another secret: all tampered.
+        let pieces = token.split(separator: ".")
+        let forged = Data("1.13.done.\(Int(now.timeIntervalSince1970) + 86400).\(claim.nonce)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "")
+        #expect(links.verify("\(forged).\(pieces[1])", now: now) == .failure(.tampered))
+        var signature = Array(pieces[1])
+        signature[3] = signature[3] == "A" ? "B" : "A"
+        #expect(links.verify("\(pieces[0]).\(String(signature))", now: now) == .failure(.tampered))
+        let other = CallbackLinks(config: WebConfig(publicURL: "https://x.example", secret: Secret("another-secret-0123456789")))
+        #expect(other.verify(token, now: now) == .failure(.tampered))
+        #expect(links.verify("nonsense", now: now) == .failure(.malformed))
+        #expect(links.verify(token, now: now.addingTimeInterval(86401)) == .failure(.expired(now.addingTimeInterval(86400))))
+    }
+
+    @Test func openingALinkOnlyAsksAndThePostActsOnce() async throws {
+        var harness = try Harness()
+        harness.config.web = Self.web
+        let pipeline = try harness.pipeline()
+        let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar())
+        let id = try #require(await pipeline.process(file).voicemailID)
+        let card = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+            .replacingOccurrences(of: "=\r\n", with: "")
+        #expect(card.contains("One tap, then confirm:"))
+        let link = try #require(card.firstMatch(of: /Called back: (https:\/\/ringback\.example\.com\/a\/[A-Za-z0-9_.\-]+)/)?.1)
+        let token = link.dropFirst("https://ringback.example.com/a/".count)
+
+        let server = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = server.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { portSink.yield($0) }
+        let running = Task { try await app.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let base = "http://127.0.0.1:\(port)/a/"
+        func request(_ method: String, _ token: Substring) async throws -> HTTPResponse {
+            try await HTTPClient().perform(HTTPRequest(method: method, url: base + token))
+        }
+
+        let page = try await request("GET", token)
+        #expect(page.status == 200)
+        #expect(page.bodyText.contains("Mark this callback as called back?"))
+        #expect(page.bodyText.contains(#"<form method="post">"#))
+        #expect(try await pipeline.ledger.voicemail(id: id)?.callbackState == .open, "a GET (a mail scanner's prefetch) changes nothing")
+
+        let acted = try await request("POST", token)
+        #expect(acted.status == 200)
+        #expect(acted.bodyText.contains("Done. Called back"))
+        let closed = try #require(try await pipeline.ledger.voicemail(id: id))
+        #expect(closed.callbackState == .done)
+        #expect(closed.callbackClosedBy == "link")
+
+        #expect(try await request("POST", token).status == 409, "a link acts once")
+        var tampered = Array(token)
+        tampered[tampered.count - 3] = tampered[tampered.count - 3] == "A" ? "B" : "A"
+        let refused = try await request("POST", Substring(String(tampered)))
+        #expect(refused.status == 403)
+        #expect(refused.bodyText.contains("This link is not valid"))
+        #expect(try await request("GET", "garbage").status == 400)
+
+        let later = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner, now: { Date().addingTimeInterval(15 * 86400) })
+        let (laterPorts, laterSink) = AsyncStream.makeStream(of: Int.self)
+        let laterApp = later.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { laterSink.yield($0) }
+        let laterRun = Task { try await laterApp.run() }
+        defer { laterRun.cancel() }
+        var laterIterator = laterPorts.makeAsyncIterator()
+        let laterPort = try #require(await laterIterator.next())
+        let expired = try await HTTPClient().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(laterPort)/a/" + token))
+        #expect(expired.status == 410)
+    }
+}
