@@ -32,11 +32,14 @@ run: release
 #  - watcher latency (.txt rename -> card) over 200 messages, then 60 s of idle CPU;
 #  - pocketsphinx word error rate on flite speech at 16 kHz and 8 kHz, truth beside each hypothesis;
 #  - one 60-minute voicemail through the OpenAI-compatible path (parts <= 25 MiB, peak RSS) and 10 minutes through
-#    pocketsphinx (bench/long_voicemail.py --offline for the full hour: about 25 minutes).
+#    pocketsphinx (bench/long_voicemail.py --offline for the full hour: about 25 minutes);
+#  - 2,000 voicemails through ringback reprocess against a shell pipeline (sox + curl + curl smtp) and curl alone,
+#    with the attachment as MP3, WAV and none, and without transcription, to see what each phase costs.
 bench: release
 	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
 	/usr/bin/python3 bench/wer.py --binary .build/release/ringback
 	/usr/bin/python3 bench/long_voicemail.py --binary .build/release/ringback
+	/usr/bin/python3 bench/throughput.py --binary .build/release/ringback --count 2000 --isolate
 
 # Sample cards as HTML, and as PNG screenshots at phone and desktop width where Chromium is installed (docs/cards/).
 card-preview: release
