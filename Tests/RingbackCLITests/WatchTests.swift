@@ -49,6 +49,33 @@ import Testing
         }
     }
 
+    /// The fault suite's crash storm, short: `watch` is killed with SIGKILL at random moments while voicemails
+    /// arrive, and restarted each time. Afterwards every voicemail has exactly one card and is notified in the ledger.
+    @Test func aCrashStormLosesNothingAndDoublesNothing() async throws {
+        try writeConfig()
+        var generator = SeededGenerator(seed: 20261124)
+        var dropped = 0
+        for round in 0..<8 {
+            let process = try startWatching()
+            if round % 2 == 0 {
+                try dropAtOnce(20, prefix: "storm\(round)")
+                dropped += 20
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...2500, using: &generator)))
+            kill(process.processIdentifier, SIGKILL)
+            try await waitFor(timeout: .seconds(10)) { !process.isRunning }
+        }
+        let process = try startWatching()
+        try await waitFor(timeout: .seconds(60)) { cards >= dropped }
+        try await Task.sleep(for: .seconds(2))
+        try await stop(process)
+        #expect(cards == dropped, "one card per voicemail: Maildir names are derived from the voicemail")
+        let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json", "--config", "pipeline.yml"], in: folder.url)
+        let callbacks = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(callbacks.count == dropped)
+        #expect(callbacks.allSatisfy { $0["cardState"] as? String == "notified" }, "nothing half-done in the ledger")
+    }
+
     @Test func fiveHundredFilesDroppedAtOnceGiveFiveHundredCards() async throws {
         try writeConfig()
         let process = try startWatching()
@@ -171,5 +198,20 @@ import Testing
 
     private func waitFor(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
         if try await !Eventually.holds(within: timeout, condition) { Issue.record("condition not met within \(timeout)") }
+    }
+}
+
+/// Reproducible randomness for the crash storm's kill times.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
