@@ -113,6 +113,17 @@ public final class AudioFile {
         }
     }
 
+    /// Where libsndfile's header log says a size in the header is wrong (`RIFF : 2147483632 (should be 16036)`).
+    public var headerInconsistencies: [String] {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = buffer.withUnsafeMutableBytes { bytes in
+            sf_command(handle, Int32(SFC_GET_LOG_INFO), bytes.baseAddress, Int32(bytes.count))
+        }
+        guard length > 0 else { return [] }
+        let log = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return log.split(separator: "\n").filter { $0.contains("should be") }.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     /// Reads interleaved 16-bit frames; returns frames read.
     public func read(into buffer: UnsafeMutableBufferPointer<Int16>) throws(AudioError) -> Int {
         guard let base = buffer.baseAddress else { return 0 }

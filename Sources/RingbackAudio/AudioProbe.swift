@@ -12,6 +12,9 @@ public struct AudioProbe: Sendable, Codable, Equatable {
     public var peakDBFS: Double?
     public var rmsDBFS: Double?
     public var infoStrings: [String: String]
+    /// Why the header cannot be believed, when it says something the audio contradicts (a size that is wrong, more
+    /// frames than there are): the file is damaged, and what could be read is all there is.
+    public var damage: String?
 
     public var duration: Duration { .milliseconds(durationMilliseconds) }
 
@@ -32,6 +35,7 @@ public struct AudioProbe: Sendable, Codable, Equatable {
         self.peakDBFS = peakDBFS
         self.rmsDBFS = rmsDBFS
         self.infoStrings = infoStrings
+        self.damage = nil
     }
 
     /// Reads the whole file in fixed-size blocks.
@@ -69,6 +73,19 @@ public struct AudioProbe: Sendable, Codable, Equatable {
             rmsDBFS: Self.decibels(rms),
             infoStrings: Dictionary(uniqueKeysWithValues: file.infoStrings.map { ($0.key.rawValue, $0.value) })
         )
+        var problems = file.headerInconsistencies
+        if file.declaredFrames > frames, file.sampleRate > 0 {
+            let claimed = Double(file.declaredFrames) / Double(file.sampleRate)
+            problems.insert("the header claims \(Self.clock(claimed)) of audio, but \(Self.clock(Double(frames) / Double(file.sampleRate))) could be read", at: 0)
+        }
+        damage = problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    /// `1:02:03`, `0:42`
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (hours, minutes, rest) = (total / 3600, total % 3600 / 60, total % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
 
     private static func decibels(_ amplitude: Double) -> Double? {

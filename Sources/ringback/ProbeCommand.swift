@@ -77,6 +77,7 @@ struct ProbeCommand: AsyncParsableCommand {
             "  layout:     \(report.layout) · \(report.ready ? "ready" : "not ready: \(report.waitingFor ?? "")")",
             "  format:     \(audio.format) · \(audio.sampleRate) Hz · \(audio.channels) channel\(audio.channels == 1 ? "" : "s")",
             "  length:     \(String(format: "%.3f", Double(audio.durationMilliseconds) / 1000)) s (\(audio.frames) frames)\(report.missedCall == true ? " · a missed call (too short or silent)" : "")",
+            "  damage:     \(audio.damage ?? "none")",
             "  level:      peak \(audio.peakDBFS.map { "\($0) dBFS" } ?? "silent"), RMS \(audio.rmsDBFS.map { "\($0) dBFS" } ?? "silent")",
             "  caller:     \(probe.caller)",
             "  number:     \(phone.kind.rawValue)\(probe.caller.number.map { " \($0)" } ?? "") (raw: \"\(probe.caller.raw)\")",

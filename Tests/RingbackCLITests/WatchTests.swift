@@ -76,6 +76,74 @@ import Testing
         #expect(callbacks.allSatisfy { $0["cardState"] as? String == "notified" }, "nothing half-done in the ledger")
     }
 
+    /// The fault suite's bad-input corpus: every broken file is quarantined with a reason naming it, the watcher
+    /// never exits, and every good file in between gets its card. A file whose header lies but whose audio reads
+    /// (a RIFF size or a data size far too big) is damaged, not lost: its card goes out with what could be read, and a
+    /// copy is quarantined with the reason.
+    @Test func aCorpusOfBrokenFilesIsQuarantinedAndTheWatcherKeepsGoing() async throws {
+        try writeConfig()
+        let process = try startWatching()
+        defer { if process.isRunning { process.terminate() } }
+        let spool = folder.url.appendingPathComponent("spool")
+        let good = try Data(contentsOf: AudioFixture.write(folder.url.appendingPathComponent("good.wav"), seconds: 1))
+        var corpus: [String: Data] = [:]
+        func patched(_ offset: Int, _ bytes: [UInt8]) -> Data {
+            var data = good
+            data.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+            return data
+        }
+        corpus["empty.wav"] = Data()
+        for length in [1, 4, 8, 12, 20, 30, 36, 43, 44] { corpus["cut-\(length).wav"] = good.prefix(length) }
+        corpus["riff-size-huge.wav"] = patched(4, [0xF0, 0xFF, 0xFF, 0x7F])
+        corpus["zero-channels.wav"] = patched(22, [0, 0])
+        corpus["zero-rate.wav"] = patched(24, [0, 0, 0, 0])
+        corpus["zero-bits.wav"] = patched(34, [0, 0])
+        corpus["unknown-codec.wav"] = patched(20, [0x34, 0x12])
+        corpus["2-to-the-31-frames.wav"] = patched(40, [0x00, 0x00, 0x00, 0x80])
+        corpus["no-data-chunk.wav"] = good.prefix(36)
+        corpus["flac-magic-only.wav"] = Data("fLaC".utf8) + Data(repeating: 0xAB, count: 200)
+        corpus["text.wav"] = Data("hello, this is not audio\n".utf8)
+        corpus["pdf.wav"] = Data("%PDF-1.4\n%âãÏÓ\n1 0 obj\n".utf8)
+        corpus["html.wav"] = Data("<html><body>404</body></html>".utf8)
+        var generator = SeededGenerator(seed: 31)
+        for size in [2, 100, 4_096, 65_536, 1_000_000] {
+            corpus["random-\(size).wav"] = Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        }
+        corpus["riff-random.wav"] = good.prefix(12) + Data((0..<5_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        corpus["junk-50MB.wav"] = Data(repeating: 0x5A, count: 50 << 20)
+        let sidecars: [String: Data] = [
+            "sidecar-nul": Data("[message]\ncallerid=\"Eve\" <5551230000>\0\norigtime=1790054687\n".utf8),
+            "sidecar-utf8": Data("[message]\ncallerid=".utf8) + Data([0xFF, 0xFE, 0xC3]) + Data("\norigtime=1790054687\n".utf8),
+            "sidecar-garbage": Data("this is\nnot a sidecar\n".utf8),
+        ]
+        for (name, data) in corpus { try data.write(to: spool.appendingPathComponent(name)) }
+        for (name, text) in sidecars {
+            try good.write(to: spool.appendingPathComponent(name + ".wav"))
+            try text.write(to: spool.appendingPathComponent(name + ".txt"))
+        }
+        try FileManager.default.createDirectory(at: spool.appendingPathComponent("x.wav"), withIntermediateDirectories: true)
+        for index in 0..<5 { try AudioFixture.write(spool.appendingPathComponent("good-\(index).wav"), seconds: 1 + Double(index) / 2) }
+        let bad = corpus.count + sidecars.count
+        #expect(bad >= 30)
+
+        let quarantine = folder.url.appendingPathComponent("var/rejected")
+        func reasons() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: quarantine.path)) ?? []).filter { $0.hasSuffix(".reason.txt") }
+        }
+        try await waitFor(timeout: .seconds(90)) { cards >= 5 && reasons().count >= bad }
+        try await Task.sleep(for: .seconds(2))
+        #expect(process.isRunning, "the watcher never exits on bad input")
+        let damaged = ["riff-size-huge.wav", "2-to-the-31-frames.wav"]
+        #expect(cards == 5 + damaged.count, "every good file, and every damaged one that still reads, gets its card")
+        for name in Array(corpus.keys) + sidecars.keys.map({ $0 + ".wav" }) {
+            let note = quarantine.appendingPathComponent(name + ".reason.txt")
+            let text = (try? String(contentsOf: note, encoding: .utf8)) ?? ""
+            #expect(text.contains(name) && text.contains("reason: "), "\(name) is quarantined with a reason")
+            if damaged.contains(name) { #expect(text.contains("damaged but readable") && text.contains("should be"), "\(name): \(text)") }
+        }
+        try await stop(process)
+    }
+
     @Test func fiveHundredFilesDroppedAtOnceGiveFiveHundredCards() async throws {
         try writeConfig()
         let process = try startWatching()

@@ -121,9 +121,11 @@ struct CardRenderer {
 
     /// Where the recording is: attached, or why not and where instead.
     private var recordingLine: String? {
-        guard card.purpose == .card, !card.isMissedCall else { return nil }
-        if let attachment = card.attachment { return "Recording: attached (\(attachment.filename))" }
-        return card.recordingNote.map { "Recording: \($0)" }
+        guard card.purpose == .card else { return nil }
+        let damaged = card.damage.map { " The file is damaged (\($0)): this is what could be read." } ?? ""
+        if card.isMissedCall { return damaged.isEmpty ? nil : "Recording:" + damaged }
+        if let attachment = card.attachment { return "Recording: attached (\(attachment.filename)).\(damaged)" }
+        return card.recordingNote.map { "Recording: \($0)\(damaged)" }
     }
 
     /// What a template can use: Ringback's names, and Asterisk's `VM_*` names so an `emailbody` ports by turning

@@ -67,6 +67,8 @@ public struct MessageCard: Sendable {
     public var callsToday: Int?
     /// Earlier calls from the same number, from the ledger.
     public var earlierCalls: (count: Int, last: Date)?
+    /// The recording's header contradicts its audio: what could be read is all there is.
+    public var damage: String?
     /// Why the card carries no recording, and where it is instead (shown only on a voicemail card without one).
     public var recordingNote: String?
     public var purpose: Purpose = .card

@@ -124,6 +124,12 @@ public struct VoicemailPipeline: Sendable {
         }
         let stored = try await ledger.insertIfAbsent(newRecord(probe, intake: source.intake))
         var record = stored.record
+        if stored.inserted, let damage = probe.audio.damage {
+            // Damaged but readable: the card goes out with what could be read, and a copy is kept with the reason.
+            let reason = "damaged but readable: \(damage); the card went out with what could be read"
+            _ = try? quarantine.admit(source.audio, sidecar: nil, code: "audio.damaged", reason: reason, at: now())
+            logger.warning("damaged recording", metadata: ["file": "\(source.audio.path)", "damage": "\(damage)"])
+        }
         if stored.inserted, let id = record.id, let joined = try await ledger.fold(id, now: now()) {
             record.foldedInto = joined.id
             logger.info("a repeat call joins the open callback", metadata: ["voicemail": "\(id)", "callback": "\(joined.id ?? 0)"])
@@ -316,6 +322,7 @@ public struct VoicemailPipeline: Sendable {
             }
             card.attachment = prepared.map { MessageCard.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) }
             card.recordingNote = note
+            card.damage = probe.audio.damage
         }
         if card.purpose == .card, let number = record.callerNumber {  // niceties: a ledger hiccup must not hold the card
             card.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
