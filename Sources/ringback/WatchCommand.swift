@@ -16,10 +16,10 @@ struct WatchCommand: AsyncParsableCommand {
         let pipeline = try global.makePipeline(config, logger: logger)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
         var services: [any Service] = [watcher]
-        if let web = config.web {  // the one-click links' confirmation pages
-            let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner)
+        if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
+            let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner, metrics: pipeline.metrics)
             services.append(server.application(host: web.host, port: web.port, logger: logger) { port in
-                logger.info("serving one-click links", metadata: ["listen": "\(web.host):\(port)", "public_url": "\(web.publicURL)"])
+                logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
             })
         }
         let group = ServiceGroup(

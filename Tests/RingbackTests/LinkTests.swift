@@ -11,7 +11,7 @@ import Testing
     static let web = WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"), linkTTL: ConfigDuration(.seconds(86400)))
 
     @Test func aLinkVerifiesAndAnyChangeToItDoesNot() throws {
-        let links = CallbackLinks(config: Self.web)
+        let links = try #require(CallbackLinks(config: Self.web))
         let now = Date(timeIntervalSince1970: 1_790_000_000)
         let url = links.url(.done, voicemailID: 12, now: now)
         #expect(url.hasPrefix("https://ringback.example.com/a/"))
@@ -28,8 +28,9 @@ import Testing
         var signature = Array(pieces[1])
         signature[3] = signature[3] == "A" ? "B" : "A"
         #expect(links.verify("\(pieces[0]).\(String(signature))", now: now) == .failure(.tampered))
-        let other = CallbackLinks(config: WebConfig(publicURL: "https://x.example", secret: Secret("another-secret-0123456789")))
+        let other = try #require(CallbackLinks(config: WebConfig(publicURL: "https://x.example", secret: Secret("another-secret-0123456789"))))
         #expect(other.verify(token, now: now) == .failure(.tampered))
+        #expect(CallbackLinks(config: WebConfig(publicURL: nil, secret: nil)) == nil, "no public_url and secret: no links")
         #expect(links.verify("nonsense", now: now) == .failure(.malformed))
         #expect(links.verify(token, now: now.addingTimeInterval(86401)) == .failure(.expired(now.addingTimeInterval(86400))))
     }
@@ -79,6 +80,22 @@ import Testing
         #expect(refused.bodyText.contains("This link is not valid"))
         #expect(try await request("GET", "garbage").status == 400)
 
+        // /metrics: Prometheus text with the ledger's figures (the one callback is closed now).
+        let metricsServer = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner, metrics: pipeline.metrics)
+        let (metricsPorts, metricsSink) = AsyncStream.makeStream(of: Int.self)
+        let metricsApp = metricsServer.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { metricsSink.yield($0) }
+        let metricsRun = Task { try await metricsApp.run() }
+        defer { metricsRun.cancel() }
+        var metricsIterator = metricsPorts.makeAsyncIterator()
+        let metricsPort = try #require(await metricsIterator.next())
+        let scrape = try await HTTPClient().perform(HTTPRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"))
+        #expect(scrape.status == 200)
+        #expect(scrape.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(scrape.bodyText.contains(#"ringback_voicemails{state="notified"} 1"#), "\(scrape.bodyText)")
+        #expect(scrape.bodyText.contains("ringback_callbacks_open 0"))
+        #expect(scrape.bodyText.contains("ringback_callbacks_overdue 0"))
+        #expect(scrape.bodyText.contains(#"ringback_outbox_messages{state="failed"} 0"#))
+
         let later = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner, now: { Date().addingTimeInterval(15 * 86400) })
         let (laterPorts, laterSink) = AsyncStream.makeStream(of: Int.self)
         let laterApp = later.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { laterSink.yield($0) }
@@ -88,5 +105,22 @@ import Testing
         let laterPort = try #require(await laterIterator.next())
         let expired = try await HTTPClient().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(laterPort)/a/" + token))
         #expect(expired.status == 410)
+    }
+
+    @Test func metricsCountTranscriptionAttemptsAndTheirLatency() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        standIn.enqueue(.respond(.json(401, #"{"error":{"message":"bad key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#)))
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn))
+        let file = try harness.drop("call.wav")
+        #expect(await pipeline.process(file).status == .notified)  // card without transcript
+        #expect(await pipeline.process(file).status == .followedUp)
+        let text = await pipeline.metrics.scrape(ledger: pipeline.ledger, now: Date())
+        #expect(text.contains(#"ringback_transcription_attempts_total{engine="openai:whisper-1",result="error"} 1"#), "\(text)")
+        #expect(text.contains(#"ringback_transcription_attempts_total{engine="openai:whisper-1",result="ok"} 1"#))
+        #expect(text.contains(#"ringback_transcription_seconds_count{engine="openai:whisper-1"} 2"#))
+        #expect(text.contains(#"ringback_voicemails{state="notified"} 1"#))
+        #expect(text.contains("ringback_callbacks_open 1"))
     }
 }

@@ -53,9 +53,11 @@ public struct CallbackLinks: Sendable {
     let base: String
     let ttl: TimeInterval
 
-    public init(config: WebConfig) {
-        secret = Data(config.secret.value.utf8)
-        base = config.publicURL
+    /// Nil when `web` has no `public_url` and `secret`: no links then.
+    public init?(config: WebConfig) {
+        guard let key = config.secret, let publicURL = config.publicURL else { return nil }
+        secret = Data(key.value.utf8)
+        base = publicURL
         ttl = config.linkTTL.seconds
     }
 

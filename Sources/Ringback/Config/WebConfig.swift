@@ -5,14 +5,15 @@ public struct WebConfig: Sendable, Decodable {
     /// Where `watch` listens: `127.0.0.1:8025` (put a TLS reverse proxy in front for the internet).
     public var host: String
     public var port: Int
-    /// The links' base as the owner's phone reaches it: `https://ringback.acme.example`.
-    public var publicURL: String
+    /// The links' base as the owner's phone reaches it: `https://ringback.acme.example`. Without it (and `secret`)
+    /// cards carry no links and the listener serves only `/metrics` and `/healthz`.
+    public var publicURL: String?
     /// Signs every link (HMAC-SHA256); at least 16 characters, from the environment.
-    public var secret: Secret
+    public var secret: Secret?
     /// How long a link works.
     public var linkTTL: ConfigDuration
 
-    public init(host: String = "127.0.0.1", port: Int = 8025, publicURL: String, secret: Secret, linkTTL: ConfigDuration = .init(.seconds(14 * 86400))) {
+    public init(host: String = "127.0.0.1", port: Int = 8025, publicURL: String?, secret: Secret?, linkTTL: ConfigDuration = .init(.seconds(14 * 86400))) {
         self.host = host
         self.port = port
         self.publicURL = publicURL
@@ -31,13 +32,17 @@ public struct WebConfig: Sendable, Decodable {
         }
         host = String(listen[..<colon])
         self.port = port
-        let base = try container.decodeNonEmpty(.publicURL)
-        guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw container.invalid(.publicURL, "expected a URL like https://ringback.example.com, found \"\(base)\"")
+        if let base = try container.decodeIfPresent(String.self, forKey: .publicURL) {
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw container.invalid(.publicURL, "expected a URL like https://ringback.example.com, found \"\(base)\"")
+            }
+            publicURL = base.hasSuffix("/") ? String(base.dropLast()) : base
         }
-        publicURL = base.hasSuffix("/") ? String(base.dropLast()) : base
-        secret = try container.decode(Secret.self, forKey: .secret)
-        guard secret.value.count >= 16 else { throw container.invalid(.secret, "must be at least 16 characters (try: openssl rand -hex 32)") }
+        secret = try container.decodeIfPresent(Secret.self, forKey: .secret)
+        if let secret, secret.value.count < 16 { throw container.invalid(.secret, "must be at least 16 characters (try: openssl rand -hex 32)") }
+        if (publicURL == nil) != (secret == nil) {
+            throw container.invalid(publicURL == nil ? .publicURL : .secret, "links need both web.public_url and web.secret")
+        }
         linkTTL = try container.decodeIfPresent(ConfigDuration.self, forKey: .linkTTL) ?? .init(.seconds(14 * 86400))
     }
 }

@@ -8,16 +8,20 @@ public import ServiceLifecycle
 /// `GET /a/TOKEN` checks the link and only asks ("Mark this callback as called back?"), so a mail scanner that
 /// prefetches links changes nothing; the page's button POSTs to the same URL, and only that acts, once. A tampered,
 /// expired, reused or unknown link gets a page that says which, with a 4xx status.
+///
+/// It also serves `/metrics` (Prometheus text) and `/healthz`.
 public struct LinkServer: Sendable {
     let ledger: Ledger
-    let links: CallbackLinks
+    let links: CallbackLinks?
     let owner: OwnerConfig
+    let metrics: RingbackMetrics?
     let now: @Sendable () -> Date
 
-    public init(ledger: Ledger, web: WebConfig, owner: OwnerConfig, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(ledger: Ledger, web: WebConfig, owner: OwnerConfig, metrics: RingbackMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.ledger = ledger
         self.links = CallbackLinks(config: web)
         self.owner = owner
+        self.metrics = metrics
         self.now = now
     }
 
@@ -25,6 +29,13 @@ public struct LinkServer: Sendable {
     public func application(host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
+        router.get("metrics") { _, _ -> Response in
+            guard let metrics = self.metrics else { return Response(status: .notFound) }
+            let text = await metrics.scrape(ledger: self.ledger, now: self.now())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("a/:token") { _, context in
             await self.page(token: context.parameters.get("token") ?? "", acting: false)
         }
@@ -37,6 +48,7 @@ public struct LinkServer: Sendable {
     }
 
     func page(token: String, acting: Bool) async -> Response {
+        guard let links else { return Self.html(.notFound, "No links here", "This Ringback does not sign links (web.public_url and web.secret are not set).") }
         let claim: CallbackLinks.Claim
         switch links.verify(token, now: now()) {
         case .success(let valid): claim = valid

@@ -24,6 +24,8 @@ public struct VoicemailPipeline: Sendable {
     let quarantine: Quarantine
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Counted as the pipeline works; served at `/metrics`.
+    public let metrics = RingbackMetrics()
     private let claims = ClaimSet()
 
     public init(
@@ -268,8 +270,10 @@ public struct VoicemailPipeline: Sendable {
     /// Every engine in order; each request is recorded in the ledger whatever its outcome.
     private func transcribe(_ record: VoicemailRecord, probe: VoicemailProbe, with chain: TranscriptionChain) async throws(TranscriptionError) -> Transcript {
         let ledger = self.ledger
+        let metrics = self.metrics
         let voicemailID = record.id ?? 0
         let transcript = try await chain.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio) { attempt in
+            metrics.recordAttempt(engine: attempt.engine, duration: attempt.duration, failed: attempt.error != nil)
             let (seconds, attoseconds) = attempt.duration.components
             try? await ledger.recordAttempt(
                 TranscriptionAttemptRecord(
@@ -341,8 +345,7 @@ public struct VoicemailPipeline: Sendable {
         }
         card.to = recipients
         card.cc = config.mail.cc
-        if let web = config.web, card.purpose != .transcriptFollowUp, let id = card.callbackID ?? record.id {
-            let links = CallbackLinks(config: web)
+        if let web = config.web, let links = CallbackLinks(config: web), card.purpose != .transcriptFollowUp, let id = card.callbackID ?? record.id {
             card.actions = CallbackLinks.Action.allCases.map { ($0.label, links.url($0, voicemailID: id, now: now())) }
         }
         let written = card

@@ -417,8 +417,16 @@ def main(argv):
     signal.signal(signal.SIGINT, request_stop)
 
     handler = Sink(directory, arguments.reject_rcpt, arguments.defer_rcpt, offer_auth=not arguments.no_auth_offer, xoauth2=xoauth2)
-    controller = SinkController(handler, **options)
-    controller.start()
+    # A port found free can be taken by a parallel test before the server binds it: try another, unless one was asked for.
+    for attempt in range(8):
+        controller = SinkController(handler, **options)
+        try:
+            controller.start()
+            break
+        except Exception:
+            if arguments.port or attempt == 7:
+                raise
+            options["port"] = port = free_port()
     print(f"READY {port}", flush=True)
 
     while not stopping.wait(0.5):
