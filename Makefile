@@ -7,7 +7,7 @@ CONFIG ?= pipeline.yml
 APT_PACKAGES := libsndfile1-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
   pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time
 
-.PHONY: deps build release run test bench card-preview format clean
+.PHONY: deps build release run test faults bench card-preview format clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -44,6 +44,12 @@ bench: release
 # Sample cards as HTML, and as PNG screenshots at phone and desktop width where Chromium is installed (docs/cards/).
 card-preview: release
 	/usr/bin/python3 contrib/card_preview.py --binary .build/release/ringback --out docs/cards
+
+# The fault suite at full size: a crash storm of 25 SIGKILLs over 500 voicemails, the broken-file corpus, SIGTERM
+# within shutdown_grace, an SMTP outage, permanent refusals. (make test runs the same tests with a smaller storm.)
+faults: deps
+	$(SWIFT) build --build-tests
+	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aPermanentRefusal|aTranscriptionOutage|aMailOutage"
 
 test: deps
 	$(SWIFT) build --build-tests

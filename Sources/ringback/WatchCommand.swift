@@ -22,8 +22,11 @@ struct WatchCommand: AsyncParsableCommand {
                 logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
             })
         }
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Work in flight gets shutdown_grace to finish; then it is cancelled and resumes at its stage next start.
+        configuration.maximumGracefulShutdownDuration = config.shutdownGrace.duration
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }

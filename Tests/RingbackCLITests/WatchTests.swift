@@ -53,20 +53,23 @@ import Testing
     /// arrive, and restarted each time. Afterwards every voicemail has exactly one card and is notified in the ledger.
     @Test func aCrashStormLosesNothingAndDoublesNothing() async throws {
         try writeConfig()
+        // `make faults` runs the full storm: 25 kills while 500 voicemails arrive.
+        let full = ProcessInfo.processInfo.environment["RINGBACK_FAULTS"] == "full"
+        let (rounds, batch) = full ? (25, 40) : (8, 20)
         var generator = SeededGenerator(seed: 20261124)
         var dropped = 0
-        for round in 0..<8 {
+        for round in 0..<rounds {
             let process = try startWatching()
-            if round % 2 == 0 {
-                try dropAtOnce(20, prefix: "storm\(round)")
-                dropped += 20
+            if round % 2 == 0, dropped < (full ? 500 : 80) {
+                try dropAtOnce(min(batch, (full ? 500 : 80) - dropped), prefix: "storm\(round)")
+                dropped += min(batch, (full ? 500 : 80) - dropped)
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...2500, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             try await waitFor(timeout: .seconds(10)) { !process.isRunning }
         }
         let process = try startWatching()
-        try await waitFor(timeout: .seconds(60)) { cards >= dropped }
+        try await waitFor(timeout: .seconds(full ? 300 : 60)) { cards >= dropped }
         try await Task.sleep(for: .seconds(2))
         try await stop(process)
         #expect(cards == dropped, "one card per voicemail: Maildir names are derived from the voicemail")
@@ -142,6 +145,41 @@ import Testing
             if damaged.contains(name) { #expect(text.contains("damaged but readable") && text.contains("should be"), "\(name): \(text)") }
         }
         try await stop(process)
+    }
+
+    /// SIGTERM with a transcription hung in flight: `watch` waits out `shutdown_grace`, then stops instead of waiting
+    /// for the request, leaving the voicemail at its last finished stage; the next start sends its card.
+    @Test func sigtermStopsAfterTheGraceWithNothingHalfDone() async throws {
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        standIn.enqueue(.hang(.seconds(120)))
+        let yaml = """
+            owner: { name: Acme, email: owner@example.com, timezone: America/Chicago }
+            intake:
+              - { path: ./spool, layout: plain, settle: 1s }
+            transcription:
+              engines: [{ kind: openai, url: "\(standIn.url)", api_key: sk-test, model: whisper-1, timeout: 300s }]
+              retry: { attempts: 1 }
+            mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
+            shutdown_grace: 2s
+            """
+        try folder.write(yaml, to: "pipeline.yml")
+        let process = try startWatching()
+        defer { if process.isRunning { process.terminate() } }
+        try AudioFixture.write(folder.url.appendingPathComponent("spool/call.wav"), seconds: 3)
+        try await waitFor(timeout: .seconds(20)) { !standIn.requests.isEmpty }  // the request hangs in flight
+
+        kill(process.processIdentifier, SIGTERM)
+        try await waitFor(timeout: .seconds(30)) { !process.isRunning }  // not the 120 s the request would take
+        #expect(cards == 0)
+        let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json", "--config", "pipeline.yml"], in: folder.url)
+        let callbacks = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(callbacks.map { $0["cardState"] as? String } == ["received"], "stopped at its last finished stage")
+
+        let restarted = try startWatching()
+        try await waitFor(timeout: .seconds(30)) { cards == 1 }
+        try await stop(restarted)
+        #expect(cards == 1)
     }
 
     @Test func fiveHundredFilesDroppedAtOnceGiveFiveHundredCards() async throws {

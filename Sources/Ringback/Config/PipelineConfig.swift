@@ -12,6 +12,9 @@ public struct PipelineConfig: Sendable, Decodable {
     public var quarantine: String
     /// One-click links, when configured.
     public var web: WebConfig?
+    /// On SIGTERM, how long `watch` lets the voicemails in flight finish before it cancels them (they resume at
+    /// their unfinished stage on the next start).
+    public var shutdownGrace = ConfigDuration(.seconds(10))
 
     public init(
         owner: OwnerConfig, intake: [IntakeConfig], transcription: TranscriptionConfig = .init(), mail: MailConfig,
@@ -27,7 +30,7 @@ public struct PipelineConfig: Sendable, Decodable {
         self.web = nil
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine, web }
+    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine, web, shutdownGrace = "shutdown_grace" }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -41,6 +44,7 @@ public struct PipelineConfig: Sendable, Decodable {
         ledger = try container.decodeIfPresent(String.self, forKey: .ledger) ?? "./var/ringback.sqlite"
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
+        shutdownGrace = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? ConfigDuration(.seconds(10))
     }
 }
 
