@@ -97,20 +97,26 @@ public struct SMTPClient: Sendable {
         return try outcome.get()
     }
 
+    /// A handle with what every conversation needs: the URL, TLS as configured and verified, the login, timeouts.
+    private static func connection(_ options: Options) throws(CurlError) -> EasyHandle {
+        let handle = try EasyHandle(url: options.url)
+        try handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        if options.tls == .required { try handle.set(CURLOPT_USE_SSL, CRingbackCurl_useSSLAll()) }
+        if let caFile = options.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
+        if let username = options.username { try handle.set(CURLOPT_USERNAME, username) }
+        if let password = options.password { try handle.set(CURLOPT_PASSWORD, password) }
+        if let token = options.oauth2Token { try handle.set(CURLOPT_XOAUTH2_BEARER, token) }
+        try handle.set(CURLOPT_TIMEOUT_MS, options.timeout.milliseconds)
+        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
+        return handle
+    }
+
     static func verifyBlocking(options: Options) throws(SMTPError) -> [String] {
         let url = options.displayURL
         let handle: EasyHandle
         let dialogue: SMTPDialogue
         do {
-            handle = try EasyHandle(url: options.url)
-            try handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
-            if options.tls == .required { try handle.set(CURLOPT_USE_SSL, CRingbackCurl_useSSLAll()) }
-            if let caFile = options.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
-            if let username = options.username { try handle.set(CURLOPT_USERNAME, username) }
-            if let password = options.password { try handle.set(CURLOPT_PASSWORD, password) }
-            if let token = options.oauth2Token { try handle.set(CURLOPT_XOAUTH2_BEARER, token) }
-            try handle.set(CURLOPT_TIMEOUT_MS, options.timeout.milliseconds)
-            try handle.set(CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
+            handle = try Self.connection(options)
             try handle.set(CURLOPT_CUSTOMREQUEST, "NOOP")
             try handle.set(CURLOPT_NOBODY, 1)
             dialogue = SMTPDialogue(body: try handle.open("/dev/null"), requiresAuthentication: false, secrets: Self.secrets(of: options))
@@ -141,15 +147,7 @@ public struct SMTPClient: Sendable {
         let handle: EasyHandle
         let dialogue: SMTPDialogue
         do {
-            handle = try EasyHandle(url: options.url)
-            try handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
-            if options.tls == .required { try handle.set(CURLOPT_USE_SSL, CRingbackCurl_useSSLAll()) }
-            if let caFile = options.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
-            if let username = options.username { try handle.set(CURLOPT_USERNAME, username) }
-            if let password = options.password { try handle.set(CURLOPT_PASSWORD, password) }
-            if let token = options.oauth2Token { try handle.set(CURLOPT_XOAUTH2_BEARER, token) }
-            try handle.set(CURLOPT_TIMEOUT_MS, options.timeout.milliseconds)
-            try handle.set(CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
+            handle = try Self.connection(options)
             try handle.set(CURLOPT_MAIL_FROM, "<\(from)>")
             try handle.set(CURLOPT_MAIL_RCPT, list: recipients.map { "<\($0)>" })
             // A refused recipient must not cost the others their card; the dialogue says who was refused.
