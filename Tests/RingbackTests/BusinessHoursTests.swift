@@ -5,16 +5,7 @@ import Testing
 
 /// Deadlines in business hours: weekends, holidays, both daylight-saving changes, midnight; and urgent calls.
 @Suite struct BusinessHoursTests {
-    static let chicago = TimeZone(identifier: "America/Chicago")!
 
-    /// A wall time in Chicago.
-    static func local(_ text: String) -> Date {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = chicago
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.date(from: text)!
-    }
 
     static func callbacks(_ yaml: String) throws -> CallbacksConfig {
         try PipelineConfig.parse(ConfigTests.minimal + "\ncallbacks:\n" + yaml).callbacks
@@ -29,39 +20,39 @@ import Testing
     @Test func fridayAfternoonIsDueMondayMorning() throws {
         let callbacks = try Self.callbacks(Self.office)
         // Fri Nov 20 2026, 16:50: ten minutes on Friday, the rest from 08:00 on Monday.
-        #expect(callbacks.deadline(receivedAt: Self.local("2026-11-20 16:50"), urgent: false, timeZone: Self.chicago) == Self.local("2026-11-23 11:50"))
+        #expect(callbacks.deadline(receivedAt: Chicago.date("2026-11-20 16:50"), urgent: false, timeZone: Chicago.zone) == Chicago.date("2026-11-23 11:50"))
     }
 
     @Test func aCallBeforeOpeningCountsFromOpeningAndAHolidayIsSkipped() throws {
         let callbacks = try Self.callbacks(Self.office)
-        #expect(callbacks.deadline(receivedAt: Self.local("2026-11-24 06:15"), urgent: false, timeZone: Self.chicago) == Self.local("2026-11-24 12:00"))
+        #expect(callbacks.deadline(receivedAt: Chicago.date("2026-11-24 06:15"), urgent: false, timeZone: Chicago.zone) == Chicago.date("2026-11-24 12:00"))
         // Thu Dec 24, 15:00: two hours that day; Fri Dec 25 is a holiday; the weekend is closed; Mon Dec 28 10:00.
-        #expect(callbacks.deadline(receivedAt: Self.local("2026-12-24 15:00"), urgent: false, timeZone: Self.chicago) == Self.local("2026-12-28 10:00"))
+        #expect(callbacks.deadline(receivedAt: Chicago.date("2026-12-24 15:00"), urgent: false, timeZone: Chicago.zone) == Chicago.date("2026-12-28 10:00"))
     }
 
     @Test func springForwardAndFallBackCountRealHours() throws {
         let always = try Self.callbacks(#"  due_within: 6h\n  business_hours: { sun-sat: "00:00-24:00" }"#.replacingOccurrences(of: "\\n", with: "\n"))
         // Sat Mar 7 2026 22:00 CST; 02:00-03:00 on Sunday does not exist. Six real hours later is 05:00 CDT.
-        let spring = Self.local("2026-03-07 22:00")
-        let springDue = try #require(always.businessHours?.deadline(from: spring, adding: 6 * 3600, timeZone: Self.chicago))
+        let spring = Chicago.date("2026-03-07 22:00")
+        let springDue = try #require(always.businessHours?.deadline(from: spring, adding: 6 * 3600, timeZone: Chicago.zone))
         #expect(springDue == spring.addingTimeInterval(6 * 3600))
-        #expect(springDue == Self.local("2026-03-08 05:00"))
+        #expect(springDue == Chicago.date("2026-03-08 05:00"))
 
         // Sun Nov 1 2026 opens 00:00-03:00 only; 01:00-02:00 happens twice, so the span is four real hours.
         let night = try Self.callbacks(#"  due_within: 3h\n  business_hours: { sun: "00:00-03:00" }"#.replacingOccurrences(of: "\\n", with: "\n"))
-        let fall = Self.local("2026-11-01 00:00")
-        #expect(night.deadline(receivedAt: fall, urgent: false, timeZone: Self.chicago) == fall.addingTimeInterval(3 * 3600))
+        let fall = Chicago.date("2026-11-01 00:00")
+        #expect(night.deadline(receivedAt: fall, urgent: false, timeZone: Chicago.zone) == fall.addingTimeInterval(3 * 3600))
     }
 
     @Test func hoursRunToMidnightAndContinueTheNextOpenDay() throws {
         let late = try Self.callbacks(#"  due_within: 2h\n  business_hours: { mon-fri: "22:00-24:00" }"#.replacingOccurrences(of: "\\n", with: "\n"))
         // Mon Nov 23 23:00: one hour before midnight, one from 22:00 on Tuesday.
-        #expect(late.deadline(receivedAt: Self.local("2026-11-23 23:00"), urgent: false, timeZone: Self.chicago) == Self.local("2026-11-24 23:00"))
+        #expect(late.deadline(receivedAt: Chicago.date("2026-11-23 23:00"), urgent: false, timeZone: Chicago.zone) == Chicago.date("2026-11-24 23:00"))
     }
 
     @Test func urgentCallsCountAroundTheClock() throws {
         let callbacks = try Self.callbacks(Self.office + "\n  urgent_due_within: 1h\n  urgent_keywords: [burst pipe, flood]\n  vip: [\"+15551230000\"]")
-        #expect(callbacks.deadline(receivedAt: Self.local("2026-11-21 22:00"), urgent: true, timeZone: Self.chicago) == Self.local("2026-11-21 23:00"))
+        #expect(callbacks.deadline(receivedAt: Chicago.date("2026-11-21 22:00"), urgent: true, timeZone: Chicago.zone) == Chicago.date("2026-11-21 23:00"))
         #expect(callbacks.isUrgent(transcript: "Hi, we have a BURST pipe in the basement!"))
         #expect(callbacks.isUrgent(transcript: "it's a flood."))
         #expect(!callbacks.isUrgent(transcript: "the pipe burst last year, no rush"))

@@ -6,7 +6,6 @@ import Testing
 
 /// Closing callbacks from the PBX's call records: Asterisk's and FreeSWITCH's CSV, followed as they grow and rotate.
 @Suite struct CallRecordTests {
-    static let chicago = TimeZone(identifier: "America/Chicago")!
 
     /// An Asterisk `Master.csv` line: every field quoted, local time, 16 columns (or 18 with uniqueid and userfield).
     static func asterisk(dst: String, start: String, billsec: Int, disposition: String, extra: Bool = false) -> String {
@@ -29,7 +28,7 @@ import Testing
             var harness = try Harness()
             harness.config.owner.dialPrefixes = dialPrefixes
             csv = harness.folder.url.appendingPathComponent("Master.csv")
-            harness.config.callbacks.cdr = CDRConfig(path: csv.path, timezone: CallRecordTests.chicago, minTalkSeconds: 10)
+            harness.config.callbacks.cdr = CDRConfig(path: csv.path, timezone: Chicago.zone, minTalkSeconds: 10)
             self.harness = harness
             pipeline = try harness.pipeline()
             let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar())
@@ -72,7 +71,7 @@ import Testing
         let closed = try await setup.record
         #expect(closed.callbackState == .done)
         #expect(closed.callbackClosedBy == "cdr")
-        #expect(closed.callbackClosedAt == Self.local("2026-09-22 09:30:00"))
+        #expect(closed.callbackClosedAt == Chicago.date("2026-09-22 09:30:00"))
         let history = try await setup.pipeline.ledger.callbackEvents(id: setup.voicemailID)
         #expect(history.map(\.action) == [.tried, .tried, .done])
         #expect(history.last?.note == "answered, talked 95 s")
@@ -105,7 +104,7 @@ import Testing
 
     @Test func freeswitchRecordsWithItsDefaultTemplateCloseCallbacksToo() async throws {
         let setup = try await Setup()
-        let config = CDRConfig(path: setup.csv.path, format: .freeswitch, timezone: Self.chicago)
+        let config = CDRConfig(path: setup.csv.path, format: .freeswitch, timezone: Chicago.zone)
         let closer = try CallbackCloser(config: config, owner: setup.harness.config.owner, ledger: setup.pipeline.ledger, logger: Harness.logger)
         let row = [
             "Acme", "1001", "+15551230000", "default", "2026-09-22 10:00:00", "2026-09-22 10:00:05", "2026-09-22 10:02:05", "125", "120",
@@ -131,11 +130,4 @@ import Testing
         #expect(key("{ path: x.csv, timezone: Mars/Olympus }") == "callbacks.cdr.timezone")
     }
 
-    static func local(_ text: String) -> Date {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = chicago
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.date(from: text)!
-    }
 }

@@ -5,25 +5,17 @@ import Testing
 
 /// The morning digest: overdue first, what came in and was closed, the week's figures, once per slot.
 @Suite struct DigestTests {
-    static let chicago = TimeZone(identifier: "America/Chicago")!
 
-    static func local(_ text: String) -> Date {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = chicago
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.date(from: text)!
-    }
 
     @Test func theDigestGoesOutOncePerSlotWithOverdueFirstAndTheWeeksFigures() async throws {
         var harness = try Harness()
         harness.config.callbacks.digest = DigestConfig(at: 7 * 60 + 30, days: [2, 3, 4, 5, 6], to: [MailAddress(address: "office@example.com")])
-        let clock = TestClock(Self.local("2026-11-23 06:05"))  // Monday
+        let clock = TestClock(Chicago.date("2026-11-23 06:05"))  // Monday
         let sink = try await SMTPSink.start()
         defer { sink.stop() }
         let pipeline = try harness.pipeline(transport: harness.smtp(sink), now: { clock.now })
         func drop(_ name: String, _ caller: String, at time: String) async throws -> Int64 {
-            let origtime = Int(Self.local(time).timeIntervalSince1970)
+            let origtime = Int(Chicago.date(time).timeIntervalSince1970)
             let file = try harness.drop(name, sidecar: AudioFixture.asteriskSidecar(callerID: caller, origtime: origtime, msgID: "\(origtime)-\(name)"))
             return try #require(await pipeline.process(file).voicemailID)
         }

@@ -83,3 +83,16 @@ func headers(of url: URL) throws -> [String: String] {
     }
     return result
 }
+
+/// Wall times in the harness owner's time zone, America/Chicago: `2026-11-20 16:50` or `2026-09-22 09:30:00`.
+enum Chicago {
+    static let zone = TimeZone(identifier: "America/Chicago")!
+
+    static func date(_ text: String) -> Date {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = text.count > 16 ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
+        return formatter.date(from: text)!
+    }
+}

@@ -43,11 +43,7 @@ public struct CallRecordFormat: Sendable {
     public func record(_ line: Substring) -> CallRecord? {
         let fields = Self.fields(line)
         guard fields.count > max(destination, start, talkSeconds, disposition) else { return nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        guard let started = formatter.date(from: fields[start]) else { return nil }
+        guard let started = WallClock.parse(fields[start], "yyyy-MM-dd HH:mm:ss", in: timeZone) else { return nil }
         let talk = Int(fields[talkSeconds]) ?? 0
         let outcome = fields[disposition].uppercased()
         let answered = outcome == "ANSWERED" || (outcome == "NORMAL_CLEARING" && talk > 0)

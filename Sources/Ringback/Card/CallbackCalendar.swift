@@ -58,11 +58,7 @@ struct CallbackCalendar {
 
     /// `20261124T204700Z`
     static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date)
+        WallClock.format(date, "yyyyMMdd'T'HHmmss'Z'", in: TimeZone(identifier: "UTC") ?? .gmt)
     }
 
     /// RFC 5545 TEXT: backslash, semicolon and comma escaped, newlines as `\n`, other controls dropped.

@@ -10,11 +10,7 @@ struct CardRenderer {
     var templates = CardTemplates()
 
     private func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = card.timeZone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        WallClock.format(date, pattern, in: card.timeZone)
     }
 
     /// `Tue 10:30 AM`

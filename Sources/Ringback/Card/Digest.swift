@@ -23,11 +23,7 @@ public struct Digest: Sendable {
     private var waiting: [VoicemailRecord] { facts.open.filter { !($0.callbackState(at: now) == .open && $0.dueAt < now) } }
 
     private func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = owner.timezone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        WallClock.format(date, pattern, in: owner.timezone)
     }
 
     /// `3 h 40 min`, `2 d 1 h`, `12 min`

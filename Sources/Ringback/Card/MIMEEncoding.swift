@@ -106,10 +106,6 @@ enum MIMEEncoding {
 
     /// RFC 5322 date, e.g. `Tue, 22 Sep 2026 05:24:47 -0500`.
     static func rfc5322Date(_ date: Date, timeZone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
+        WallClock.format(date, "EEE, dd MMM yyyy HH:mm:ss Z", in: timeZone)
     }
 }

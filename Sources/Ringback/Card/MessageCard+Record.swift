@@ -29,11 +29,8 @@ extension MessageCard {
 
     /// `voicemail-2026-09-22-0524.mp3`: the recording named by when the call came in, in the owner's time zone.
     static func attachment(_ audio: PreparedAudio, receivedAt: Date, timeZone: TimeZone) -> Attachment {
-        let stamp = DateFormatter()
-        stamp.locale = Locale(identifier: "en_US_POSIX")
-        stamp.timeZone = timeZone
-        stamp.dateFormat = "yyyy-MM-dd-HHmm"
-        return Attachment(path: audio.url, filename: "voicemail-\(stamp.string(from: receivedAt)).\(audio.format.fileExtension)", mimeType: audio.format.mimeType)
+        let stamp = WallClock.format(receivedAt, "yyyy-MM-dd-HHmm", in: timeZone)
+        return Attachment(path: audio.url, filename: "voicemail-\(stamp).\(audio.format.fileExtension)", mimeType: audio.format.mimeType)
     }
 
     static func trust(_ record: VoicemailRecord, minimum: Double) -> Trust {

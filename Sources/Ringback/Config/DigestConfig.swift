@@ -54,11 +54,7 @@ public struct DigestConfig: Sendable, Decodable {
                     day: calendar.component(.day, from: day), hour: at / 60, minute: at % 60)),
                 time <= now
             {
-                let formatter = DateFormatter()
-                formatter.locale = Locale(identifier: "en_US_POSIX")
-                formatter.timeZone = timeZone
-                formatter.dateFormat = "yyyy-MM-dd HH:mm"
-                return (time, formatter.string(from: time))
+                return (time, WallClock.format(time, "yyyy-MM-dd HH:mm", in: timeZone))
             }
             guard let previous = calendar.date(byAdding: .day, value: -1, to: day) else { return nil }
             day = previous

@@ -92,11 +92,7 @@ public struct LinkServer: Sendable {
     }
 
     private func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = owner.timezone
-        formatter.dateFormat = "EEE MMM d, h:mm a"
-        return formatter.string(from: date)
+        WallClock.format(date, "EEE MMM d, h:mm a", in: owner.timezone)
     }
 
     static func html(_ status: HTTPResponse.Status, _ title: String, _ text: String, extra: String = "") -> Response {
