@@ -114,7 +114,9 @@ public final class SphinxDecoder: @unchecked Sendable {
                 var language: Int32 = 0
                 var backoff: Int32 = 0
                 let posterior = CRingbackSphinx_probability(decoder, ps_seg_prob(current, &acoustic, &language, &backoff))
-                words.append(.init(text: SphinxHypothesis.spelling(text), frames: Int(max(end - start + 1, 1)), posterior: min(1, max(0, posterior))))
+                words.append(.init(
+                    text: SphinxHypothesis.spelling(text), startFrame: Int(start), frames: Int(max(end - start + 1, 1)),
+                    posterior: min(1, max(0, posterior))))
             }
             segment = ps_seg_next(current)
         }

@@ -2,6 +2,8 @@
 public struct SphinxHypothesis: Sendable, Equatable {
     public struct Word: Sendable, Equatable {
         public var text: String
+        /// Where it starts, in 10 ms frames from the start of the utterance.
+        public var startFrame: Int = 0
         /// Length in 10 ms frames.
         public var frames: Int
         /// 0…1.

@@ -34,6 +34,14 @@ import Testing
         return nil
     }
 
+    /// The engine's timed segments: present, in order, inside the recording, and carrying the words.
+    static func expectTimed(_ transcript: Transcript, within seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!transcript.segments.isEmpty, "no segments", sourceLocation: sourceLocation)
+        #expect(transcript.segments.allSatisfy { 0 <= $0.start && $0.start <= $0.end && $0.end <= seconds + 0.05 }, "\(transcript.segments)", sourceLocation: sourceLocation)
+        #expect(zip(transcript.segments, transcript.segments.dropFirst()).allSatisfy { $0.start <= $1.start }, sourceLocation: sourceLocation)
+        #expect(!transcript.segments.map(\.text).joined().isEmpty, sourceLocation: sourceLocation)
+    }
+
     /// Runs the engine and returns its error, failing the test if it succeeded.
     static func failure(_ engine: any Transcriber, _ voicemail: Voicemail) async -> TranscriptionError? {
         do throws(TranscriptionError) {
@@ -57,6 +65,7 @@ import Testing
         #expect(transcript.language == "en")
         let confidence = try #require(transcript.confidence)
         #expect(abs(confidence - exp(-0.25) * 0.98) < 0.001)
+        Self.expectTimed(transcript, within: 1)
         #expect(server.violations.isEmpty)
         #expect(server.received.first?.language == "en")
     }
@@ -121,6 +130,7 @@ import Testing
         #expect(transcript.language == "en")
         let confidence = try #require(transcript.confidence)
         #expect(abs(confidence - exp(-0.3) * 0.95) < 0.001)
+        Self.expectTimed(transcript, within: 1)
         #expect(server.violations.isEmpty)
         let upload = try #require(server.received.first)
         #expect(upload.task == "transcribe")
@@ -175,6 +185,8 @@ import Testing
         #expect(transcript.text == Self.said)
         #expect(transcript.engine == "deepgram:nova-3")
         #expect(transcript.confidence == 0.87)
+        Self.expectTimed(transcript, within: 1)
+        #expect(transcript.segments.map(\.text).joined(separator: " ") == Self.said)
         #expect(server.violations.isEmpty)
         let upload = try #require(server.received.first)
         #expect(upload.authorization == "Token dg-test")
@@ -235,6 +247,7 @@ import Testing
         #expect(transcript.text == Self.said)
         #expect(transcript.engine == "assemblyai")
         #expect(transcript.confidence == 0.91)
+        Self.expectTimed(transcript, within: 1)
         #expect(server.violations.isEmpty)
         #expect(server.pollCount == 3)
         #expect(server.received.first?.contentType == "application/octet-stream")

@@ -15,6 +15,12 @@ import Testing
         #expect(transcript.isOfflineDraft)
         let confidence = try #require(transcript.confidence)
         #expect((0...1).contains(confidence))
+        // Word timings, inside the recording and in order.
+        let seconds = Double(probe.durationMilliseconds) / 1000
+        #expect(transcript.segments.count == transcript.text.split(separator: " ").count)
+        #expect(transcript.segments.allSatisfy { 0 <= $0.start && $0.start < $0.end && $0.end <= seconds + 0.05 })
+        #expect(zip(transcript.segments, transcript.segments.dropFirst()).allSatisfy { $0.end <= $1.start + 0.011 })
+        #expect(transcript.duration.map { abs($0 - seconds) < 0.05 } == true)
     }
 
     @Test func silenceIsNotTurnedIntoWords() async throws {

@@ -108,4 +108,20 @@ import Testing
         var all: [TranscriptionChain.Attempt] { lock.withLock { recorded } }
         func add(_ attempt: TranscriptionChain.Attempt) { lock.withLock { recorded.append(attempt) } }
     }
+
+    @Test func theOpenAIEngineReturnsTimedSegmentsAndAJoinedTranscriptShiftsEachPartsSegments() async throws {
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        let transcript = try await engine(standIn).transcribe(audio, probe: probe)
+        #expect(transcript.segments.count == 1)
+        #expect(transcript.segments.first?.start == 0)
+        #expect(transcript.segments.first?.text == transcript.text)
+        #expect(transcript.duration != nil)
+
+        let part = Transcript(text: "one", engine: "e", segments: [.init(start: 0.5, end: 2, text: "one")])
+        let joined = try #require(Transcript.joining([(part, .seconds(30)), (part, .seconds(30))]))
+        #expect(joined.segments.map(\.start) == [0.5, 30.5])
+        #expect(joined.segments.map(\.end) == [2, 32])
+        #expect(joined.duration == 60)
+    }
 }

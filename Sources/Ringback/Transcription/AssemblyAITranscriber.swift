@@ -46,6 +46,15 @@ public struct AssemblyAITranscriber: Transcriber {
         var confidence: Double?
         var language_code: String?
         var error: String?
+        var audio_duration: Double?
+        var words: [Word]?
+
+        /// Milliseconds.
+        struct Word: Decodable {
+            var text: String
+            var start: Double
+            var end: Double
+        }
     }
 
     public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
@@ -95,7 +104,9 @@ public struct AssemblyAITranscriber: Transcriber {
         }
         return Transcript(
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), engine: name, language: job.language_code,
-            confidence: job.confidence.map { min(1, max(0, $0)) })
+            confidence: job.confidence.map { min(1, max(0, $0)) },
+            segments: (job.words ?? []).map { Transcript.Segment(start: $0.start / 1000, end: $0.end / 1000, text: $0.text) },
+            duration: job.audio_duration)
     }
 
     private var headers: [(name: String, value: String)] {

@@ -44,6 +44,13 @@ public struct DeepgramTranscriber: Transcriber {
     private func parse(_ response: HTTPResponse) throws(TranscriptionError) -> Transcript {
         struct Body: Decodable {
             struct Results: Decodable { var channels: [Channel] }
+            struct Metadata: Decodable { var duration: Double? }
+            struct Word: Decodable {
+                var word: String
+                var punctuated_word: String?
+                var start: Double
+                var end: Double
+            }
             struct Channel: Decodable {
                 var alternatives: [Alternative]
                 var detected_language: String?
@@ -51,8 +58,10 @@ public struct DeepgramTranscriber: Transcriber {
             struct Alternative: Decodable {
                 var transcript: String
                 var confidence: Double?
+                var words: [Word]?
             }
             var results: Results
+            var metadata: Metadata?
         }
         guard let body = try? JSONDecoder().decode(Body.self, from: response.body),
             let channel = body.results.channels.first, let alternative = channel.alternatives.first
@@ -64,6 +73,8 @@ public struct DeepgramTranscriber: Transcriber {
         return Transcript(
             text: alternative.transcript.trimmingCharacters(in: .whitespacesAndNewlines), engine: name,
             language: channel.detected_language ?? language.flatMap { $0.isEmpty ? nil : $0 },
-            confidence: alternative.confidence.map { min(1, max(0, $0)) })
+            confidence: alternative.confidence.map { min(1, max(0, $0)) },
+            segments: (alternative.words ?? []).map { Transcript.Segment(start: $0.start, end: $0.end, text: $0.punctuated_word ?? $0.word) },
+            duration: body.metadata?.duration)
     }
 }

@@ -33,6 +33,7 @@ enum EngineSupport {
         struct Body: Decodable {
             var text: String
             var language: String?
+            var duration: Double?
             var segments: [WhisperSegment]?
         }
         guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
@@ -42,7 +43,7 @@ enum EngineSupport {
         }
         return Transcript(
             text: body.text.trimmingCharacters(in: .whitespacesAndNewlines), engine: engine, language: language ?? body.language,
-            confidence: WhisperSegment.confidence(body.segments))
+            confidence: WhisperSegment.confidence(body.segments), segments: WhisperSegment.timed(body.segments), duration: body.duration)
     }
 
     /// `base` with query parameters appended, values percent-encoded.

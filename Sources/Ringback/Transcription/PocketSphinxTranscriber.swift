@@ -35,8 +35,13 @@ public struct PocketSphinxTranscriber: Transcriber {
         }
         switch result {
         case .success(let hypothesis):
-            let text = hypothesis.heardSpeech ? hypothesis.text : ""
-            return Transcript(text: text, engine: name, language: "en", confidence: hypothesis.confidence, isOfflineDraft: true)
+            let heard = hypothesis.heardSpeech
+            let segments = heard ? hypothesis.words.map {
+                Transcript.Segment(start: Double($0.startFrame) / 100, end: Double($0.startFrame + $0.frames) / 100, text: $0.text)
+            } : []
+            return Transcript(
+                text: heard ? hypothesis.text : "", engine: name, language: "en", confidence: hypothesis.confidence, isOfflineDraft: true,
+                segments: segments, duration: hypothesis.seconds)
         case .failure(let error):
             throw TranscriptionError(code: .preparation, engine: name, message: error.message)
         }

@@ -25,13 +25,34 @@ public struct Transcript: Sendable, Codable, Equatable {
     public var confidence: Double?
     /// From the offline engine: a draft the card labels as such, never shown as fact.
     public var isOfflineDraft: Bool
+    /// Timed pieces of the text, where the engine reports them, in seconds from the start of the voicemail.
+    public var segments: [Segment]
+    /// Seconds of audio the engine says it heard, where it says.
+    public var duration: Double?
 
-    public init(text: String, engine: String, language: String? = nil, confidence: Double? = nil, isOfflineDraft: Bool = false) {
+    public struct Segment: Sendable, Codable, Equatable {
+        public var start: Double
+        public var end: Double
+        public var text: String
+
+        public init(start: Double, end: Double, text: String) {
+            self.start = start
+            self.end = end
+            self.text = text
+        }
+    }
+
+    public init(
+        text: String, engine: String, language: String? = nil, confidence: Double? = nil, isOfflineDraft: Bool = false,
+        segments: [Segment] = [], duration: Double? = nil
+    ) {
         self.text = text
         self.engine = engine
         self.language = language
         self.confidence = confidence
         self.isOfflineDraft = isOfflineDraft
+        self.segments = segments
+        self.duration = duration
     }
 
     /// The parts of a long voicemail, in order, as one transcript. The confidence is the duration-weighted mean
@@ -45,9 +66,16 @@ public struct Transcript: Sendable, Codable, Equatable {
         if total > 0, parts.allSatisfy({ $0.transcript.confidence != nil }) {
             confidence = parts.reduce(0.0) { $0 + ($1.transcript.confidence ?? 0) * $1.duration.seconds } / total
         }
+        // Each part's segments move by the length of the parts before it.
+        var segments: [Segment] = []
+        var offset = 0.0
+        for part in parts {
+            segments += part.transcript.segments.map { Segment(start: $0.start + offset, end: $0.end + offset, text: $0.text) }
+            offset += part.duration.seconds
+        }
         return Transcript(
             text: text, engine: first.engine, language: parts.lazy.compactMap(\.transcript.language).first, confidence: confidence,
-            isOfflineDraft: parts.contains { $0.transcript.isOfflineDraft })
+            isOfflineDraft: parts.contains { $0.transcript.isOfflineDraft }, segments: segments, duration: total)
     }
 }
 

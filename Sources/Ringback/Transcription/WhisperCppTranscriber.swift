@@ -57,8 +57,24 @@ public struct WhisperCppTranscriber: Transcriber {
 
 /// A whisper segment as whisper.cpp's verbose_json and openai-whisper's JSON report it.
 struct WhisperSegment: Decodable {
+    var start: Double?
+    var end: Double?
+    var text: String?
     var avg_logprob: Double?
     var no_speech_prob: Double?
+
+    /// Timed segments; LocalAI reports nanoseconds where everyone else reports seconds (a "second" past 10⁶, eleven
+    /// days, can only be nanoseconds).
+    static func timed(_ segments: [WhisperSegment]?) -> [Transcript.Segment] {
+        (segments ?? []).compactMap { segment in
+            guard var start = segment.start, var end = segment.end, start.isFinite, end.isFinite else { return nil }
+            if end > 1_000_000 {
+                start /= 1e9
+                end /= 1e9
+            }
+            return Transcript.Segment(start: start, end: end, text: (segment.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
 
     /// Mean over segments of exp(avg_logprob) × (1 − no_speech_prob), clamped to 0…1; nil unless every
     /// segment reports both fields.
