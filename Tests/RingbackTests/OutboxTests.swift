@@ -87,3 +87,54 @@ import Testing
         #expect(entry.refused == "gone@example.com: 550 5.1.1 <gone@example.com>: Recipient address rejected")
     }
 }
+
+/// `mail.timezones`: a recipient in another zone gets a copy with times in that zone, in its own thread.
+@Suite struct RecipientTimeZoneTests {
+    @Test func eachZoneGetsItsOwnCopyAndRepliesThreadUnderIt() async throws {
+        var harness = try Harness()
+        harness.config.mail.to = [MailAddress(address: "owner@example.com"), MailAddress(address: "night@example.com")]
+        harness.config.mail.timezones = ["night@example.com": TimeZone(identifier: "Europe/Berlin")!]
+        let standIn = try OpenAITranscriptionStandIn()
+        defer { standIn.stop() }
+        standIn.enqueue(.respond(.json(503, #"{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}"#)))
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar())
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn), transport: harness.smtp(sink))
+        #expect(await pipeline.process(file).status == .notified)
+        let cards = try await sink.waitForMessages(count: 2)
+        let berlin = try #require(cards.first { $0.envelopeTo == ["night@example.com"] })
+        let chicago = try #require(cards.first { $0.envelopeTo == ["owner@example.com"] })
+        #expect(berlin.defects.isEmpty && chicago.defects.isEmpty)
+        #expect(try #require(berlin.parts(contentType: "text/plain").first?.text).contains("(Europe/Berlin)"))
+        #expect(try #require(chicago.parts(contentType: "text/plain").first?.text).contains("(America/Chicago)"))
+        let berlinID = try #require(berlin.header("Message-ID"))
+        let chicagoID = try #require(chicago.header("Message-ID"))
+        #expect(berlinID == chicagoID.replacingOccurrences(of: "@", with: ".tz-europe-berlin@"))
+        #expect(berlin.header("To") == "night@example.com")
+
+        // The transcript follows in each copy's own thread.
+        #expect(await pipeline.process(file).status == .followedUp)
+        let all = try await sink.waitForMessages(count: 4)
+        let replies = all.filter { $0.header("In-Reply-To") != nil }
+        #expect(Set(replies.compactMap { $0.header("In-Reply-To") }) == [berlinID, chicagoID])
+        #expect(replies.first { $0.envelopeTo == ["night@example.com"] }?.header("In-Reply-To") == berlinID)
+        #expect(try await pipeline.ledger.outbox(.all).count == 4, "every copy is in the outbox")
+    }
+}
+
+extension RecipientTimeZoneTests {
+    @Test func aCopyRefusedForGoodDoesNotKeepTheCardFromTheOthers() async throws {
+        var harness = try Harness()
+        harness.config.mail.to = [MailAddress(address: "owner@example.com"), MailAddress(address: "gone@example.com")]
+        harness.config.mail.timezones = ["gone@example.com": TimeZone(identifier: "Europe/Berlin")!]
+        let sink = try await SMTPSink.start(.init(rejectRecipients: ["gone@example.com"]))
+        defer { sink.stop() }
+        let pipeline = try harness.pipeline(transport: harness.smtp(sink))
+        #expect(await pipeline.process(try harness.drop("call.wav")).status == .notified)
+        #expect(try await sink.waitForMessages(count: 1).first?.envelopeTo == ["owner@example.com"])
+        let failed = try await pipeline.ledger.outbox(.failed)
+        #expect(failed.map(\.recipients) == ["gone@example.com"])
+        #expect(failed.first?.messageID.contains(".tz-europe-berlin@") == true)
+    }
+}

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Who cards come from, who they go to, and how they travel.
 public struct MailConfig: Sendable, Decodable {
     public enum Transport: String, Sendable, Decodable, CaseIterable {
@@ -29,6 +31,8 @@ public struct MailConfig: Sendable, Decodable {
     public var attachMaxBytes: Int = MailConfig.defaultAttachMaxBytes
     /// The admin's Mustache templates for the card's subject, text and HTML.
     public var templates = CardTemplates()
+    /// Recipients who read times in another zone than the owner's, by lowercased address.
+    public var timezones: [String: TimeZone] = [:]
 
     public static let defaultAttachMaxBytes = 10_000_000
 
@@ -42,7 +46,7 @@ public struct MailConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case from, to, cc, transport, maildir, smtp, attachAudio = "attach_audio", attachMaxBytes = "attach_max_bytes",
-            templates
+            templates, timezones
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,6 +76,10 @@ public struct MailConfig: Sendable, Decodable {
         attachMaxBytes = try container.decodeIfPresent(Int.self, forKey: .attachMaxBytes) ?? Self.defaultAttachMaxBytes
         guard attachMaxBytes > 0 else { throw container.invalid(.attachMaxBytes, "must be more than 0") }
         templates = try container.decodeIfPresent(CardTemplates.self, forKey: .templates) ?? CardTemplates()
+        for (address, name) in try container.decodeIfPresent([String: String].self, forKey: .timezones) ?? [:] {
+            guard let zone = TimeZone(identifier: name) else { throw container.invalid(.timezones, "\(address): not an IANA time zone: \"\(name)\"") }
+            timezones[address.lowercased()] = zone
+        }
         if transport == .smtp, smtp == nil {
             throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.smtp]).dotted, "transport is smtp but there is no smtp section")
         }

@@ -147,7 +147,7 @@ public struct VoicemailPipeline: Sendable {
             voicemailID: record.id ?? 0, purpose: .card, messageID: record.messageID, recipients: recipients + config.mail.cc, at: now())
         let report: DeliveryReport
         do throws(MailError) {
-            report = try await send(MessageCard(record: record, config: config, attachment: nil), record: record, probe: probe, to: recipients)
+            report = try await send(MessageCard(record: record, config: config, attachment: nil), record: record, probe: probe, to: recipients, resending: options.resend)
         } catch {
             try await ledger.markFailed(entry, error: error, at: now())
             guard error.isPermanent else { return try await postpone(record, probe, error: error.description, code: error.code.rawValue) }
@@ -287,13 +287,50 @@ public struct VoicemailPipeline: Sendable {
 
     /// Writes the message to a file beside the ledger and hands it to the transport.
     @discardableResult
-    func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress]) async throws(MailError) -> DeliveryReport {
+    ///
+    /// Recipients in another time zone (`mail.timezones`) get their own copy with times in their zone, its own
+    /// Message-ID (`….tz-europe-berlin@…`) and thread. Those copies go first, each recorded in the outbox, so a retry
+    /// after a partial failure sends only what did not go out; the caller's copy, under the card's own Message-ID,
+    /// goes last.
+    func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], resending: Bool = false) async throws(MailError) -> DeliveryReport {
+        var report = DeliveryReport(accepted: [], refused: [])
+        let groups = MailZones(config.mail, owner: config.owner.timezone).groups(to: recipients, cc: config.mail.cc)
+        for group in groups {
+            var copy = card
+            copy.timeZone = group.zone
+            guard !group.isMain else {
+                report.merge(try await sendOne(copy, record: record, probe: probe, to: group.to, cc: group.cc))
+                continue
+            }
+            copy = copy.inTimeZone(group.zone)
+            if !resending, (try? await ledger.isSettled(messageID: copy.messageID)) == true { continue }
+            let entry = try? await ledger.enqueue(
+                voicemailID: record.id ?? 0, purpose: card.purpose == .card ? .card : card.purpose == .transcriptFollowUp ? .transcript : .reminder,
+                messageID: copy.messageID, recipients: group.to + group.cc, at: now())
+            do throws(MailError) {
+                let sent = try await sendOne(copy, record: record, probe: probe, to: group.to, cc: group.cc)
+                if let entry { try? await ledger.markSent(entry, report: sent, at: now()) }
+                report.merge(sent)
+            } catch {
+                if let entry { try? await ledger.markFailed(entry, error: error, at: now()) }
+                // Refused for good: those recipients are refused, the others still get theirs. Transient: try all later.
+                guard error.isPermanent else { throw error }
+                logger.warning("a copy was refused for good", metadata: ["voicemail": "\(record.id ?? 0)", "zone": "\(group.zone.identifier)", "error": "\(error)"])
+                report.refused += (group.to + group.cc).map {
+                    DeliveryReport.Refusal(recipient: $0, reply: error.message, responseCode: error.responseCode)
+                }
+            }
+        }
+        return report
+    }
+
+    private func sendOne(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], cc: [MailAddress]) async throws(MailError) -> DeliveryReport {
         let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent()
             .appendingPathComponent("outgoing", isDirectory: true)
         try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
         let file = outgoing.appendingPathComponent("\(card.token).\(UUID().uuidString.prefix(8)).eml")
         defer { try? FileManager.default.removeItem(at: file) }
-        let written = try await compose(card, record: record, probe: probe, to: recipients, file: file)
+        let written = try await compose(card, record: record, probe: probe, to: recipients, cc: cc, file: file)
         var envelope = written.to
         for copy in written.cc where !envelope.contains(where: { $0.address.lowercased() == copy.address.lowercased() }) { envelope.append(copy) }
         let report = try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: envelope, token: written.token))
@@ -305,7 +342,7 @@ public struct VoicemailPipeline: Sendable {
 
     /// The complete message in `file`. Only the card carries the audio (as `mail.attach_audio` asks, within
     /// `mail.attach_max_bytes`) and the count of earlier calls.
-    func compose(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], file: URL) async throws(MailError) -> MessageCard {
+    func compose(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], cc: [MailAddress], file: URL) async throws(MailError) -> MessageCard {
         var card = card
         var prepared: PreparedAudio?
         if card.purpose == .card, record.kind == .voicemail, let probe {  // a missed call carries no recording worth playing
@@ -344,7 +381,7 @@ public struct VoicemailPipeline: Sendable {
             card.isUrgent = card.isUrgent || primary.isUrgent
         }
         card.to = recipients
-        card.cc = config.mail.cc
+        card.cc = cc
         if let web = config.web, let links = CallbackLinks(config: web), card.purpose != .transcriptFollowUp, let id = card.callbackID ?? record.id {
             card.actions = CallbackLinks.Action.allCases.map { ($0.label, links.url($0, voicemailID: id, now: now())) }
         }
@@ -379,7 +416,7 @@ public struct VoicemailPipeline: Sendable {
             card.transcript = .unavailable(reason: "preview without --transcribe; the engines were not asked")
         }
         do throws(MailError) {
-            return try await compose(card, record: record, probe: probe, to: recipients(record, source), file: file)
+            return try await compose(card, record: record, probe: probe, to: recipients(record, source), cc: config.mail.cc, file: file)
         } catch {
             throw .mail(error)
         }
