@@ -182,6 +182,49 @@ import Testing
         #expect(cards == 1)
     }
 
+    /// The PBX's call records, appended while `watch` runs: an answered callback closes the callback by itself.
+    @Test func aCallBackLoggedWhileWatchingClosesTheCallback() async throws {
+        let csv = folder.url.appendingPathComponent("Master.csv")
+        FileManager.default.createFile(atPath: csv.path, contents: nil)
+        let yaml = """
+            owner: { name: Acme, email: owner@example.com, timezone: America/Chicago, dial_prefixes: ["9"] }
+            intake:
+              - { path: ./spool, layout: plain, settle: 1s }
+            mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
+            callbacks:
+              cdr: { path: ./Master.csv, poll: 200ms, min_talk_seconds: 10 }
+            """
+        try folder.write(yaml, to: "pipeline.yml")
+        let process = try startWatching()
+        defer { if process.isRunning { process.terminate() } }
+        let file = try AudioFixture.write(folder.url.appendingPathComponent("spool/msg0000.wav"), seconds: 2)
+        try Data(AudioFixture.asteriskSidecar(callerID: "\"Maria Lopez\" <+15551230000>", origtime: 1_790_054_687).utf8)
+            .write(to: file.deletingPathExtension().appendingPathExtension("txt"))
+        try await waitFor(timeout: .seconds(20)) { cards == 1 }
+
+        // The owner calls back from the office, an hour after the voicemail: Asterisk logs it (local time, quoted).
+        let fields = ["", "1001", "915551230000", "from-internal", "\"\"Front desk\"\" <1001>", "PJSIP/1001-1", "PJSIP/trunk-2", "Dial",
+                      "PJSIP/915551230000@trunk", "2026-09-22 01:30:00", "2026-09-22 01:30:04", "2026-09-22 01:32:10", "130", "126", "ANSWERED", "DOCUMENTATION"]
+        let handle = try FileHandle(forWritingTo: csv)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((fields.map { "\"\($0)\"" }.joined(separator: ",") + "\n").utf8))
+        try handle.close()
+
+        func state() async throws -> (String?, String?) {
+            let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json", "--config", "pipeline.yml"], in: folder.url)
+            let first = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.first
+            return (first?["state"] as? String, first?["closedBy"] as? String)
+        }
+        var closed: (String?, String?) = (nil, nil)
+        for _ in 0..<100 where closed.0 != "done" {
+            closed = try await state()
+            if closed.0 != "done" { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(closed.0 == "done")
+        #expect(closed.1 == "cdr")
+        try await stop(process)
+    }
+
     @Test func fiveHundredFilesDroppedAtOnceGiveFiveHundredCards() async throws {
         try writeConfig()
         let process = try startWatching()

@@ -51,9 +51,10 @@ struct CardRenderer {
         guard let earlier = card.earlierCalls else { return nil }
         let calls = earlier.count == 1 ? "1 earlier call" : "\(earlier.count) earlier calls"
         let history = "\(calls) from this number, the last \(relative(earlier.last))"
-        guard let today = card.callsToday, today >= 2 else { return history }
+        guard card.callsToday.count >= 2 else { return history }
         let joined = card.callbackID.map { ", one callback: #\($0)" } ?? ""
-        return "\(Self.ordinal(today)) call today\(joined). \(history)"
+        let times = card.callsToday.map { format($0, "h:mm a") }.joined(separator: ", ")
+        return "\(Self.ordinal(card.callsToday.count)) call today\(joined) (at \(times)). \(history)"
     }
 
     /// `2nd`, `3rd`, `11th`, `22nd`

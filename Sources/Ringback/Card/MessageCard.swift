@@ -63,8 +63,8 @@ public struct MessageCard: Sendable {
     public var actions: [(label: String, url: String)] = []
     /// The callback this call belongs to when it folded into an open one from the same number; nil: its own.
     public var callbackID: Int64?
-    /// Calls from this number on the day this one came in, this one included.
-    public var callsToday: Int?
+    /// When the calls from this number on the day this one came in arrived, this one included.
+    public var callsToday: [Date] = []
     /// Earlier calls from the same number, from the ledger.
     public var earlierCalls: (count: Int, last: Date)?
     /// The recording's header contradicts its audio: what could be read is all there is.

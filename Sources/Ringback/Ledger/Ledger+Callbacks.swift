@@ -191,11 +191,12 @@ extension Ledger {
         }
     }
 
-    /// Calls from `number` received in `[start, end)`: for "3rd call today".
-    func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> Int {
+    /// When the calls from `number` received in `[start, end)` came in, in order: for "3rd call today" and its list.
+    func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date] {
         try await read { db in
             try VoicemailRecord.filter(Column("callerNumber") == number)
-                .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt < end).fetchCount(db)
+                .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt < end)
+                .order(VoicemailRecord.Columns.receivedAt).fetchAll(db).map(\.receivedAt)
         }
     }
 

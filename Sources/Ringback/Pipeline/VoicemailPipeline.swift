@@ -371,7 +371,7 @@ public struct VoicemailPipeline: Sendable {
             calendar.timeZone = config.owner.timezone
             let day = calendar.startOfDay(for: record.receivedAt)
             if let end = calendar.date(byAdding: .day, value: 1, to: day) {
-                card.callsToday = try? await ledger.calls(from: number, between: day, and: end)
+                card.callsToday = (try? await ledger.calls(from: number, between: day, and: end)) ?? []
             }
         }
         if let primaryID = record.foldedInto, let primary = try? await ledger.voicemail(id: primaryID) {
