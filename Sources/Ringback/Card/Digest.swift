@@ -9,6 +9,8 @@ public struct Digest: Sendable {
     public var owner: OwnerConfig
     public var from: MailAddress
     public var to: [MailAddress]
+    /// One-click links beside each open callback, when `web` signs them.
+    public var links: CallbackLinks?
 
     public init(facts: Ledger.DigestFacts, now: Date, since: Date, owner: OwnerConfig, from: MailAddress, to: [MailAddress]) {
         self.facts = facts
@@ -74,23 +76,34 @@ public struct Digest: Sendable {
         return "Last 7 days: \(rate); \(median)."
     }
 
-    private var sections: [(title: String, lines: [String], alarm: Bool)] {
-        var sections: [(String, [String], Bool)] = []
-        sections.append(("Overdue", overdue.map(line), true))
-        sections.append(("Open", waiting.map(line), false))
+    /// A line of the digest and, for an open callback, its one-click links.
+    private struct Item {
+        var text: String
+        var links: [(label: String, url: String)] = []
+    }
+
+    private func openItem(_ record: VoicemailRecord) -> Item {
+        guard let links, let id = record.id else { return Item(text: line(record)) }
+        return Item(text: line(record), links: CallbackLinks.Action.allCases.map { ($0.label, links.url($0, voicemailID: id, now: now)) })
+    }
+
+    private var sections: [(title: String, lines: [Item], alarm: Bool)] {
+        var sections: [(String, [Item], Bool)] = []
+        sections.append(("Overdue", overdue.map(openItem), true))
+        sections.append(("Open", waiting.map(openItem), false))
         sections.append(("New since \(format(since, "EEE h:mm a"))", facts.new.map { record in
             let caller = record.caller(owner: owner)
             let kind = record.kind == .missedCall ? "missed call" : "voicemail"
-            return "#\(record.id ?? 0) \(kind) from \(caller), \(format(record.receivedAt, "EEE h:mm a"))\(record.foldedInto.map { " (joins #\($0))" } ?? "")"
+            return Item(text: "#\(record.id ?? 0) \(kind) from \(caller), \(format(record.receivedAt, "EEE h:mm a"))\(record.foldedInto.map { " (joins #\($0))" } ?? "")")
         }, false))
         sections.append(("Closed since \(format(since, "EEE h:mm a"))", facts.closed.map { record in
             let caller = record.caller(owner: owner)
             let took = record.callbackClosedAt.map { Self.span($0.timeIntervalSince(record.receivedAt)) } ?? "?"
             let how = record.callbackState == .noCallbackNeeded ? "no callback needed" : "called back after \(took)"
-            return "#\(record.id ?? 0) \(caller.name ?? caller.description): \(how) (\(record.callbackClosedBy ?? "?"))"
+            return Item(text: "#\(record.id ?? 0) \(caller.name ?? caller.description): \(how) (\(record.callbackClosedBy ?? "?"))")
         }, false))
         sections.append(("Mail the server refused", facts.refusedMail.map { entry in
-            "outbox \(entry.id ?? 0): \(entry.purpose.rawValue) for #\(entry.voicemailID) to \(entry.recipients): \(entry.lastError ?? "refused") — ringback outbox retry \(entry.id ?? 0)"
+            Item(text: "outbox \(entry.id ?? 0): \(entry.purpose.rawValue) for #\(entry.voicemailID) to \(entry.recipients): \(entry.lastError ?? "refused") — ringback outbox retry \(entry.id ?? 0)")
         }, true))
         return sections.filter { !$0.1.isEmpty }
     }
@@ -99,7 +112,10 @@ public struct Digest: Sendable {
         var lines = [subject, ""]
         for section in sections {
             lines.append("\(section.title) (\(section.lines.count)):")
-            lines += section.lines.map { "  " + $0 }
+            for item in section.lines {
+                lines.append("  " + item.text)
+                lines += item.links.map { "    \($0.label): \($0.url)" }
+            }
             lines.append("")
         }
         if sections.isEmpty { lines += ["Nothing is waiting and nothing came in.", ""] }
@@ -113,7 +129,10 @@ public struct Digest: Sendable {
         for section in sections {
             let colour = section.alarm ? "#b42318" : "#1f2328"
             body += #"<h2 style="margin:20px 0 6px;font-size:17px;color:\#(colour)">\#(h(section.title)) (\#(section.lines.count))</h2><ul style="margin:0;padding-left:20px">"#
-            for line in section.lines { body += #"<li style="margin:0 0 4px;color:\#(colour)">\#(h(line))</li>"# }
+            for item in section.lines {
+                let links = item.links.map { #" <a href="\#(h($0.url))" style="color:#0969da;font-size:13px">\#(h($0.label))</a>"# }.joined(separator: " ·")
+                body += #"<li style="margin:0 0 4px;color:\#(colour)">\#(h(item.text))\#(links.isEmpty ? "" : "<br>" + links)</li>"#
+            }
             body += "</ul>"
         }
         if sections.isEmpty { body = #"<p>Nothing is waiting and nothing came in.</p>"# }

@@ -7,7 +7,9 @@ extension VoicemailPipeline {
         let since = try await ledger.lastDigest() ?? now.addingTimeInterval(-86400)
         let facts = try await ledger.digestFacts(since: since, now: now)
         let recipients = config.callbacks.digest.map(\.to).flatMap { $0.isEmpty ? nil : $0 } ?? config.mail.to
-        return Digest(facts: facts, now: now, since: since, owner: config.owner, from: config.mail.from, to: recipients)
+        var digest = Digest(facts: facts, now: now, since: since, owner: config.owner, from: config.mail.from, to: recipients)
+        digest.links = config.web.flatMap(CallbackLinks.init(config:))
+        return digest
     }
 
     /// Sends a digest and records it under `slot`, so it is not sent again for that slot.
