@@ -59,6 +59,9 @@ public final class HTTPStandIn: Sendable {
         case reset
         /// Reads the request, sends nothing for that long, then closes.
         case hang(Duration)
+        /// In a stand-in's script: this turn is answered as the API's contract says (no fault). A bare HTTPStandIn
+        /// has no contract, so there it is a 500.
+        case asContracted
     }
 
     /// Why the server could not start.
@@ -250,6 +253,8 @@ extension HTTPStandIn {
                 reset = true
             case .hang(let duration):
                 connection.idle(for: duration)
+            case .asContracted:
+                connection.send(.text(500, "this server has no contract to answer by"))
             }
         }
     }

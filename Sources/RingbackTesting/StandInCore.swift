@@ -21,6 +21,14 @@ final class StandInCore<Upload: Sendable, Extra: Sendable>: Sendable {
         var violations: [String] = []
         var extra: Extra
 
+        /// The next scripted reply, if one answers instead of the contract (`.asContracted` takes its turn and does not).
+        mutating func nextScripted() -> HTTPStandIn.Reply? {
+            guard !scripted.isEmpty else { return nil }
+            let next = scripted.removeFirst()
+            if case .asContracted = next { return nil }
+            return next
+        }
+
         /// Lets a contract write `recorded.jobs` rather than `recorded.extra.jobs`.
         subscript<T>(dynamicMember keyPath: WritableKeyPath<Extra, T>) -> T {
             get { extra[keyPath: keyPath] }
@@ -53,7 +61,7 @@ final class StandInCore<Upload: Sendable, Extra: Sendable>: Sendable {
             let (response, upload, violations) = contract(request)
             return state.update { recorded in
                 recorded.violations += violations
-                if !recorded.scripted.isEmpty { return recorded.scripted.removeFirst() }
+                if let scripted = recorded.nextScripted() { return scripted }
                 if let upload { recorded.uploads.append(upload) }
                 return .respond(response)
             }
@@ -76,10 +84,10 @@ final class StandInCore<Upload: Sendable, Extra: Sendable>: Sendable {
         server = try HTTPStandIn { request in
             state.update { recorded in
                 arrival(request, &recorded)
-                if !recorded.scripted.isEmpty {
+                if let scripted = recorded.nextScripted() {
                     var scratch = recorded
                     recorded.violations += contract(request, &scratch).1
-                    return recorded.scripted.removeFirst()
+                    return scripted
                 }
                 let (response, violations) = contract(request, &recorded)
                 recorded.violations += violations

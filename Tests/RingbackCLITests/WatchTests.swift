@@ -37,11 +37,11 @@ import Testing
     }
 
     /// Writes recordings elsewhere, then renames them all into the spool at once.
-    func dropAtOnce(_ count: Int, prefix: String) throws {
+    func dropAtOnce(_ count: Int, prefix: String, seconds: Double = 0.5) throws {
         let staging = folder.url.appendingPathComponent("staging-\(prefix)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         for index in 0..<count {
-            try AudioFixture.write(staging.appendingPathComponent("\(prefix)-\(index).wav"), seconds: 0.5, signal: .noise(amplitude: 0.3))
+            try AudioFixture.write(staging.appendingPathComponent("\(prefix)-\(index).wav"), seconds: seconds, signal: .noise(amplitude: 0.3))
         }
         for index in 0..<count {
             try FileManager.default.moveItem(
@@ -345,7 +345,7 @@ import Testing
         #expect(items.count == 1)  // the partial file never became a voicemail of its own
     }
 
-    private func waitFor(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+    func waitFor(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
         if try await !Eventually.holds(within: timeout, condition) { Issue.record("condition not met within \(timeout)") }
     }
 }

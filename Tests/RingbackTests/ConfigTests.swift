@@ -43,6 +43,14 @@ import Testing
         #expect(config.mail.from == MailAddress(name: "Ringback", address: "voicemail@example.com"))
     }
 
+    @Test func retryAfterSetsTheFirstWaitAndCannotBeZero() throws {
+        #expect(try PipelineConfig.parse(Self.minimal).retryAfter.duration == .seconds(30))
+        #expect(try PipelineConfig.parse(Self.minimal + "\nretry_after: 2m").retryAfter.duration == .seconds(120))
+        let failure = error(Self.minimal + "\nretry_after: 0s")
+        #expect(failure?.key == "retry_after")
+        #expect(failure?.code == .invalid)
+    }
+
     @Test func anUnknownKeyStopsWithItsPath() {
         let failure = error(Self.minimal.replacingOccurrences(of: "to: [owner@example.com]", with: "to: [owner@example.com]\n  too: [x@y.com]"))
         #expect(failure?.code == .unknownKey)

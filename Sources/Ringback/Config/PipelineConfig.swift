@@ -15,6 +15,9 @@ public struct PipelineConfig: Sendable, Decodable {
     /// On SIGTERM, how long `watch` lets the voicemails in flight finish before it cancels them (they resume at
     /// their unfinished stage on the next start).
     public var shutdownGrace = ConfigDuration(.seconds(10))
+    /// A voicemail held up (an engine or the mail server down, the disk full) is tried again after this, then after
+    /// twice as long each time, at most an hour apart. A transcript still owed after its card: first after twice this.
+    public var retryAfter = ConfigDuration(.seconds(30))
 
     public init(
         owner: OwnerConfig, intake: [IntakeConfig], transcription: TranscriptionConfig = .init(), mail: MailConfig,
@@ -30,7 +33,7 @@ public struct PipelineConfig: Sendable, Decodable {
         self.web = nil
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine, web, shutdownGrace = "shutdown_grace" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine, web, shutdownGrace = "shutdown_grace", retryAfter = "retry_after" }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -45,6 +48,8 @@ public struct PipelineConfig: Sendable, Decodable {
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
         shutdownGrace = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? ConfigDuration(.seconds(10))
+        retryAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .retryAfter) ?? ConfigDuration(.seconds(30))
+        guard retryAfter.duration > .zero else { throw ConfigError(.invalid, key: "retry_after", "must be longer than 0s") }
     }
 }
 

@@ -62,6 +62,19 @@ extension Ledger {
         }
     }
 
+    /// When the next voicemail held up, or owed a transcript, is due to be tried again (after `now`).
+    public func nextAttempt(after now: Date) async throws(LedgerError) -> Date? {
+        let owed = [VoicemailRecord.TranscriptStatus.retrying, .followUpDue].map(\.rawValue)
+        return try await read { db in
+            try Date.fetchOne(
+                db,
+                VoicemailRecord
+                    .filter(![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state) || owed.contains(Column("transcriptStatus")))
+                    .filter(Column("nextAttemptAt") > now)
+                    .select(min(Column("nextAttemptAt"))))
+        }
+    }
+
     public func counts() async throws(LedgerError) -> [VoicemailRecord.State: Int] {
         try await read { db in
             var counts: [VoicemailRecord.State: Int] = [:]

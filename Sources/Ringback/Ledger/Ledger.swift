@@ -173,6 +173,11 @@ public struct Ledger: Sendable {
 
     // MARK: Access
 
+    /// SQLite's own check of every page and index (`PRAGMA quick_check`): empty when the file is sound.
+    public func problems() async throws(LedgerError) -> [String] {
+        try await read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
+    }
+
     func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
         do {
             return try await writer.read(work)
@@ -188,6 +193,8 @@ public struct Ledger: Sendable {
             return try await writer.write(work)
         } catch let error as LedgerError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw LedgerError(code: .full, path: path, message: "the disk holding the ledger is full; nothing was written, and it is tried again once there is room (\(error.message ?? "SQLITE_FULL"))")
         } catch {
             throw LedgerError(code: .query, path: path, message: "\(error)")
         }

@@ -6,6 +6,8 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case notFound = "ledger.not_found"
         /// The row is not in a state the request applies to.
         case conflict = "ledger.conflict"
+        /// The disk (or filesystem) holding the ledger has no room left; nothing was written.
+        case full = "ledger.full"
     }
 
     public var code: Code

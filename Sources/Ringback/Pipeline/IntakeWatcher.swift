@@ -14,7 +14,8 @@ public struct IntakeWatcher: Service {
     let logger: Logger
     /// Voicemails processed at once (transcription dominates; the cards themselves are quick).
     let concurrency: Int
-    /// How often voicemails left pending (endpoint or SMTP down) are looked at again.
+    /// How often reminders and the digest are looked at, and voicemails left pending at the latest (endpoint or SMTP
+    /// down; each is also looked at when its own retry time comes).
     let retryInterval: Duration
 
     public init(pipeline: VoicemailPipeline, logger: Logger, concurrency: Int = 4, retryInterval: Duration = .seconds(30)) {
@@ -33,7 +34,16 @@ public struct IntakeWatcher: Service {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
             var nextCallRecords = pipeline.now()
             while !Task.isShuttingDownGracefully {
-                await process(state.takeReady())
+                let batch = state.takeReady()
+                for outcome in await process(batch) {
+                    if outcome.errorCode?.hasPrefix("ledger.") == true {
+                        // The ledger could not record it (a full disk, say), so it cannot hold the retry time either.
+                        state.lookAgain(at: outcome.path, after: pipeline.config.retryAfter.seconds)
+                    } else {
+                        state.wentThrough(outcome.path)
+                    }
+                }
+                if !batch.isEmpty { nextRetry = min(nextRetry, await nextOwedAttempt()) }
                 if let closer, pipeline.now() >= nextCallRecords {
                     do throws(LedgerError) {
                         try await closer.sync()
@@ -55,13 +65,19 @@ public struct IntakeWatcher: Service {
                     await state.queuePendingRetries()
                     _ = await pipeline.sendDueReminders()
                     await pipeline.sendDigestIfDue()
-                    nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
+                    nextRetry = min(pipeline.now().addingTimeInterval(retryInterval.seconds), await nextOwedAttempt())
                 }
             }
         } onGracefulShutdown: {
             events?.wake()
         }
         logger.info("watcher stopped")
+    }
+
+    /// The moment the first voicemail held up (or owed its transcript) is due again, so a short `retry_after` is kept
+    /// rather than rounded up to the next tick.
+    private func nextOwedAttempt() async -> Date {
+        (try? await pipeline.ledger.nextAttempt(after: pipeline.now())) ?? .distantFuture
     }
 
     /// `callbacks.cdr`, when configured: followed in this loop so callbacks close when the owner calls back.
@@ -78,9 +94,10 @@ public struct IntakeWatcher: Service {
     }
 
     /// Runs a batch with bounded concurrency; work in flight finishes even when shutdown is requested.
-    private func process(_ sources: [VoicemailSource]) async {
-        guard !sources.isEmpty else { return }
-        await withTaskGroup(of: ProcessOutcome.self) { group in
+    private func process(_ sources: [VoicemailSource]) async -> [ProcessOutcome] {
+        guard !sources.isEmpty else { return [] }
+        return await withTaskGroup(of: ProcessOutcome.self) { group in
+            var outcomes: [ProcessOutcome] = []
             var next = 0
             var running = 0
             while next < sources.count || running > 0 {
@@ -92,9 +109,11 @@ public struct IntakeWatcher: Service {
                 }
                 if let result = await group.next() {
                     running -= 1
+                    outcomes.append(result)
                     logger.info("processed", metadata: ["file": "\(result.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
                 }
             }
+            return outcomes
         }
     }
 }

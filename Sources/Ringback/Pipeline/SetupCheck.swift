@@ -19,6 +19,11 @@ public struct SetupCheck: Sendable {
         self.config = config
     }
 
+    /// Bytes free for an ordinary user on the filesystem holding `path`.
+    static func freeSpace(at path: String) -> Int64? {
+        (try? FileManager.default.attributesOfFileSystem(forPath: path)[.systemFreeSize] as? NSNumber)?.int64Value
+    }
+
     public func run() async -> [Item] {
         var items: [Item] = []
         for intake in config.intake {
@@ -27,8 +32,12 @@ public struct SetupCheck: Sendable {
         let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
         items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
         do throws(LedgerError) {
-            _ = try Ledger(path: config.ledger)
-            items.append(Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, schema up to date"))
+            let problems = try await Ledger(path: config.ledger).problems()
+            let room = Self.freeSpace(at: ledgerFolder).map { ", \(VoicemailPipeline.megabytes($0)) free on its disk" } ?? ""
+            items.append(
+                problems.isEmpty
+                    ? Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, schema up to date, every page sound\(room)")
+                    : Item(subject: "ledger \(config.ledger)", ok: false, detail: "damaged: " + problems.prefix(3).joined(separator: "; ")))
         } catch {
             items.append(Item(subject: "ledger \(config.ledger)", ok: false, detail: error.message))
         }

@@ -158,8 +158,8 @@ public struct VoicemailPipeline: Sendable {
         record.notifiedAt = now()
         record.attempts = 0
         record.lastError = nil
-        // A transcript still owed is tried again in the background, first a minute after the card.
-        record.nextAttemptAt = record.awaitsTranscript ? now().addingTimeInterval(Self.retryDelay(attempt: 1, first: 60)) : nil
+        // A transcript still owed is tried again in the background, first twice `retry_after` after the card.
+        record.nextAttemptAt = record.awaitsTranscript ? now().addingTimeInterval(Self.retryDelay(attempt: 1, first: followUpDelay)) : nil
         record.updatedAt = now()
         try await ledger.update(record)
         logger.info("card sent", metadata: ["voicemail": "\(record.id ?? 0)", "caller": "\(probe.caller)", "transport": "\(transport.name)"])
@@ -427,7 +427,7 @@ public struct VoicemailPipeline: Sendable {
         var record = record
         record.attempts += 1
         record.lastError = error
-        record.nextAttemptAt = now().addingTimeInterval(Self.retryDelay(attempt: record.attempts, first: 30))
+        record.nextAttemptAt = now().addingTimeInterval(Self.retryDelay(attempt: record.attempts, first: config.retryAfter.seconds))
         record.updatedAt = now()
         try await ledger.update(record)
         logger.warning("will retry", metadata: ["voicemail": "\(record.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
@@ -463,7 +463,7 @@ public struct VoicemailPipeline: Sendable {
             logger.error("gave up on the transcript", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
             return outcome(probe, .skipped, record, "card sent earlier; gave up on its transcript after \(config.transcription.followUpWithin): \(error)", code: code)
         }
-        record.nextAttemptAt = min(now().addingTimeInterval(Self.retryDelay(attempt: record.attempts + 1, first: 60)), max(giveUpAt, now()))
+        record.nextAttemptAt = min(now().addingTimeInterval(Self.retryDelay(attempt: record.attempts + 1, first: followUpDelay)), max(giveUpAt, now()))
         try await ledger.update(record)
         logger.warning("transcript follow-up will retry", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
         return outcome(probe, .pending, record, "card sent earlier; its transcript is still owed: \(error) — will retry", code: code)
@@ -473,6 +473,9 @@ public struct VoicemailPipeline: Sendable {
     static func megabytes(_ bytes: Int64) -> String {
         bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1_000_000) : "\(max(1, (bytes + 500) / 1000)) kB"
     }
+
+    /// The first wait before a transcript owed after its card is tried again.
+    private var followUpDelay: TimeInterval { 2 * config.retryAfter.seconds }
 
     /// `first`, doubling with each attempt, at most an hour.
     static func retryDelay(attempt: Int, first: TimeInterval) -> TimeInterval {

@@ -15,6 +15,8 @@ final class WatchState {
     private var polled: [Int: Date] = [:]
     private var watchedByInotify: [Int] = []
     private var ready: [String: VoicemailSource] = [:]
+    /// Files the ledger could not record, with how many times in a row.
+    private var heldBack: [String: Int] = [:]
 
     init(pipeline: VoicemailPipeline, logger: Logger) {
         self.pipeline = pipeline
@@ -97,6 +99,18 @@ final class WatchState {
             await sweep(intake, under: URL(fileURLWithPath: intake.path))
             polled[index] = now.addingTimeInterval(intake.poll?.seconds ?? 5)
         }
+    }
+
+    /// A file to look at again later, whatever the ledger says now: after `first`, then twice as long each time.
+    func lookAgain(at path: String, after first: TimeInterval) {
+        let attempt = (heldBack[path] ?? 0) + 1
+        heldBack[path] = attempt
+        pending[path] = pipeline.now().addingTimeInterval(VoicemailPipeline.retryDelay(attempt: attempt, first: first))
+    }
+
+    /// The file went through: its back-off starts afresh.
+    func wentThrough(_ path: String) {
+        heldBack[path] = nil
     }
 
     /// Voicemails the ledger holds as pending whose back-off has passed: their files are looked at again.
