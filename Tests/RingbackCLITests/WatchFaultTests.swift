@@ -133,7 +133,8 @@ extension WatchTests {
         let (before, during) = (3, Self.fullSize ? 40 : 8)
         let disk = folder.url.appendingPathComponent("var")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
-        try await mount(tmpfsOf: "4m", at: disk)
+        // Room for SQLite's write-ahead log to reach its checkpoint size (1,000 pages, 4 MB) beside the cards.
+        try await mount(tmpfsOf: "16m", at: disk)
         defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/umount"), arguments: ["-l", disk.path]).waitUntilExit() }
         try writeConfig()
         try folder.write(try String(contentsOf: folder.url.appendingPathComponent("pipeline.yml"), encoding: .utf8) + "\nretry_after: 1s\n", to: "pipeline.yml")

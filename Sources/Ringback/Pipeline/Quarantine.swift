@@ -25,7 +25,7 @@ public struct Quarantine: Sendable {
             file: \(file.path)
             code: \(code)
             reason: \(reason)
-            quarantined: \(ISO8601DateFormatter().string(from: date))
+            quarantined: \(date.formatted(.iso8601))
 
             """
         try Data(note.utf8).write(to: URL(fileURLWithPath: destination.path + ".reason.txt"))

@@ -510,7 +510,7 @@ public struct VoicemailPipeline: Sendable {
         let due = record?.dueAt ?? config.callbacks.deadline(receivedAt: probe.receivedAt, urgent: probe.isUrgent, timeZone: config.owner.timezone)
         return ProcessOutcome(
             path: probe.path, status: status, voicemailID: record?.id, key: probe.identity.key, caller: probe.caller.description,
-            durationMs: probe.audio.durationMilliseconds, dueAt: ISO8601DateFormatter().string(from: due), detail: detail, errorCode: code,
+            durationMs: probe.audio.durationMilliseconds, dueAt: due.formatted(.iso8601), detail: detail, errorCode: code,
             transcript: record?.transcriptStatus)
     }
 
