@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONFIG ?= pipeline.yml
 
 # Debian packages the build and the tests need. Installed when missing (root or sudo).
-APT_PACKAGES := libsndfile1-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
+APT_PACKAGES := libsndfile1-dev libmp3lame-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
   pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time
 
 .PHONY: deps build release run test faults bench card-preview format clean

@@ -39,6 +39,11 @@ let package = Package(
         ),
 
         .systemLibrary(
+            name: "CRingbackLame",
+            pkgConfig: "lame",
+            providers: [.apt(["libmp3lame-dev"])]
+        ),
+        .systemLibrary(
             name: "CRingbackSampleRate",
             pkgConfig: "samplerate",
             providers: [.apt(["libsamplerate0-dev"])]
@@ -53,7 +58,7 @@ let package = Package(
         // Thin Swift owners of the C handles.
         .target(
             name: "RingbackAudio",
-            dependencies: ["CRingbackSndFile", "CRingbackSampleRate"],
+            dependencies: ["CRingbackSndFile", "CRingbackSampleRate", "CRingbackLame"],
             swiftSettings: strict
         ),
         .target(

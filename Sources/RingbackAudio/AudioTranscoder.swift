@@ -1,7 +1,7 @@
 public import Foundation
 
-/// Converts between formats with libsndfile (and libsamplerate when the rate changes), block by block, never
-/// holding the whole recording.
+/// Converts between formats with libsndfile (and libsamplerate when the rate changes; LAME for MP3), block by block,
+/// never holding the whole recording.
 public enum AudioTranscoder {
     /// Writes `source` to `destination` in `format`. Keeps the channels; keeps the rate unless `sampleRate` asks
     /// for another; copies only `frames` of the source when given. Returns the frames written.
@@ -11,7 +11,10 @@ public enum AudioTranscoder {
     ) throws(AudioError) -> Int64 {
         let input = try AudioFile(reading: source)
         let rate = sampleRate ?? input.sampleRate
-        let output = try AudioFile(writing: destination, format: format, sampleRate: rate, channels: input.channels)
+        let output: any AudioSink =
+            format == .mp3
+            ? try MP3Encoder(writing: destination, sampleRate: rate, channels: input.channels)
+            : try AudioFile(writing: destination, format: format, sampleRate: rate, channels: input.channels)
         let resampler = rate == input.sampleRate ? nil : try Resampler(from: input.sampleRate, to: rate, channels: input.channels)
         var total: Int64 = 0
         let write = { (block: UnsafeBufferPointer<Float>, count: Int) throws(AudioError) in
@@ -26,6 +29,7 @@ public enum AudioTranscoder {
             }
         }
         try resampler?.process(UnsafeBufferPointer(start: nil, count: 0), frames: 0, endOfInput: true, emit: write)
+        try output.finish()
         return total
     }
 }

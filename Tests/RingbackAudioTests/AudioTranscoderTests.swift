@@ -1,5 +1,5 @@
 import Foundation
-import RingbackAudio
+@testable import RingbackAudio
 import RingbackTesting
 import Testing
 
@@ -18,14 +18,24 @@ import Testing
         #expect(abs((after.peakDBFS ?? 0) - (before.peakDBFS ?? 0)) < 0.5)
     }
 
-    @Test func writingMP3WorksThroughLame() throws {
+    /// The card's MP3, written by LAME at a constant bitrate: it decodes (with libsndfile) to the recording's length,
+    /// rate and channels, at the same level, and its size is the bitrate times the length, whatever the recording.
+    @Test(arguments: [(8_000, 1), (16_000, 1), (8_000, 2), (44_100, 2)])
+    func anMP3KeepsLengthAndLevelAtItsBitrate(sampleRate: Int, channels: Int) throws {
         let folder = try TemporaryDirectory("mp3")
-        let source = try AudioFixture.write(folder.url.appendingPathComponent("in.wav"), seconds: 3)
+        let source = try AudioFixture.write(folder.url.appendingPathComponent("in.wav"), sampleRate: sampleRate, channels: channels, seconds: 20)
         let output = folder.url.appendingPathComponent("out.mp3")
+        let before = try AudioProbe(url: source)
         try AudioTranscoder.transcode(source, to: output, format: .mp3)
-        let probe = try AudioProbe(url: output)
-        #expect(probe.format.container == .mpeg)
-        #expect(abs(probe.durationMilliseconds - 3000) < 150)
+        let after = try AudioProbe(url: output)
+        #expect(after.format == .mp3)
+        #expect(after.channels == channels)
+        #expect(after.sampleRate == sampleRate)
+        #expect(abs(after.durationMilliseconds - 20_000) < 100, "the LAME tag trims the encoder's delay and padding")
+        #expect(abs((after.rmsDBFS ?? 0) - (before.rmsDBFS ?? 0)) < 1)
+        let bytes = try #require(try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int)
+        let kilobits = Double(MP3Encoder.kilobitsPerSecond(sampleRate: sampleRate, channels: channels))
+        #expect(abs(Double(bytes) - kilobits * 1000 / 8 * 20) < kilobits * 1000 / 8 * 20 * 0.05, "\(bytes) bytes")
     }
 
     /// libsndfile cannot seek in GSM 6.10 (WAV49, raw .gsm): a part of a long voicemail must still start where asked.
