@@ -60,10 +60,15 @@ func printError(_ text: String) {
 }
 
 /// Pretty, stable JSON for `--json` output.
-func printJSON(_ value: some Encodable) throws {
+func makeJSONEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
-    let data = try encoder.encode(value)
+    return encoder
+}
+
+/// Prints `value` as pretty, stable JSON.
+func printJSON(_ value: some Encodable) throws {
+    let data = try makeJSONEncoder().encode(value)
     print(String(decoding: data, as: UTF8.self))
 }

@@ -61,7 +61,7 @@ struct ReprocessCommand: AsyncParsableCommand {
         let elapsed = clock.now - started
         let summary = BatchSummary(results: results, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, dryRun: dryRun)
         if json {
-            try printJSON(BatchReport(files: results.sorted { $0.path < $1.path }, summary: summary))
+            try printBatchReport(files: results.sorted { $0.path < $1.path }, summary: summary)
         } else {
             print(summary.line)
         }
@@ -125,7 +125,20 @@ struct BatchSummary: Encodable {
     }
 }
 
-struct BatchReport: Encodable {
-    var files: [ProcessOutcome]
-    var summary: BatchSummary
+/// `{"files": [...], "summary": {...}}` exactly as `printJSON` would print it, encoded one file at a time: encoding the
+/// whole report at once built a tree of several MB at the end of a 2,000-file batch, the run's peak RSS.
+func printBatchReport(files: [ProcessOutcome], summary: BatchSummary) throws {
+    let encoder = makeJSONEncoder()
+    /// `value` pretty-printed, every line after the first indented (JSON strings carry no raw newlines).
+    func nested(_ value: some Encodable, indent: String) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self).replacingOccurrences(of: "\n", with: "\n" + indent)
+    }
+    print("{\n  \"files\" : [")
+    if files.isEmpty { print("") }
+    for (index, file) in files.enumerated() {
+        let text = try nested(file, indent: "    ")
+        print("    " + text + (index < files.count - 1 ? "," : ""))
+    }
+    let totals = try nested(summary, indent: "  ")
+    print("  ],\n  \"summary\" : " + totals + "\n}")
 }

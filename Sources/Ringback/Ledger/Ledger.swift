@@ -13,6 +13,10 @@ public struct Ledger: Sendable {
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
+            // SQLite's default page cache is 2 MB per connection and the writer's fills as the ledger grows (about
+            // 1.2 kB per voicemail): 512 kB keeps what a batch needs (indexes, the newest rows); the rest is in the
+            // OS page cache anyway.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
             let pool = try DatabasePool(path: path, configuration: configuration)
             try self.init(writer: pool, path: path)
         } catch let error as LedgerError {
