@@ -54,6 +54,7 @@ let package = Package(
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
         ),
         .systemLibrary(name: "CRingbackInotify"),
+        .systemLibrary(name: "CRingbackMalloc"),
 
         // Thin Swift owners of the C handles.
         .target(
@@ -109,6 +110,7 @@ let package = Package(
             name: "ringback",
             dependencies: [
                 "Ringback",
+                "CRingbackMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

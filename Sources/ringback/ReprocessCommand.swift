@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRingbackMalloc
 import Foundation
 import Ringback
 
@@ -30,6 +31,7 @@ struct ReprocessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        CRingbackMalloc_limitArenas()
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .error)
         let pipeline = try global.makePipeline(config, logger: logger)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRingbackMalloc
 import Foundation
 import Ringback
 import ServiceLifecycle
@@ -11,6 +12,7 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        CRingbackMalloc_limitArenas()
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .info)
         let pipeline = try global.makePipeline(config, logger: logger)
