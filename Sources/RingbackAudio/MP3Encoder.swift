@@ -18,10 +18,11 @@ final class MP3Encoder: AudioSink {
     private var right: [Float] = []
     private var finished = false
 
-    /// The constant bitrate for a voice recording: 16 kbit/s carries telephone audio (8 kHz, 3.4 kHz wide) and keeps
-    /// an hour under `mail.attach_max_bytes`' default 10 MB; more for wideband.
+    /// The constant bitrate for a voice recording: 24 kbit/s for telephone audio (8 kHz), more for wideband. Not
+    /// lower: below 24 kbit/s an 8 kHz frame has no room for the LAME tag, and players then count LAME's padding
+    /// (about 0.16 s) into the length.
     static func kilobitsPerSecond(sampleRate: Int, channels: Int) -> Int32 {
-        let mono: Int32 = sampleRate <= 8_000 ? 16 : sampleRate <= 16_000 ? 24 : 64
+        let mono: Int32 = sampleRate <= 8_000 ? 24 : sampleRate <= 16_000 ? 32 : 64
         return mono * Int32(channels)
     }
 
