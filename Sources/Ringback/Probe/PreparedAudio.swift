@@ -23,7 +23,7 @@ public final class PreparedAudio: Sendable {
         ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
     }
 
-    /// The attachment `mail.attach_audio` asks for; nil for `none`. MP3 (through libsndfile's lame) and WAV are
+    /// The attachment `mail.attach_audio` asks for; nil for `none`. MP3 (LAME) and WAV are
     /// converted block by block; a file already in the asked-for form is used as it is.
     public static func forMail(_ source: URL, probe: AudioProbe, as choice: MailConfig.AttachAudio) throws(AudioError) -> PreparedAudio? {
         switch choice {
