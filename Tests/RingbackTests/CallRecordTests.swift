@@ -24,13 +24,13 @@ import Testing
         let voicemailID: Int64
 
         /// A voicemail from Maria Lopez (+1 555-123-0000) received Tue Sep 22 2026 00:24:47 Chicago time.
-        init(dialPrefixes: [String] = ["9"]) async throws {
+        init(dialPrefixes: [String] = ["9"], transcriber: (any Transcriber)? = nil) async throws {
             var harness = try Harness()
             harness.config.owner.dialPrefixes = dialPrefixes
             csv = harness.folder.url.appendingPathComponent("Master.csv")
             harness.config.callbacks.cdr = CDRConfig(path: csv.path, timezone: Chicago.zone, minTalkSeconds: 10)
             self.harness = harness
-            pipeline = try harness.pipeline()
+            pipeline = try harness.pipeline(transcriber: transcriber)
             let file = try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar())
             let outcome = await pipeline.process(file)
             voicemailID = try #require(outcome.voicemailID)
@@ -76,6 +76,24 @@ import Testing
         #expect(history.map(\.action) == [.tried, .tried, .done])
         #expect(history.last?.note == "answered, talked 95 s")
         #expect(try await closer.sync().isEmpty, "nothing new, nothing changes")
+    }
+
+    /// The caller asked to be called back on another number: an answered call to that number closes the callback as
+    /// one to the caller ID would; a call to a number nobody mentioned changes nothing.
+    @Test func aCallToTheNumberSaidInTheMessageClosesTheCallback() async throws {
+        let standIn = try OpenAITranscriptionStandIn(transcript: "Hi, it's Maria. Please call me on my cell, five five five, nine eight seven, six five four three.")
+        defer { standIn.stop() }
+        let harness = try Harness()
+        let setup = try await Setup(transcriber: harness.openAI(standIn))
+        #expect(try await setup.record.spokenNumber == "+15559876543")
+        let closer = try setup.closer()
+        try setup.append(Self.asterisk(dst: "915550001111", start: "2026-09-22 08:00:00", billsec: 60, disposition: "ANSWERED"))
+        #expect(try await closer.sync().isEmpty)
+        try setup.append(Self.asterisk(dst: "915559876543", start: "2026-09-22 08:30:00", billsec: 45, disposition: "ANSWERED"))
+        #expect(try await closer.sync().map(\.action) == [.done])
+        let closed = try await setup.record
+        #expect(closed.callbackState == .done)
+        #expect(closed.callbackClosedBy == "cdr")
     }
 
     @Test func rotationLosesNoLineAndARestartReadsNothingTwice() async throws {

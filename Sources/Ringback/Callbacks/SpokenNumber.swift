@@ -78,3 +78,12 @@ public struct SpokenNumber: Sendable, Equatable {
         return tokens
     }
 }
+
+extension VoicemailRecord {
+    /// Stores what an engine heard, and a different callback number said in it (see `spokenNumber`).
+    mutating func apply(_ transcript: Transcript, owner: OwnerConfig) {
+        apply(transcript)
+        guard kind == .voicemail else { return }
+        spokenNumber = SpokenNumber.find(in: transcript.text, callerID: caller(owner: owner).phone, country: owner.country)?.phone.e164
+    }
+}

@@ -117,7 +117,7 @@ extension Ledger {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         return try await write { db in
             let records = try VoicemailRecord
-                .filter(Column("callerNumber") == number)
+                .filter(Column("callerNumber") == number || Column("spokenNumber") == number)
                 .filter(Column("foldedInto") == nil)
                 .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
                 .filter(VoicemailRecord.Columns.receivedAt < start)

@@ -172,6 +172,9 @@ public struct Ledger: Sendable {
                 t.column("usedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v10: a callback number said in the message") { db in
+            try db.alter(table: "voicemail") { t in t.add(column: "spokenNumber", .text) }
+        }
         return migrator
     }
 

@@ -92,6 +92,9 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     /// A repeat call from a number with a callback already open: this call is listed under that callback (its id),
     /// not tracked on its own.
     public var foldedInto: Int64? = nil
+    /// Another number the caller said to call back on (E.164), from the transcript: an answered call to it closes the
+    /// callback as one to the caller ID does.
+    public var spokenNumber: String? = nil
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -200,7 +200,7 @@ public struct VoicemailPipeline: Sendable {
         record.updatedAt = now()
         if let transcription, record.kind == .voicemail {
             do throws(TranscriptionError) {
-                record.apply(try await transcribe(record, probe: probe, with: transcription))
+                record.apply(try await transcribe(record, probe: probe, with: transcription), owner: config.owner)
                 if !record.isUrgent, let text = record.transcript, config.callbacks.isUrgent(transcript: text) {
                     // "burst pipe": the caller said it is urgent, so the card says so and the deadline tightens.
                     record.isUrgent = true
@@ -224,7 +224,7 @@ public struct VoicemailPipeline: Sendable {
         var record = record
         if record.transcriptStatus == .retrying, let transcription {
             do throws(TranscriptionError) {
-                record.apply(try await transcribe(record, probe: probe, with: transcription))
+                record.apply(try await transcribe(record, probe: probe, with: transcription), owner: config.owner)
             } catch {
                 record.transcriptFailure = error.plainReason
                 return try await postponeTranscript(record, probe, error: error.description, code: error.code.rawValue)
@@ -405,7 +405,7 @@ public struct VoicemailPipeline: Sendable {
         record.state = .transcribed
         if transcribe, let transcription, record.kind == .voicemail {
             do throws(TranscriptionError) {
-                record.apply(try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio))
+                record.apply(try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio), owner: config.owner)
             } catch {
                 record.transcriptStatus = .retrying
                 record.transcriptFailure = error.plainReason
