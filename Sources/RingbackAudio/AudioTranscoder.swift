@@ -34,6 +34,15 @@ public enum AudioTranscoder {
     }
 }
 
+extension AudioTranscoder {
+    /// The size of `frames` written as MP3, known before encoding: LAME runs at a constant bitrate.
+    public static func expectedMP3Bytes(frames: Int64, sampleRate: Int, channels: Int) -> Int64 {
+        guard sampleRate > 0 else { return 0 }
+        let kilobits = Int64(MP3Encoder.kilobitsPerSecond(sampleRate: sampleRate, channels: channels))
+        return frames * kilobits * 125 / Int64(sampleRate)
+    }
+}
+
 extension AudioFile {
     /// Reads `frames` (or everything from the current position) in blocks of interleaved floats, calling `body`
     /// with each block and its frame count. The one read loop every streaming consumer shares.

@@ -34,8 +34,9 @@ import Testing
         #expect(abs(after.durationMilliseconds - 20_000) < 100, "the LAME tag trims the encoder's delay and padding")
         #expect(abs((after.rmsDBFS ?? 0) - (before.rmsDBFS ?? 0)) < 1)
         let bytes = try #require(try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int)
-        let kilobits = Double(MP3Encoder.kilobitsPerSecond(sampleRate: sampleRate, channels: channels))
-        #expect(abs(Double(bytes) - kilobits * 1000 / 8 * 20) < kilobits * 1000 / 8 * 20 * 0.05, "\(bytes) bytes")
+        let expected = AudioTranscoder.expectedMP3Bytes(frames: before.frames, sampleRate: sampleRate, channels: channels)
+        #expect(expected == Int64(MP3Encoder.kilobitsPerSecond(sampleRate: sampleRate, channels: channels)) * 125 * 20)
+        #expect(abs(Double(bytes - Int(expected))) < Double(expected) * 0.02, "\(bytes) bytes, \(expected) expected before encoding")
     }
 
     /// libsndfile cannot seek in GSM 6.10 (WAV49, raw .gsm): a part of a long voicemail must still start where asked.

@@ -347,19 +347,28 @@ public struct VoicemailPipeline: Sendable {
         var prepared: PreparedAudio?
         if card.purpose == .card, record.kind == .voicemail, let probe {  // a missed call carries no recording worth playing
             let choice = config.mail.attachAudio
-            do throws(AudioError) {
-                prepared = try await BlockingWork.run { () throws(AudioError) -> PreparedAudio? in
-                    try PreparedAudio.forMail(URL(fileURLWithPath: probe.path), probe: probe.audio, as: choice)
-                }
-            } catch {
-                throw MailError(code: .render, message: "cannot prepare the audio attachment (\(choice.rawValue)): \(error)")
-            }
+            let limit = Int64(config.mail.attachMaxBytes)
+            let source = URL(fileURLWithPath: probe.path)
+            let serverCopy = "It is on the Ringback server at \(probe.path)"
             var note: String?
-            if let audio = prepared, audio.size > config.mail.attachMaxBytes {
-                note = "not attached: the \(audio.format.fileExtension.uppercased()) is \(Self.megabytes(audio.size)), over mail.attach_max_bytes (\(Self.megabytes(Int64(config.mail.attachMaxBytes)))). It is on the Ringback server at \(probe.path)"
-                prepared = nil
-            } else if prepared == nil {
-                note = "not attached (mail.attach_audio is none). It is on the Ringback server at \(probe.path)"
+            if let expected = PreparedAudio.expectedSize(source, probe: probe.audio, as: choice), expected > limit {
+                // Too large to attach: known from its length, so it is not converted at all.
+                let kind = choice == .original ? probe.audio.format.fileExtension.uppercased() : choice.rawValue.uppercased()
+                note = "not attached: the \(kind) would be \(Self.megabytes(expected)), over mail.attach_max_bytes (\(Self.megabytes(limit))). \(serverCopy)"
+            } else {
+                do throws(AudioError) {
+                    prepared = try await BlockingWork.run { () throws(AudioError) -> PreparedAudio? in
+                        try PreparedAudio.forMail(source, probe: probe.audio, as: choice)
+                    }
+                } catch {
+                    throw MailError(code: .render, message: "cannot prepare the audio attachment (\(choice.rawValue)): \(error)")
+                }
+                if let audio = prepared, audio.size > limit {  // the expectation can be short by a header or a frame
+                    note = "not attached: the \(audio.format.fileExtension.uppercased()) is \(Self.megabytes(audio.size)), over mail.attach_max_bytes (\(Self.megabytes(limit))). \(serverCopy)"
+                    prepared = nil
+                } else if prepared == nil {
+                    note = "not attached (mail.attach_audio is none). \(serverCopy)"
+                }
             }
             card.attachment = prepared.map { MessageCard.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) }
             card.recordingNote = note

@@ -34,6 +34,19 @@ public final class PreparedAudio: Sendable {
         }
     }
 
+    /// What the attachment will weigh, known before any conversion: the file's own size, or the length times the
+    /// bytes per second of 16-bit PCM or of the constant-bitrate MP3. A recording too large to attach is then not
+    /// converted at all.
+    public static func expectedSize(_ source: URL, probe: AudioProbe, as choice: MailConfig.AttachAudio) -> Int64? {
+        let onDisk = ((try? FileManager.default.attributesOfItem(atPath: source.path))?[.size] as? NSNumber)?.int64Value
+        switch choice {
+        case .none: return nil
+        case .original: return onDisk
+        case .wav: return probe.format == .pcm16WAV ? onDisk : probe.frames * Int64(probe.channels) * 2 + 44
+        case .mp3: return probe.format == .mp3 ? onDisk : AudioTranscoder.expectedMP3Bytes(frames: probe.frames, sampleRate: probe.sampleRate, channels: probe.channels)
+        }
+    }
+
     private static func converted(_ source: URL, probe: AudioProbe, to format: AudioFormat) throws(AudioError) -> PreparedAudio {
         if probe.format == format { return PreparedAudio(url: source, format: format, isTemporary: false) }
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("ringback-\(UUID().uuidString).\(format.fileExtension)")
