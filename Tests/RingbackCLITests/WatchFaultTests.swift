@@ -134,7 +134,7 @@ extension WatchTests {
         let disk = folder.url.appendingPathComponent("var")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
         // Room for SQLite's write-ahead log to reach its checkpoint size (1,000 pages, 4 MB) beside the cards.
-        try await mount(tmpfsOf: "16m", at: disk)
+        try mount(tmpfsOf: "16m", at: disk)
         defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/umount"), arguments: ["-l", disk.path]).waitUntilExit() }
         try writeConfig()
         try folder.write(try String(contentsOf: folder.url.appendingPathComponent("pipeline.yml"), encoding: .utf8) + "\nretry_after: 1s\n", to: "pipeline.yml")
@@ -145,7 +145,8 @@ extension WatchTests {
 
         // Fill the disk to the last byte, then let voicemails arrive.
         let filler = disk.appendingPathComponent("filler")
-        let handle = try FileHandle(forWritingTo: { FileManager.default.createFile(atPath: filler.path, contents: nil); return filler }())
+        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: filler)
         let block = Data(repeating: 0xAA, count: 4096)
         while (try? handle.write(contentsOf: block)) != nil {}
         try? handle.close()
@@ -169,7 +170,7 @@ extension WatchTests {
         #expect(check.stdout.contains("every page sound"), "\(check.stdout)")
     }
 
-    func mount(tmpfsOf size: String, at folder: URL) async throws {
+    func mount(tmpfsOf size: String, at folder: URL) throws {
         let mount = try Process.run(URL(fileURLWithPath: "/usr/bin/mount"), arguments: ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", folder.path])
         mount.waitUntilExit()
         try #require(mount.terminationStatus == 0, "mount -t tmpfs failed")
