@@ -4,18 +4,31 @@ SWIFT ?= swift
 CONFIG ?= pipeline.yml
 
 # Debian packages the build and the tests need. Installed when missing (root or sudo).
-APT_PACKAGES := libsndfile1-dev libmp3lame-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev libpocketsphinx-dev \
-  pocketsphinx-en-us pkg-config python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time
+# cmake, build-essential and python3-venv build whisper.cpp and fetch its pinned sources; asterisk-core-sounds-en-wav
+# is real recorded speech for the offline engine's tests.
+APT_PACKAGES := libsndfile1-dev libmp3lame-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev pkg-config \
+  cmake build-essential python3-venv python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time \
+  asterisk-core-sounds-en-wav
+# Spanish and French prompts for the language-detection figures of `make bench`.
+BENCH_PACKAGES := asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
 
-.PHONY: deps build release run test faults bench card-preview format clean
+.PHONY: deps apt whisper build release run test faults bench card-preview format clean distclean
 
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Everything a build, a run and the tests need, installed once: apt packages, whisper.cpp built from its pinned
+# source package into .deps/, and the Whisper base model converted into models/ (about 150 MB; both ignored by git).
+deps: apt whisper
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+whisper: apt
+	contrib/whisper/install.sh library
+	contrib/whisper/install.sh model
 
 build: deps
 	$(SWIFT) build
@@ -35,6 +48,7 @@ run: release
 #    pocketsphinx (bench/long_voicemail.py --offline for the full hour: about 25 minutes);
 #  - 2,000 voicemails through ringback reprocess against a shell pipeline (sox + curl + curl smtp) and curl alone,
 #    with the attachment as MP3, WAV and none, and without transcription, to see what each phase costs.
+bench: EXTRA_PACKAGES = $(BENCH_PACKAGES)
 bench: release
 	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
 	/usr/bin/python3 bench/wer.py --binary .build/release/ringback
@@ -60,3 +74,7 @@ format:
 
 clean:
 	rm -rf .build
+
+# Also the built whisper.cpp and the model: the next `make deps` downloads and builds them again.
+distclean: clean
+	rm -rf .deps models

@@ -48,11 +48,8 @@ let package = Package(
             pkgConfig: "samplerate",
             providers: [.apt(["libsamplerate0-dev"])]
         ),
-        .systemLibrary(
-            name: "CRingbackSphinx",
-            pkgConfig: "pocketsphinx",
-            providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
-        ),
+        // whisper.cpp is built from its pinned source package by `make deps` into .deps/whisper.
+        .systemLibrary(name: "CRingbackWhisper"),
         .systemLibrary(name: "CRingbackInotify"),
         .systemLibrary(name: "CRingbackMalloc"),
 
@@ -63,9 +60,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "RingbackSphinx",
-            dependencies: ["CRingbackSphinx", "RingbackAudio"],
-            swiftSettings: strict
+            name: "RingbackWhisper",
+            dependencies: ["CRingbackWhisper"],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-L\(Context.packageDirectory)/.deps/whisper/lib"])]
         ),
         .target(
             name: "RingbackCurl",
@@ -85,7 +83,7 @@ let package = Package(
                 "RingbackAudio",
                 "RingbackCurl",
                 "RingbackInotify",
-                "RingbackSphinx",
+                "RingbackWhisper",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -131,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "RingbackTests",
             dependencies: [
-                "Ringback", "RingbackTesting", "RingbackAudio", "RingbackCurl",
+                "Ringback", "RingbackTesting", "RingbackAudio", "RingbackCurl", "RingbackWhisper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),

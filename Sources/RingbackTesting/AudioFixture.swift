@@ -7,6 +7,38 @@ public enum AudioFixture {
         case sine(frequency: Double, amplitude: Double)
         case noise(amplitude: Double)
         case silence
+        /// Any waveform of time in seconds (DTMF, hold music), -1…1.
+        case function(@Sendable (Double) -> Double)
+
+        /// Touch-tone digits as a keypad sends them: 150 ms of each digit's two tones, 100 ms apart, repeated.
+        public static func dtmf(_ digits: String, amplitude: Double = 0.3) -> Signal {
+            let rows: [Character: (Double, Double)] = [
+                "1": (697, 1209), "2": (697, 1336), "3": (697, 1477), "4": (770, 1209), "5": (770, 1336), "6": (770, 1477),
+                "7": (852, 1209), "8": (852, 1336), "9": (852, 1477), "*": (941, 1209), "0": (941, 1336), "#": (941, 1477),
+            ]
+            let pairs = digits.compactMap { rows[$0] }
+            return .function { t in
+                guard !pairs.isEmpty else { return 0 }
+                let slot = Int(t / 0.25)
+                guard t - Double(slot) * 0.25 < 0.15 else { return 0 }
+                let (low, high) = pairs[slot % pairs.count]
+                return amplitude * (sin(2 * .pi * low * t) + sin(2 * .pi * high * t)) / 2
+            }
+        }
+
+        /// Hold music: a repeating arpeggio of chords with a few harmonics and a soft attack on each note.
+        public static func holdMusic(amplitude: Double = 0.3) -> Signal {
+            let notes = [261.63, 329.63, 392.0, 523.25, 220.0, 261.63, 329.63, 440.0, 174.61, 220.0, 261.63, 349.23, 196.0, 246.94, 293.66, 392.0]
+            return .function { t in
+                let index = Int(t / 0.25)
+                let phase = t - Double(index) * 0.25
+                let frequency = notes[index % notes.count]
+                let bass = notes[(index / 4 * 4) % notes.count] / 2
+                let envelope = min(1, phase / 0.02) * exp(-phase * 4)
+                let tone = sin(2 * .pi * frequency * t) + 0.4 * sin(4 * .pi * frequency * t) + 0.2 * sin(6 * .pi * frequency * t)
+                return amplitude * (0.6 * envelope * tone / 1.6 + 0.4 * sin(2 * .pi * bass * t))
+            }
+        }
     }
 
     /// Writes `seconds` of `signal` in `format` and returns the URL. Sets WAV INFO strings when given.
@@ -32,6 +64,7 @@ public enum AudioFixture {
                 case .sine(let frequency, let amplitude): value = amplitude * sin(2 * .pi * frequency * t)
                 case .noise(let amplitude): value = Double.random(in: -amplitude...amplitude, using: &generator)
                 case .silence: value = 0
+                case .function(let wave): value = wave(t)
                 }
                 for channel in 0..<channels { buffer[frame * channels + channel] = Float(value) }
             }

@@ -7,8 +7,8 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Validate pipeline.yml and try everything it names: folders, ledger, the mail server, every engine, call records.",
         discussion: """
-            Nothing is sent and no API quota is spent: SMTP gets EHLO, STARTTLS, AUTH and NOOP; HTTP engines get a \\
-            connection with the TLS certificate verified; pocketsphinx loads its model. Exits 0 when everything \\
+            Nothing is sent and no API quota is spent: SMTP gets EHLO, STARTTLS, AUTH and NOOP; HTTP engines get a \
+            connection with the TLS certificate verified; the offline whisper engine loads its model. Exits 0 when everything \
             passed, 1 when something failed, 2 when the configuration itself is wrong.
             """)
 

@@ -31,6 +31,16 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Loads the engines' models before any voicemail; one that cannot be loaded exits 2 naming the file.
+    func prepareEngines(_ pipeline: VoicemailPipeline) async throws {
+        do throws(TranscriptionError) {
+            try await pipeline.transcription?.prepare()
+        } catch {
+            printError("error: \(error.message)")
+            throw ExitCode(2)
+        }
+    }
+
     /// Bootstraps logging once per process (only `main` does this; libraries receive the logger).
     func makeLogger(default level: Logger.Level) -> Logger {
         let chosen = logLevel ?? level

@@ -8,7 +8,7 @@ struct ProbeCommand: AsyncParsableCommand {
         abstract: "Show what Ringback reads from recordings: format, length, level, caller, identity, routing, readiness.",
         discussion: """
             --transcribe runs each file through the configured engines (transcription.engines, in order, with their \
-            retries) and prints every request and the transcript; without a pipeline.yml it uses pocketsphinx. \
+            retries) and prints every request and the transcript; without a pipeline.yml it uses the offline whisper engine. \
             Nothing is written to the ledger and no card is sent.
             """)
 
@@ -29,7 +29,7 @@ struct ProbeCommand: AsyncParsableCommand {
         let owner = config?.owner ?? OwnerConfig()
         var reports: [ProbeReport] = []
         var failed = false
-        let chain = transcribe ? (config?.transcription ?? TranscriptionConfig(engines: [EngineConfig(kind: .pocketsphinx)])).makeChain() : nil
+        let chain = transcribe ? (config?.transcription ?? TranscriptionConfig(engines: [EngineConfig(kind: .whisper)])).makeChain() : nil
         if transcribe, chain == nil {
             printError("--transcribe: no transcription engine is configured (transcription.engines in \(global.config))")
             throw ExitCode(2)

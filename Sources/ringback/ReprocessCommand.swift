@@ -35,6 +35,7 @@ struct ReprocessCommand: AsyncParsableCommand {
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .error)
         let pipeline = try global.makePipeline(config, logger: logger)
+        if !dryRun { try await global.prepareEngines(pipeline) }
         let voicemails = config.sources(in: paths.map { URL(fileURLWithPath: $0) })
         let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
         let clock = ContinuousClock()

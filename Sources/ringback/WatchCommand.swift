@@ -16,6 +16,7 @@ struct WatchCommand: AsyncParsableCommand {
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .info)
         let pipeline = try global.makePipeline(config, logger: logger)
+        try await global.prepareEngines(pipeline)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
         var services: [any Service] = [watcher]
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz

@@ -146,20 +146,40 @@ import Testing
         #expect(audio["durationMilliseconds"] as? Int == 1500)
     }
 
-    @Test func probeTranscribeRunsTheCommittedOfflineEngineAndLabelsADraft() async throws {
-        let file = folder.url.appendingPathComponent("spool/speech.wav")
-        _ = try #require(try AudioFixture.speech("Hello, this is Maria Lopez. Please call me back about the leak under the sink.", to: file))
-        let result = try await ringback("probe", "--transcribe", "spool/speech.wav")
+    @Test func probeTranscribeRunsTheCommittedOfflineEngineOnRealSpeech() async throws {
+        let file = folder.url.appendingPathComponent("spool/intro.wav")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: RealSpeech.leaveMessage), to: file)
+        let result = try await ringback("probe", "--transcribe", "spool/intro.wav")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("engines:    pocketsphinx"))
-        #expect(result.stdout.contains("attempt:    pocketsphinx · ok in "))
-        #expect(result.stdout.contains("transcript: [offline draft, "))
+        #expect(result.stdout.contains("engines:    whisper:base"))
+        #expect(result.stdout.contains("attempt:    whisper:base · ok in "))
+        #expect(result.stdout.contains("transcript: [machine transcript, "))
+        #expect(result.stdout.contains("% confidence, language en] \"Please leave your message after the tone"), "\(result.stdout)")
 
-        let json = try await ringback("probe", "--transcribe", "--json", "spool/speech.wav")
+        // The JSON keeps the shape scripts read: transcription.transcript.text, .engine, .confidence, .language.
+        let json = try await ringback("probe", "--transcribe", "--json", "spool/intro.wav")
         let reports = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         let run = try #require(reports.first?["transcription"] as? [String: Any])
         #expect((run["attempts"] as? [[String: Any]])?.map { $0["ok"] as? Bool } == [true])
-        #expect((run["transcript"] as? [String: Any])?["isOfflineDraft"] as? Bool == true)
+        let transcript = try #require(run["transcript"] as? [String: Any])
+        #expect((transcript["text"] as? String)?.hasPrefix("Please leave your message") == true)
+        #expect(transcript["engine"] as? String == "whisper:base")
+        #expect(transcript["language"] as? String == "en")
+        #expect((transcript["confidence"] as? Double).map { (0.5...1).contains($0) } == true)
+    }
+
+    @Test func aMissingModelIsNamedAtStartAndInCheck() async throws {
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
+            of: "    - kind: whisper ", with: "    - { kind: whisper, model: ./models/nothing-here.bin }\n    # ")
+        try Data(text.utf8).write(to: config)
+        let expected = folder.url.appendingPathComponent("models/nothing-here.bin").path
+        let check = try await ringback("check")
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("✘ engine 1 whisper: whisper model \(expected): no such file"), "\(check.stdout)")
+        let watch = try await ringback("watch")
+        #expect(watch.status == 2, "\(watch.stdout)\(watch.stderr)")
+        #expect(watch.stderr.contains("whisper model \(expected): no such file (run `make deps`"), "\(watch.stderr)")
     }
 
     @Test func probeTranscribeShowsEveryFailedAttemptAndThePlainReason() async throws {
@@ -167,7 +187,7 @@ import Testing
         defer { standIn.stop() }
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
-            of: "    - kind: pocketsphinx ",
+            of: "    - kind: whisper ",
             with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-wrong, model: whisper-1 }\n    # ")
         try Data(text.utf8).write(to: config)
         try drop("call.wav")
@@ -224,7 +244,7 @@ import Testing
                 .replacingOccurrences(of: "  transport: maildir ", with: "  transport: smtp ")
                 .replacingOccurrences(of: "    url: \"smtp://mail.example.com:587\"", with: "    url: \"\(sink.url)\"\n    ca_file: \(sink.caFile.path)")
                 .replacingOccurrences(of: "    password: \"${SMTP_PASSWORD}\"", with: "    password: \(password)")
-                .replacingOccurrences(of: "    - kind: pocketsphinx ", with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-test, model: whisper-1 }\n    - kind: pocketsphinx ")
+                .replacingOccurrences(of: "    - kind: whisper ", with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-test, model: whisper-1 }\n    - kind: whisper ")
             try Data(text.utf8).write(to: config)
         }
         try write(password: "s3cret")
@@ -232,7 +252,7 @@ import Testing
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         #expect(good.stdout.contains("logged in as ringback, NOOP accepted"))
         #expect(good.stdout.contains("✔ engine 1 openai: http://127.0.0.1:"))
-        #expect(good.stdout.contains("✔ engine 2 pocketsphinx: model /usr/share/pocketsphinx/model/en-us loads"))
+        #expect(good.stdout.contains("✔ engine 2 whisper: model \(RealSpeech.modelPath) loads (whisper.cpp 1.8.5)"), "\(good.stdout)")
         #expect(good.stdout.contains("Everything checked out."))
 
         try write(password: "wrong")

@@ -30,9 +30,31 @@ import Testing
         #expect(config.mail.maildir == root + "/var/outbox")
         #expect(config.quarantine == root + "/var/rejected")
         #expect(config.mail.transport == .maildir)
-        #expect(config.transcription.engines.map(\.kind) == [.pocketsphinx])
+        #expect(config.transcription.engines.map(\.kind) == [.whisper])
+        #expect(config.transcription.engines.first?.model == root + "/models/ggml-base.bin")
         #expect(config.callbacks.dueWithin.duration == .seconds(4 * 3600))
         #expect(config.owner.timezone.identifier == "America/Chicago")
+    }
+
+    @Test func aConfigNamingPocketsphinxIsToldWhatReplacedIt() throws {
+        let failure = try #require(error(Self.minimal + "\ntranscription:\n  engines:\n    - kind: pocketsphinx\n"))
+        #expect(failure.key == "transcription.engines[0].kind")
+        #expect("\(failure)".contains("replaced by the offline whisper engine"))
+        #expect("\(failure)".contains("kind: whisper"))
+    }
+
+    @Test func whisperSettingsAreCheckedAndBelongToWhisperAlone() throws {
+        let good = try PipelineConfig.parse(
+            Self.minimal + "\ntranscription:\n  engines:\n    - { kind: whisper, model: /m/ggml-small.bin, language: es, threads: 2, beam_size: 5, prompt: Acme }\n")
+        let engine = try #require(good.transcription.engines.first)
+        #expect(engine.model == "/m/ggml-small.bin" && engine.threads == 2 && engine.beamSize == 5 && engine.language == "es")
+        for (line, key) in [
+            "{ kind: whisper, threads: 0 }": "transcription.engines[0].threads",
+            "{ kind: whisper, language: english }": "transcription.engines[0].language",
+            "{ kind: openai, url: \"https://x/v1/audio/transcriptions\", model: whisper-1, beam_size: 5 }": "transcription.engines[0].beam_size",
+        ] {
+            #expect(error(Self.minimal + "\ntranscription:\n  engines:\n    - \(line)\n")?.key == key, "\(line)")
+        }
     }
 
     @Test func defaultsFillWhatIsLeftOut() throws {

@@ -136,6 +136,10 @@ extension PipelineConfig {
         mail.templates.html = mail.templates.html.map(resolve)
         for index in transcription.engines.indices {
             if let caFile = transcription.engines[index].caFile { transcription.engines[index].caFile = resolve(caFile) }
+            if transcription.engines[index].kind == .whisper {
+                transcription.engines[index].model =
+                    transcription.engines[index].model.map(resolve) ?? WhisperModelSearch.defaultPath(configFolder: base)
+            }
         }
     }
 }

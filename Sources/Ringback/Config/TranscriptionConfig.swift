@@ -72,9 +72,15 @@ public struct EngineConfig: Sendable, Decodable {
         case deepgram
         /// AssemblyAI v2 upload + poll (`https://api.assemblyai.com` unless `url` says otherwise); needs `api_key`.
         case assemblyai
-        /// Offline, in-process (libpocketsphinx, US English): nothing leaves the machine. `model` is the model folder.
-        case pocketsphinx
+        /// Offline, in-process (whisper.cpp): nothing leaves the machine. `model` is a ggml file (default: the
+        /// Whisper base model `make deps` installs).
+        case whisper
     }
+
+    /// Engines Ringback had once, and what replaced them: named in the error a config that still uses one gets.
+    static let retired: [String: String] = [
+        "pocketsphinx": "pocketsphinx was replaced by the offline whisper engine (whisper.cpp, in-process; far fewer wrong words on telephone audio): write `kind: whisper`"
+    ]
 
     public var kind: Kind
     public var url: String?
@@ -91,11 +97,15 @@ public struct EngineConfig: Sendable, Decodable {
     /// voicemails are sent in parts cut at quiet moments.
     public var maxSeconds: ConfigDuration?
     public var maxBytes: Int64?
+    /// whisper: cores one decode uses (default: all of them).
+    public var threads: Int?
+    /// whisper: 1 decodes greedily (the default); more searches that many beams.
+    public var beamSize: Int?
 
     public init(
         kind: Kind, url: String? = nil, apiKey: Secret? = nil, model: String? = nil, language: String? = nil,
         prompt: String? = nil, timeout: ConfigDuration = .init(.seconds(60)), caFile: String? = nil, maxConcurrent: Int? = nil,
-        maxSeconds: ConfigDuration? = nil, maxBytes: Int64? = nil
+        maxSeconds: ConfigDuration? = nil, maxBytes: Int64? = nil, threads: Int? = nil, beamSize: Int? = nil
     ) {
         self.kind = kind
         self.url = url
@@ -108,17 +118,26 @@ public struct EngineConfig: Sendable, Decodable {
         self.maxConcurrent = maxConcurrent
         self.maxSeconds = maxSeconds
         self.maxBytes = maxBytes
+        self.threads = threads
+        self.beamSize = beamSize
+    }
+
+    /// `en`, `es`, `pt-BR`: a language code whisper knows by its first part.
+    static func isLanguageCode(_ text: String) -> Bool {
+        let primary = text.split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? ""
+        return (2...3).contains(primary.count) && primary.allSatisfy { $0.isASCII && $0.isLetter }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, url, apiKey = "api_key", model, language, prompt, timeout, caFile = "ca_file", maxConcurrent = "max_concurrent"
-        case maxSeconds = "max_seconds", maxBytes = "max_bytes"
+        case maxSeconds = "max_seconds", maxBytes = "max_bytes", threads, beamSize = "beam_size"
     }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kindName = try container.decodeNonEmpty(.kind)
+        if let replacement = Self.retired[kindName] { throw container.invalid(.kind, replacement) }
         guard let kind = Kind(rawValue: kindName) else {
             throw container.invalid(
                 .kind, "unknown engine \"\(kindName)\" (expected \(Kind.allCases.map(\.rawValue).joined(separator: " | ")))")
@@ -137,6 +156,15 @@ public struct EngineConfig: Sendable, Decodable {
         if let maxSeconds, maxSeconds.seconds < 5 { throw container.invalid(.maxSeconds, "must be at least 5s") }
         maxBytes = try container.decodeIfPresent(Int64.self, forKey: .maxBytes)
         if let maxBytes, maxBytes < 256 * 1024 { throw container.invalid(.maxBytes, "must be at least 262144 (256 KiB)") }
+        threads = try container.decodeIfPresent(Int.self, forKey: .threads)
+        if let threads, !(1...256).contains(threads) { throw container.invalid(.threads, "must be between 1 and 256") }
+        beamSize = try container.decodeIfPresent(Int.self, forKey: .beamSize)
+        if let beamSize, !(1...16).contains(beamSize) { throw container.invalid(.beamSize, "must be between 1 and 16") }
+        if kind != .whisper {
+            for key in [CodingKeys.threads, .beamSize] where container.contains(key) {
+                throw container.invalid(key, "applies to the offline whisper engine only")
+            }
+        }
         if kind == .openai {
             guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw container.invalid(.url, "an openai engine needs an http(s) URL to /v1/audio/transcriptions")
@@ -158,9 +186,9 @@ public struct EngineConfig: Sendable, Decodable {
             guard apiKey?.isEmpty == false else {
                 throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.apiKey]).dotted, "a \(kind.rawValue) engine needs an api_key")
             }
-        case .pocketsphinx:
-            if let language, !language.isEmpty, !["en", "en-us", "en_us"].contains(language.lowercased()) {
-                throw container.invalid(.language, "pocketsphinx has only the US English model (pocketsphinx-en-us); use \"en-us\" or a cloud engine")
+        case .whisper:
+            if let language, language != "auto", !Self.isLanguageCode(language) {
+                throw container.invalid(.language, "a language code such as en, es or fr, or auto to detect it")
             }
         case .none, .openai:
             break

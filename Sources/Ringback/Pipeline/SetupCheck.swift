@@ -1,11 +1,11 @@
 public import Foundation
 import RingbackCurl
-import RingbackSphinx
+import RingbackWhisper
 
 /// `ringback check`: everything a running service will need, tried now, each with a plain result.
 ///
 /// Nothing is sent and no API quota is spent: SMTP gets EHLO, STARTTLS, AUTH and NOOP; HTTP engines get a TCP and
-/// TLS connection with the certificate verified; pocketsphinx loads its model.
+/// TLS connection with the certificate verified; the offline whisper engine loads its model.
 public struct SetupCheck: Sendable {
     public struct Item: Sendable, Encodable {
         public var subject: String
@@ -74,13 +74,12 @@ public struct SetupCheck: Sendable {
 
     private func check(_ engine: EngineConfig, number: Int) async -> Item {
         let subject = "engine \(number) \(engine.kind.rawValue)"
-        if engine.kind == .pocketsphinx {
-            let folder = engine.model ?? SphinxDecoder.Model.defaultFolder
-            do throws(SphinxError) {
-                _ = try SphinxDecoder(model: SphinxDecoder.Model(folder: folder))
-                return Item(subject: subject, ok: true, detail: "model \(folder) loads")
+        if engine.kind == .whisper, let whisper = engine.makeTranscriber() as? WhisperTranscriber {
+            do throws(TranscriptionError) {
+                try await whisper.prepare()
+                return Item(subject: subject, ok: true, detail: "model \(whisper.modelPath) loads (whisper.cpp \(WhisperModel.version))")
             } catch {
-                return Item(subject: subject, ok: false, detail: "\(error)")
+                return Item(subject: subject, ok: false, detail: error.message)
             }
         }
         let cloud: [EngineConfig.Kind: String] = [.deepgram: DeepgramTranscriber.defaultURL, .assemblyai: AssemblyAITranscriber.defaultURL]

@@ -140,7 +140,10 @@ public struct VoicemailPipeline: Sendable {
             record.state = .transcribed
         }
         if record.state == .received {
-            record = try await transcribeBeforeCard(record, probe: probe)
+            guard let transcribed = try await transcribeBeforeCard(record, probe: probe) else {
+                return outcome(probe, .pending, record, "stopped while transcribing; taken up again at the next start", code: TranscriptionError.Code.cancelled.rawValue)
+            }
+            record = transcribed
         }
         let recipients = recipients(record, source)
         let entry = try await ledger.enqueue(
@@ -194,19 +197,27 @@ public struct VoicemailPipeline: Sendable {
 
     /// The transcript for the card. When every engine fails the card still goes out, saying so, and the transcript
     /// is owed: the ledger keeps trying and sends it as a reply.
-    private func transcribeBeforeCard(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(LedgerError) -> VoicemailRecord {
+    /// Nil when Ringback is stopping: the record stays `received` and is taken up at the next start.
+    private func transcribeBeforeCard(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(LedgerError) -> VoicemailRecord? {
         var record = record
         record.state = .transcribed
         record.updatedAt = now()
         if let transcription, record.kind == .voicemail {
             do throws(TranscriptionError) {
-                record.apply(try await transcribe(record, probe: probe, with: transcription), owner: config.owner)
+                let transcript = try await transcribe(record, probe: probe, with: transcription)
+                record.apply(transcript, owner: config.owner)
+                if transcript.text.isEmpty {
+                    // Silence, noise, touch tones or hold music: nobody spoke, so this is a missed call, not a message.
+                    record.kind = .missedCall
+                    logger.info("no speech in the recording: a missed call", metadata: ["voicemail": "\(record.id ?? 0)"])
+                }
                 if !record.isUrgent, let text = record.transcript, config.callbacks.isUrgent(transcript: text) {
                     // "burst pipe": the caller said it is urgent, so the card says so and the deadline tightens.
                     record.isUrgent = true
                     record.dueAt = min(record.dueAt, config.callbacks.deadline(receivedAt: record.receivedAt, urgent: true, timeZone: config.owner.timezone))
                 }
             } catch {
+                if error.code == .cancelled { return nil }
                 record.transcriptStatus = .retrying
                 record.transcriptFailure = error.plainReason
                 record.lastError = error.description
@@ -414,7 +425,9 @@ public struct VoicemailPipeline: Sendable {
         record.state = .transcribed
         if transcribe, let transcription, record.kind == .voicemail {
             do throws(TranscriptionError) {
-                record.apply(try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio), owner: config.owner)
+                let transcript = try await transcription.transcribe(URL(fileURLWithPath: probe.path), probe: probe.audio)
+                record.apply(transcript, owner: config.owner)
+                if transcript.text.isEmpty { record.kind = .missedCall }  // as the real run decides
             } catch {
                 record.transcriptStatus = .retrying
                 record.transcriptFailure = error.plainReason

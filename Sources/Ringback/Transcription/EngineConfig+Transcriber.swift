@@ -1,3 +1,6 @@
+import Foundation
+import RingbackWhisper
+
 extension TranscriptionConfig {
     /// Every configured engine in order, under the configured retry policy; nil when all are `none`.
     public func makeChain() -> TranscriptionChain? {
@@ -12,7 +15,7 @@ extension EngineConfig {
     /// its kind needs).
     public func makeTranscriber() -> (any Transcriber)? {
         guard let engine = makeEngine() else { return nil }
-        if kind == .pocketsphinx {  // its own pool keeps max_concurrent; its 30 s utterances are its own limit
+        if kind == .whisper {  // one decode at a time on `threads` cores; its one-minute parts are its own limit
             return maxSeconds == nil ? engine : LimitedTranscriber(engine, maxSeconds: maxSeconds?.seconds)
         }
         guard maxConcurrent != nil || maxSeconds != nil || maxBytes != nil else { return engine }
@@ -40,8 +43,13 @@ extension EngineConfig {
             guard let apiKey, !apiKey.isEmpty else { return nil }
             return AssemblyAITranscriber(
                 url: url, apiKey: apiKey, speechModel: model, language: language, timeout: timeout.duration, caFile: caFile)
-        case .pocketsphinx:
-            return PocketSphinxTranscriber(modelFolder: model, maxConcurrent: maxConcurrent ?? 1)
+        case .whisper:
+            let language = language.flatMap { $0 == "auto" ? $0 : $0.split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map { $0.lowercased() } }
+            return WhisperTranscriber(
+                modelPath: model ?? WhisperModelSearch.defaultPath(configFolder: nil),
+                options: WhisperOptions(
+                    language: language ?? "auto", prompt: prompt, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                    beamSize: beamSize ?? 1))
         }
     }
 }

@@ -13,6 +13,10 @@ public struct LimitedTranscriber: Transcriber {
 
     public var name: String { base.name }
 
+    public func prepare() async throws(TranscriptionError) {
+        try await base.prepare()
+    }
+
     public func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript {
         guard let gate else { return try await base.transcribe(clip) }
         let base = self.base

@@ -9,11 +9,17 @@ public protocol Transcriber: Sendable {
     var requirements: AudioRequirements { get }
     /// One request: the whole voicemail or one part of it.
     func transcribe(_ clip: AudioClip) async throws(TranscriptionError) -> Transcript
+    /// Loads what every request needs (an in-process model) before the first voicemail, so a broken setup stops
+    /// Ringback at start with the reason instead of failing each voicemail.
+    func prepare() async throws(TranscriptionError)
 }
 
 extension Transcriber {
     /// An HTTP API with no stated limits.
     public var requirements: AudioRequirements { .upload() }
+
+    /// Nothing to load: an HTTP engine is tried by `ringback check`.
+    public func prepare() async throws(TranscriptionError) {}
 }
 
 /// What an engine heard.

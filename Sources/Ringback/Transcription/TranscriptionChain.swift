@@ -27,6 +27,11 @@ public struct TranscriptionChain: Sendable {
 
     public var name: String { engines.map(\.name).joined(separator: " → ") }
 
+    /// Every engine's `prepare`, in order; the first failure is thrown.
+    public func prepare() async throws(TranscriptionError) {
+        for engine in engines { try await engine.prepare() }
+    }
+
     /// The first transcript any engine gives; `onAttempt` hears of every request. Throws the last engine's error,
     /// its message saying that every engine failed.
     public func transcribe(
@@ -37,6 +42,7 @@ public struct TranscriptionChain: Sendable {
             do throws(TranscriptionError) {
                 return try await transcribe(audio, probe: probe, with: engine, onAttempt: onAttempt)
             } catch {
+                if error.code == .cancelled || Task.isCancelled { throw error }  // shutting down: no next engine
                 failures.append(error)
             }
         }

@@ -9,6 +9,8 @@ public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConver
         case unparseable = "transcription.unparseable"
         /// The audio could not be prepared for this engine.
         case preparation = "transcription.preparation"
+        /// Stopped because Ringback is shutting down; the voicemail is taken up again at the next start.
+        case cancelled = "transcription.cancelled"
     }
 
     public var code: Code
@@ -37,7 +39,7 @@ public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConver
         // A 429 that says the quota is spent will not get better by asking again.
         case .rejected where status == 429: !message.lowercased().contains("quota")
         case .rejected: status.map { $0 == 408 || $0 >= 500 } ?? false
-        case .unparseable, .preparation: false
+        case .unparseable, .preparation, .cancelled: false
         }
     }
 
@@ -53,6 +55,8 @@ public struct TranscriptionError: Error, Sendable, Equatable, CustomStringConver
             return "\(service) could not be reached"
         case .preparation:
             return "the recording could not be prepared for \(service)"
+        case .cancelled:
+            return "Ringback was stopped while \(service) was working"
         case .unparseable:
             return "\(service) sent an answer Ringback could not read"
         case .rejected:

@@ -1,0 +1,81 @@
+import Foundation
+import RingbackWhisper
+
+/// What Whisper writes where nobody spoke, and the rules that drop it.
+///
+/// The first judge is the model itself: for each 30 s window, the probability of its <|nospeech|> token right after
+/// <|startoftranscript|>, as OpenAI's decoder reads it. Over silence, hiss, touch tones and hold music it reads 0.36–0.97
+/// on Debian's real prompts 0.00–0.20. The rest are the model's well-known habits: a known phantom phrase
+/// ("Thank you.") over quiet audio or stretched over seconds nobody would take to say it, a segment claiming under
+/// one word per three seconds, a sentence repeated in a loop, and descriptions of sound ("[Music]").
+enum HallucinationFilter {
+    /// Above this, a window holds no speech (OpenAI's decoder uses the same 0.6 together with a log-probability test).
+    static let noSpeechThreshold = 0.5
+    /// Quieter than this at its loudest 100 ms, the audio under a phrase holds no syllable.
+    static let quietDBFS = -40.0
+    /// The same sentence this many times in a row is a decoding loop, not a caller.
+    static let loopRepeats = 3
+
+    /// Phrases Whisper is known to produce over silence, noise and music (subtitle credits from its training data),
+    /// normalised: lowercase, letters and spaces.
+    static let phantomPhrases: Set<String> = [
+        "thank you", "thank you for watching", "thanks for watching", "thank you very much", "thank you so much",
+        "please subscribe", "subscribe to my channel", "you", "bye", "bye bye", "so", "okay", "oh", "um", "uh", "hmm",
+        "the end", "see you next time", "subtitles by the amaraorg community", "transcription by castingwords",
+        "gracias", "gracias por ver", "subtítulos realizados por la comunidad de amaraorg", "merci",
+        "soustitres réalisés par la communauté damaraorg", "untertitel der amaraorg community",
+        "untertitel im auftrag des zdf", "obrigado", "grazie",
+    ]
+
+    /// The segments that are speech, their text trimmed.
+    static func speech(in segments: [WhisperResult.Segment], noSpeech: [Double], level: SpeechLevel) -> [WhisperResult.Segment] {
+        var kept: [WhisperResult.Segment] = []
+        for var segment in segments {
+            segment.text = segment.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let window = max(0, min(noSpeech.count - 1, Int((segment.start + segment.end) / 2 / 30)))
+            if !noSpeech.isEmpty && noSpeech[window] > noSpeechThreshold { continue }
+            if isSpeech(segment, level: level) { kept.append(segment) }
+        }
+        return withoutLoops(kept)
+    }
+
+    static func isSpeech(_ segment: WhisperResult.Segment, level: SpeechLevel) -> Bool {
+        let normalised = normalise(segment.text)
+        guard !normalised.isEmpty, !isAnnotation(segment.text) else { return false }
+        let words = Double(normalised.split(separator: " ").count)
+        let seconds = segment.end - segment.start
+        // Nobody speaks one word in three seconds for five seconds on end: the model filled a window with something.
+        if seconds >= 5 && words / seconds < 1.0 / 3 { return false }
+        if phantomPhrases.contains(normalised) {
+            if level.peakDBFS(from: segment.start, to: segment.end) < quietDBFS { return false }
+            if seconds >= 3 && words / seconds <= 0.75 { return false }
+        }
+        return true
+    }
+
+    /// Drops every run of one sentence repeated `loopRepeats` times or more.
+    static func withoutLoops(_ segments: [WhisperResult.Segment]) -> [WhisperResult.Segment] {
+        var kept: [WhisperResult.Segment] = []
+        var index = 0
+        while index < segments.count {
+            let text = normalise(segments[index].text)
+            var end = index + 1
+            while end < segments.count && normalise(segments[end].text) == text { end += 1 }
+            if end - index < loopRepeats { kept += segments[index..<end] }
+            index = end
+        }
+        return kept
+    }
+
+    /// `[Music]`, `(applause)`, `*sighs*`, `♪ ... ♪`, `...`: a description of sound, not words.
+    static func isAnnotation(_ text: String) -> Bool {
+        let pairs: [(Character, Character)] = [("[", "]"), ("(", ")"), ("*", "*"), ("♪", "♪")]
+        if let first = text.first, let last = text.last, pairs.contains(where: { $0.0 == first && $0.1 == last }) { return true }
+        return text.unicodeScalars.allSatisfy { !CharacterSet.letters.contains($0) && !CharacterSet.decimalDigits.contains($0) }
+    }
+
+    static func normalise(_ text: String) -> String {
+        let kept = text.lowercased().unicodeScalars.filter { CharacterSet.letters.contains($0) || $0 == " " }
+        return String(String.UnicodeScalarView(kept)).split(separator: " ").joined(separator: " ")
+    }
+}

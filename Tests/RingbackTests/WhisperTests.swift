@@ -1,0 +1,157 @@
+import Foundation
+import Ringback
+import RingbackAudio
+import RingbackTesting
+import RingbackWhisper
+import Testing
+
+/// The offline engine on real recorded speech with the model `make deps` installs: nothing here is synthesised
+/// except the audio that must yield no words.
+@Suite struct WhisperTests {
+    /// One model for the suite: its decodes queue behind one another as in production, instead of five models
+    /// fighting over two cores.
+    static let shared = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "en"))
+    var engine: WhisperTranscriber { Self.shared }
+
+    @Test func aRealTelephonePromptComesBackWordForWord() async throws {
+        let url = URL(fileURLWithPath: RealSpeech.leaveMessage)
+        let probe = try AudioProbe(url: url)
+        #expect(probe.sampleRate == 8000)
+        let transcript = try await engine.transcribe(url, probe: probe)
+        #expect(
+            RealSpeech.words(transcript.text)
+                == ["please", "leave", "your", "message", "after", "the", "tone", "when", "done", "hang", "up", "or", "press", "the", "pound", "key"],
+            "\(transcript.text)")
+        #expect(transcript.engine == "whisper:base")
+        #expect(!transcript.isOfflineDraft)
+        let confidence = try #require(transcript.confidence)
+        #expect(confidence > TranscriptionConfig.defaultMinConfidence)
+        // Timed segments inside the recording, in order.
+        let seconds = Double(probe.durationMilliseconds) / 1000
+        #expect(!transcript.segments.isEmpty)
+        for segment in transcript.segments {
+            #expect(0 <= segment.start && segment.start < segment.end && segment.end <= seconds + 0.5, "\(segment)")
+        }
+        for (left, right) in zip(transcript.segments, transcript.segments.dropFirst()) {
+            #expect(left.end <= right.start + 0.01)
+        }
+    }
+
+    @Test func theSamePromptAsWAV49GSMKeepsItsWords() async throws {
+        let folder = try TemporaryDirectory("whisper")
+        let gsm = try folder.path("intro.wav")
+        try AudioTranscoder.transcode(URL(fileURLWithPath: RealSpeech.leaveMessage), to: gsm, format: .wav49)
+        let probe = try AudioProbe(url: gsm)
+        #expect(probe.format == .wav49)
+        let words = RealSpeech.words(try await engine.transcribe(gsm, probe: probe).text)
+        for word in ["leave", "message", "tone", "hang", "pound", "key"] { #expect(words.contains(word), "\(words)") }
+    }
+
+    @Test func theLanguageIsDetectedAndRecordedWhenAskedToDetectIt() async throws {
+        let auto = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "auto"))
+        let url = URL(fileURLWithPath: RealSpeech.leaveMessage)
+        let transcript = try await auto.transcribe(url, probe: try AudioProbe(url: url))
+        #expect(transcript.language == "en")
+        #expect(RealSpeech.words(transcript.text).contains("message"))
+    }
+
+    @Test(arguments: NonSpeech.allCases)
+    func audioWithoutSpeechGivesNoWords(_ kind: NonSpeech) async throws {
+        let folder = try TemporaryDirectory("whisper")
+        let url = try AudioFixture.write(try folder.path("\(kind).wav"), seconds: 20, signal: kind.signal)
+        let transcript = try await engine.transcribe(url, probe: try AudioProbe(url: url))
+        #expect(transcript.text.isEmpty, "\(kind): \(transcript.text)")
+        #expect(transcript.segments.isEmpty)
+    }
+
+    @Test func aMissingModelIsNamedWithWhatToDo() async throws {
+        let missing = WhisperTranscriber(modelPath: "/nonexistent/ggml-base.bin")
+        await #expect {
+            try await missing.prepare()
+        } throws: { error in
+            let message = (error as? TranscriptionError)?.message ?? ""
+            return message.contains("/nonexistent/ggml-base.bin") && message.contains("make deps")
+        }
+    }
+
+    @Test(arguments: [("random", 4096), ("truncated", 1_000_000)])
+    func aCorruptModelIsNamedAndRefused(_ kind: String, bytes: Int) async throws {
+        let folder = try TemporaryDirectory("whisper")
+        let path = try folder.path("ggml-\(kind).bin").path
+        if kind == "random" {
+            try Data((0..<bytes).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
+        } else {  // the real model cut short, as an interrupted copy leaves it
+            let handle = try #require(FileHandle(forReadingAtPath: RealSpeech.modelPath))
+            try #require(try handle.read(upToCount: bytes)).write(to: URL(fileURLWithPath: path))
+        }
+        let corrupt = WhisperTranscriber(modelPath: path)
+        await #expect {
+            try await corrupt.prepare()
+        } throws: { error in
+            (error as? TranscriptionError)?.message.contains(path) == true
+        }
+    }
+
+    @Test func cancellingStopsADecodeMidway() async throws {
+        // 30 s of continuous speech: decoding it takes seconds, so a cancel a moment in lands mid-decode. An engine of
+        // its own, so the cancel cannot land while it waits for another test's decode.
+        let url = URL(fileURLWithPath: RealSpeech.congratulations)
+        let probe = try AudioProbe(url: url)
+        let engine = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "en", threads: 1))
+        try await engine.prepare()
+        let task = Task { try await engine.transcribe(url, probe: probe) }
+        try await Task.sleep(for: .milliseconds(700))
+        task.cancel()
+        // Only whisper.cpp's abort callback ends a decode in `.cancelled`; a decode that ran to its end returns text.
+        await #expect {
+            try await task.value
+        } throws: { error in
+            (error as? TranscriptionError)?.code == .cancelled
+        }
+        // The engine is free again and decodes the next voicemail.
+        let next = try await engine.transcribe(URL(fileURLWithPath: RealSpeech.leaveMessage), probe: try AudioProbe(url: URL(fileURLWithPath: RealSpeech.leaveMessage)))
+        #expect(RealSpeech.words(next.text).contains("message"))
+    }
+}
+
+/// Recordings a PBX leaves when nobody spoke: each must give no transcript at all.
+enum NonSpeech: String, CaseIterable, Sendable, CustomStringConvertible {
+    case digitalSilence, lineHiss, loudNoise, touchTones, holdMusic
+
+    var description: String { rawValue }
+
+    var signal: AudioFixture.Signal {
+        switch self {
+        case .digitalSilence: .silence
+        case .lineHiss: .noise(amplitude: 0.01)
+        case .loudNoise: .noise(amplitude: 0.1)
+        case .touchTones: .dtmf("5551234#")
+        case .holdMusic: .holdMusic()
+        }
+    }
+}
+
+@Suite struct OfflineCardTests {
+    @Test func aRealMessageGetsATrustedTranscriptOnTheCard() async throws {
+        let harness = try Harness()
+        let file = harness.spool.appendingPathComponent("intro.wav")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: RealSpeech.leaveMessage), to: file)
+        let pipeline = try harness.pipeline(transcriber: WhisperTests.shared)
+        let outcome = await pipeline.process(file)
+        #expect(outcome.status == .notified, "\(outcome.detail)")
+        let card = try String(contentsOf: try #require(try harness.cards().first), encoding: .utf8).replacingOccurrences(of: "=\r\n", with: "")
+        #expect(card.contains("What they said"))
+        #expect(card.contains("Please leave your message after the tone"))
+    }
+
+    @Test func hangUpNoiseBecomesAMissedCallCardNeverATranscript() async throws {
+        let harness = try Harness()
+        let file = try AudioFixture.write(harness.spool.appendingPathComponent("hiss.wav"), seconds: 12, signal: .holdMusic())
+        let pipeline = try harness.pipeline(transcriber: WhisperTests.shared)
+        let outcome = await pipeline.process(file)
+        #expect(outcome.status == .notified, "\(outcome.detail)")
+        #expect(outcome.detail.contains("missed-call card"), "\(outcome.detail)")
+        let card = try String(contentsOf: try #require(try harness.cards().first), encoding: .utf8)
+        #expect(!card.contains("What they said"))
+    }
+}
