@@ -1,4 +1,5 @@
 public import Foundation
+import RingbackAudio
 
 /// Real recorded human speech for tests of the offline engine: Debian's `asterisk-core-sounds-en-wav` (Allison
 /// Smith's prompts, 8 kHz 16-bit PCM, the voice callers hear on Asterisk systems), and the model `make deps`
@@ -12,6 +13,19 @@ public enum RealSpeech {
     public static let options = folder + "/vm-options.wav"
     /// The Asterisk demo's welcome, 30 s of continuous speech.
     public static let congratulations = folder + "/demo-congrats.wav"
+
+    /// `recording` played `times` over into one 16-bit WAV at `url`: a long real voicemail.
+    @discardableResult
+    public static func repeated(_ recording: String, times: Int, to url: URL) throws -> URL {
+        let input = try AudioFile(reading: URL(fileURLWithPath: recording))
+        let output = try AudioFile(writing: url, format: .pcm16WAV, sampleRate: input.sampleRate, channels: input.channels)
+        for _ in 0..<times {
+            try input.forEachBlock(frames: 0..<input.declaredFrames) { (block, frames) throws(AudioError) in
+                try output.write(block, frames: frames)
+            }
+        }
+        return url
+    }
 
     /// `models/ggml-base.bin` in this checkout.
     public static var modelPath: String {

@@ -182,6 +182,46 @@ import Testing
         #expect(cards == 1)
     }
 
+    /// SIGTERM while the offline engine decodes: whisper.cpp's abort callback stops the decode, `watch` exits 0 within
+    /// `shutdown_grace` (never ServiceLifecycle's "cancellation took longer than allowed" crash), the voicemail stays
+    /// at its last finished stage, and the next start transcribes it and sends its card.
+    @Test func sigtermMidDecodeExitsCleanlyAndTheNextStartFinishes() async throws {
+        let yaml = """
+            owner: { name: Acme, email: owner@example.com, timezone: America/Chicago }
+            intake:
+              - { path: ./spool, layout: plain, settle: 1s }
+            transcription:
+              engines: [{ kind: whisper, model: "\(RealSpeech.modelPath)", language: en }]
+            mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
+            shutdown_grace: 1s
+            """
+        try folder.write(yaml, to: "pipeline.yml")
+        let process = try startWatching()
+        defer { if process.isRunning { process.terminate() } }
+        // Two minutes of real speech: several seconds of decoding, so SIGTERM lands mid-decode.
+        let staging = folder.url.appendingPathComponent("long.wav")
+        try RealSpeech.repeated(RealSpeech.congratulations, times: 4, to: staging)
+        try FileManager.default.moveItem(at: staging, to: folder.url.appendingPathComponent("spool/long.wav"))
+        try await Task.sleep(for: .seconds(4))  // settled (1 s), probed, decoding
+
+        kill(process.processIdentifier, SIGTERM)
+        try await waitFor(timeout: .seconds(20)) { !process.isRunning }
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(cards == 0, "the decode was stopped, not finished")
+        let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json", "--config", "pipeline.yml"], in: folder.url)
+        let callbacks = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(callbacks.map { $0["cardState"] as? String } == ["received"])
+
+        let restarted = try startWatching()
+        try await waitFor(timeout: .seconds(300)) { cards == 1 }
+        try await stop(restarted)
+        let card = try String(
+            contentsOf: try #require(try FileManager.default.contentsOfDirectory(
+                at: folder.url.appendingPathComponent("var/outbox/new"), includingPropertiesForKeys: nil).first), encoding: .utf8)
+        #expect(card.replacingOccurrences(of: "=\r\n", with: "").contains("Congratulations"))
+    }
+
     /// The PBX's call records, appended while `watch` runs: an answered callback closes the callback by itself.
     @Test func aCallBackLoggedWhileWatchingClosesTheCallback() async throws {
         let csv = folder.url.appendingPathComponent("Master.csv")
