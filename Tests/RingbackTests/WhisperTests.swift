@@ -142,6 +142,24 @@ enum NonSpeech: String, CaseIterable, Sendable, CustomStringConvertible {
         let card = try String(contentsOf: try #require(try harness.cards().first), encoding: .utf8).replacingOccurrences(of: "=\r\n", with: "")
         #expect(card.contains("What they said"))
         #expect(card.contains("Please leave your message after the tone"))
+        // The ledger keeps the language and the timed segments the card is made from.
+        let record = try #require(try await Ledger(path: harness.config.ledger).voicemail(id: 1))
+        #expect(record.transcriptLanguage == "en")
+        #expect(record.transcriptSegments?.isEmpty == false)
+        #expect(record.transcriptSegments?.allSatisfy { $0.end <= 6 } == true)
+    }
+
+    @Test func aLongMessageShowsWhereEachPartIsInTheRecording() async throws {
+        let harness = try Harness()
+        let file = harness.spool.appendingPathComponent("options.wav")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: RealSpeech.options), to: file)
+        let outcome = await (try harness.pipeline(transcriber: WhisperTests.shared)).process(file)
+        #expect(outcome.status == .notified, "\(outcome.detail)")
+        let card = try String(contentsOf: try #require(try harness.cards().first), encoding: .utf8)
+            .replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        // vm-options.wav: six sentences, "Press 1 …" at 0:00 to "Press star …" at 0:13.
+        #expect(card.contains(#"tabular-nums">0:00</span> Press 1 to record your unavailable message."#), "\(card)")
+        #expect(card.contains(#"tabular-nums">0:13</span> Press star to return to the main menu."#))
     }
 
     @Test func hangUpNoiseBecomesAMissedCallCardNeverATranscript() async throws {

@@ -3,6 +3,13 @@ import Foundation
 /// Turns a card into its subject, plain text and HTML. Every value from a caller or a transcript is escaped.
 struct CardRenderer {
     let card: MessageCard
+
+    /// `0:42`, `1:05:10`: where a segment starts in the recording (rounded down, as a player's position reads).
+    static func offset(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds))
+        let (hours, minutes, rest) = (total / 3600, total % 3600 / 60, total % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+    }
     /// When the card is written: "today", "in 3 h 40 min" are relative to it. The subject never is, so a reply's
     /// subject matches the card's.
     let now: Date
@@ -289,7 +296,13 @@ struct CardRenderer {
         let transcript = transcriptLines
         var transcriptBlock = #"<p style="margin:16px 0 4px;color:#555555;font-size:13px">\#(h(transcript.heading))</p>"#
         if let body = transcript.body {
-            transcriptBlock += #"<blockquote style="margin:0;padding:8px 12px;border-left:4px solid #cccccc;font-size:16px;line-height:1.4">\#(h(body))</blockquote>"#
+            // Several timed segments: each starts with where it is in the recording (0:42), for finding it by ear.
+            let timed = card.transcriptSegments.count > 1
+                ? card.transcriptSegments.map {
+                    #"<span style="color:#777777;font-size:12px;font-variant-numeric:tabular-nums">\#(Self.offset($0.start))</span> \#(h($0.text))"#
+                }.joined(separator: "<br>")
+                : h(body)
+            transcriptBlock += #"<blockquote style="margin:0;padding:8px 12px;border-left:4px solid #cccccc;font-size:16px;line-height:1.4">\#(timed)</blockquote>"#
         }
         let urgent = card.isUrgent ? #"<p style="margin:0 0 8px;color:#b42318;font-weight:700">URGENT</p>"# : ""
         return """

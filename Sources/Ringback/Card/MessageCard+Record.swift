@@ -22,6 +22,7 @@ extension MessageCard {
             duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, isMissedCall: record.kind == .missedCall, mailbox: record.mailbox, transcript: transcript, dueAt: record.dueAt,
             timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
             attachment: attachment.map { Self.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) })
+        if case .text = transcript { transcriptSegments = record.transcriptSegments ?? [] }
         if case .text(let text, _, _) = transcript, record.kind == .voicemail {
             spokenNumber = SpokenNumber.find(in: text, callerID: caller.phone, country: config.owner.country)
         }

@@ -59,6 +59,8 @@ public struct MessageCard: Sendable {
     public var attachment: Attachment?
     /// A number the caller said that is not the caller ID ("call me on 555 0199"), read from the transcript.
     public var spokenNumber: SpokenNumber?
+    /// The transcript's timed pieces: the HTML shows where each starts in the recording when there are several.
+    public var transcriptSegments: [Transcript.Segment] = []
     /// Signed one-click links ("Called back", "Tried, no answer", …) when `web` is configured.
     public var actions: [(label: String, url: String)] = []
     /// The callback this call belongs to when it folded into an open one from the same number; nil: its own.

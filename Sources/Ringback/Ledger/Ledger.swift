@@ -175,6 +175,12 @@ public struct Ledger: Sendable {
         migrator.registerMigration("v10: a callback number said in the message") { db in
             try db.alter(table: "voicemail") { t in t.add(column: "spokenNumber", .text) }
         }
+        migrator.registerMigration("v11: the transcript's language and timed segments") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "transcriptLanguage", .text)
+                t.add(column: "transcriptSegments", .text)  // JSON: [{start, end, text}] in seconds
+            }
+        }
         return migrator
     }
 

@@ -95,6 +95,10 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     /// Another number the caller said to call back on (E.164), from the transcript: an answered call to it closes the
     /// callback as one to the caller ID does.
     public var spokenNumber: String? = nil
+    /// The language the engine heard (`en`, `es`), detected or configured.
+    public var transcriptLanguage: String? = nil
+    /// The transcript's timed pieces, where the engine gave them.
+    public var transcriptSegments: [Transcript.Segment]? = nil
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -107,6 +111,8 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         transcriptEngine = transcript.engine
         transcriptConfidence = transcript.confidence
         transcriptIsDraft = transcript.isOfflineDraft
+        transcriptLanguage = transcript.language
+        transcriptSegments = transcript.segments.isEmpty ? nil : transcript.segments
         transcriptStatus = .done
         transcriptFailure = nil
     }
