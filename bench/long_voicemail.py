@@ -4,50 +4,97 @@
 What it measures
   `/usr/bin/time -v ringback reprocess --config CFG --json FOLDER` on one voicemail: peak resident set size
   ("Maximum resident set size"), wall time and user+sys CPU of the ringback process, covering probe, ledger,
-  transcription (cutting the audio into parts), the card (the audio attached as base64) and Maildir delivery.
+  transcription (cutting the audio into parts), the card and Maildir delivery. While it runs, the process's VmRSS
+  is also read from /proc once a second, so a long run shows whether memory grows with the audio decoded so far.
 
 Runs
-  openai    60 min, 8 kHz mono 16-bit WAV (~57.6 MB): tones of 3 s separated by 1 s of silence, so the splitter
-            always finds a quiet point. Engine `kind: openai` pointed at a loopback stand-in for
-            POST /v1/audio/transcriptions (ThreadingHTTPServer on 127.0.0.1, a free port). The stand-in streams
-            each multipart body without keeping it, records its size, the file part's name and the size and
-            duration in its WAV header, answers {"text": "part N"} at once, and answers OpenAI's 413 when a body
-            is over 25 MiB (26214400 bytes). Checked: the card is in Maildir new/, its text says
-            "part 1 part 2 ... part N", every upload is <= 25 MiB and the parts add up to the whole hour.
-  sphinx10  10 min, `kind: pocketsphinx`, speech (flite sentences at 8 kHz with 0.7 s pauses, looped), since
-            decoding cost depends on content. Reports peak RSS and the real-time factor (wall / audio seconds).
-  sphinx60  the same for 60 minutes; only with --offline (~0.3-0.4x real time, 20-25 min).
+  openai        --minutes (60), 8 kHz mono 16-bit WAV (~57.6 MB): tones of 3 s separated by 1 s of silence, so
+                the splitter always finds a quiet point. Engine `kind: openai` pointed at a loopback stand-in for
+                POST /v1/audio/transcriptions (ThreadingHTTPServer on 127.0.0.1, a free port). The stand-in streams
+                each multipart body without keeping it, records its size, the file part's name and the size and
+                duration in its WAV header, answers {"text": "part N"} at once, and answers OpenAI's 413 when a body
+                is over 25 MiB (26214400 bytes). Checked: the card is in Maildir new/, its text says
+                "part 1 part 2 ... part N", every upload is <= 25 MiB and the parts add up to the whole hour.
+  whisper       --offline-minutes (10) of real speech through `kind: whisper` (whisper.cpp in-process; the model
+                is found the way Ringback finds it, models/ggml-base.bin in this checkout, unless --model names
+                one). Real recorded speech, not synthesis, because decoding cost and what whisper makes of the audio
+                depend on it: twelve of Debian's Asterisk prompts (asterisk-core-sounds-en-wav: Allison Smith's
+                voice, 8 kHz 16-bit, the telephone quality of a voicemail) in a fixed order, each followed by 0.8 s
+                of silence (2 min 47 s in all), played round and round and cut at exactly N minutes. Checked: the
+                card is in Maildir new/ and carries a transcript (its heading, the trust label, is read from the
+                card; the text, engine and confidence from the ledger). Reported besides time and memory: the
+                real-time factor (wall / audio seconds), and as a check that the transcript is the speech, its word
+                error rate against the prompts' published text (core-sounds-en.txt; lowercase, no punctuation,
+                number words as digits; the prompt cut off at the end is left out of the reference).
+  whisper-long  the same for the full --minutes; only with --offline (at 0.1-0.3x real time, 6-20 min).
 
 Usage: /usr/bin/python3 bench/long_voicemail.py [--binary .build/release/ringback] [--minutes 60]
-                                                [--sphinx-minutes 10] [--offline] [--json] [--keep]
-Needs sox, flite and /usr/bin/time (Debian package `time`).
+           [--offline-minutes 10] [--offline] [--skip-offline] [--model FILE] [--threads N] [--language CODE]
+           [--json] [--save FILE] [--keep]
+Needs sox, /usr/bin/time (Debian package `time`), asterisk-core-sounds-en-wav, and the model (`make deps`).
+The whisper runs use the engine's default `threads` (every core) unless --threads says otherwise: on a shared
+machine, run the script under `nice`.
 """
 import argparse
 import email.parser
 import email.policy
 import json
 import os
+import platform
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from gnu_time import parse_time_v
 
 OPENAI_LIMIT = 25 * 1024 * 1024  # 26214400: OpenAI rejects larger request bodies with a 413
 RATE = 8000
+PROMPTS = "/usr/share/asterisk/sounds/en"
+PAUSE_SECONDS = 0.8
+# Real recorded speech: these Asterisk prompts in this order, each followed by PAUSE_SECONDS of silence. The text
+# is core-sounds-en.txt's (/usr/share/doc/asterisk-core-sounds-en/), with its typo "represenatives" fixed and
+# vm-intro's "(simple tone sound plays)" note left out.
 SPEECH = [
-    "Hi, this is Maria, please call me back about the leaking sink.",
-    "My number is five five five, zero one four two.",
-    "The water heater stopped working this morning and there is water on the floor.",
-    "Can you send someone on Friday afternoon between two and four?",
-    "I am calling about the estimate you sent last week, it looks fine to me.",
+    ("demo-congrats", "Congratulations. You have successfully installed and executed the Asterisk open source PBX. "
+     "You have also installed a set of sample sounds and configuration files that should help you to get started. "
+     "Like a normal PBX you will navigate this demonstration by dialing digits. If you are using a console channel "
+     "driver instead of a real phone you can use the dial, answer, and hang up commands to simulate the actions of "
+     "a standard telephone."),
+    ("vm-intro", "Please leave your message after the tone. When done hang up or press the pound key."),
+    ("demo-echotest", "You are about to enter an echo test. In this mode everything you say will be repeated back "
+     "to you just as soon as it is received. The purpose of this test is to give you an audible sense of the "
+     "latency between you and the machine that is running the echo test application. You may end the test by "
+     "hanging up or by pressing the pound key."),
+    ("demo-abouttotry", "I am about to attempt an Inter-Asterisk Exchange connection to a demonstration server "
+     "located at Digium. In order for this to work you must already be connected to the Internet. Please wait a "
+     "moment while I attempt to make the connection."),
+    ("demo-nogo", "I am afraid I was unable to create a connection to the Digium demonstration Asterisk server. "
+     "You may find some helpful debugging information on the Asterisk console."),
+    ("tt-allbusy", "All representatives of the household are currently assisting other telemarketers. Please hold "
+     "and your call will be answered in the order it was received."),
+    ("queue-periodic-announce", "All of our representatives are currently busy. Please stay on the line and your "
+     "call will be answered by the next available representative."),
+    ("dir-intro", "Welcome to the directory. Please enter the first three letters of your party's last name using "
+     "your touch tone keypad. Use the 7 key for Q and the 9 key for Z."),
+    ("vm-record-prepend", "At the tone, please record an introduction to the forwarded message. When done, press "
+     "the pound sign."),
+    ("vm-instructions", "To look into your messages press 1 now. You may quit voicemail at any time by pressing "
+     "the pound key."),
+    ("basic-pbx-ivr-main", "Thank you for calling Super Awesome Company, Waldo's premier provider of perfect "
+     "products. If you know your party's extension, you may dial it at any time. To establish a sales partnership, "
+     "press one. To speak with a customer advocate, press two. For accounting and other receivables, press three. "
+     "For a company directory, press four. For an operator, press zero."),
+    ("demo-thanks", "Goodbye. Thank you for trying out the Asterisk Open Source PBX."),
 ]
+NUMBER_WORDS = {word: str(n) for n, word in enumerate("zero one two three four five six seven eight nine".split())}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -59,25 +106,139 @@ def sox(*args):
 
 
 def make_voicemail(path, minutes, content, work):
-    """An 8 kHz mono 16-bit WAV of exactly `minutes`: one short unit made once, then repeated by sox."""
-    unit = os.path.join(work, f"unit-{content}.wav")
+    """An 8 kHz mono 16-bit WAV of exactly `minutes`. Returns its size and, for speech, the text of every prompt
+    in it that is whole (the one cut off at the end is left out)."""
     if content == "tones":
-        # 3 s of a sweeping tone at -10 dBFS, then 1 s of silence: a quiet point every 4 s.
+        # 3 s of a sweeping tone at -10 dBFS, then 1 s of silence: a quiet point every 4 s. Repeated by sox.
+        unit = os.path.join(work, "unit-tones.wav")
         sox("-n", "-r", str(RATE), "-c", "1", "-b", "16", unit, "synth", "3", "sine", "300-900", "vol", "0.3",
             "pad", "0", "1")
-    else:
-        pieces = []
-        for n, text in enumerate(SPEECH):
-            raw = os.path.join(work, f"speech{n}.wav")
-            subprocess.run(["flite", "-voice", "kal", "-t", text, "-o", raw], check=True)  # kal: 8 kHz natively
-            padded = os.path.join(work, f"speech{n}-padded.wav")
-            sox(raw, "-r", str(RATE), "-c", "1", "-b", "16", padded, "pad", "0", "0.7")
-            pieces.append(padded)
-        sox(*pieces, unit)
-    unit_seconds = float(subprocess.run(["soxi", "-D", unit], check=True, capture_output=True, text=True).stdout)
-    repeats = int(minutes * 60 / unit_seconds) + 1
-    sox(unit, path, "repeat", str(repeats - 1), "trim", "0", str(minutes * 60))
-    return os.path.getsize(path)
+        unit_seconds = float(subprocess.run(["soxi", "-D", unit], check=True, capture_output=True, text=True).stdout)
+        repeats = int(minutes * 60 / unit_seconds) + 1
+        sox(unit, path, "repeat", str(repeats - 1), "trim", "0", str(minutes * 60))
+        return os.path.getsize(path), None
+    # Speech: the prompts' own PCM frames, untouched, each followed by silence, written round and round.
+    pause = b"\0\0" * int(PAUSE_SECONDS * RATE)
+    pieces = []
+    for name, text in SPEECH:
+        with wave.open(os.path.join(PROMPTS, name + ".wav"), "rb") as prompt:
+            if (prompt.getframerate(), prompt.getnchannels(), prompt.getsampwidth()) != (RATE, 1, 2):
+                sys.exit(f"{PROMPTS}/{name}.wav is not 8 kHz mono 16-bit PCM")
+            speech = prompt.readframes(prompt.getnframes())
+        pieces.append((speech, text))
+    total = minutes * 60 * RATE * 2
+    written, heard = 0, []
+    with wave.open(path, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        while written < total:
+            for speech, text in pieces:
+                take = (speech + pause)[:total - written]
+                out.writeframes(take)
+                written += len(take)
+                if len(take) >= len(speech):
+                    heard.append(text)
+                if written >= total:
+                    break
+    return os.path.getsize(path), " ".join(heard)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Word error rate
+
+
+def words(text):
+    """Lowercase words without punctuation, hyphenated words split, number words as digits, 1,234 as 1234."""
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text.lower().replace("-", " "))
+    return [NUMBER_WORDS.get(token, token) for token in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text)]
+
+
+def edit_distance(reference, hypothesis):
+    """Levenshtein distance between two word lists (substitutions + deletions + insertions). Myers/Hyyrö
+    bit-parallel: one big-integer step per hypothesis word, so an hour (~9,000 words a side) takes a second."""
+    m = len(reference)
+    if m == 0:
+        return len(hypothesis)
+    peq = {}
+    for i, word in enumerate(reference):
+        peq[word] = peq.get(word, 0) | (1 << i)
+    mask, last = (1 << m) - 1, 1 << (m - 1)
+    pv, mv, score = mask, 0, m
+    for word in hypothesis:
+        eq = peq.get(word, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & mask)
+        mh = pv & xh
+        if ph & last:
+            score += 1
+        elif mh & last:
+            score -= 1
+        ph = ((ph << 1) | 1) & mask
+        mh = (mh << 1) & mask
+        pv = mh | (~(xv | ph) & mask)
+        mv = ph & xv
+    return score
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Resident memory over time
+
+
+class RSSSampler:
+    """VmRSS of the child of /usr/bin/time (ringback itself), read from /proc once a second."""
+
+    def __init__(self, time_pid):
+        self.time_pid = time_pid
+        self.samples = []  # (seconds since start, MiB)
+        self.stopped = threading.Event()
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def child(self):
+        try:
+            with open(f"/proc/{self.time_pid}/task/{self.time_pid}/children") as f:
+                pids = f.read().split()
+            return pids[0] if pids else None
+        except OSError:
+            return None
+
+    def run(self):
+        pid = None
+        while not self.stopped.wait(0.05 if pid is None else 1.0):
+            pid = pid or self.child()
+            if pid is None:
+                continue
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            self.samples.append((round(time.monotonic() - self.started, 1),
+                                                 round(int(line.split()[1]) / 1024, 1)))
+                            break
+            except OSError:
+                pass
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+
+    def summary(self):
+        """The largest sample, the RSS at the end of each tenth of the run, and the largest in each half."""
+        if not self.samples:
+            return None
+        end = self.samples[-1][0] or 1.0
+        tenths = []
+        for tenth in range(1, 11):
+            before = [mib for t, mib in self.samples if t <= end * tenth / 10]
+            tenths.append(before[-1] if before else None)
+        first = [mib for t, mib in self.samples if t <= end / 2]
+        second = [mib for t, mib in self.samples if t > end / 2]
+        return {"samples": len(self.samples), "max_mib": max(mib for _, mib in self.samples),
+                "at_each_tenth_mib": tenths, "max_first_half_mib": max(first, default=None),
+                "max_second_half_mib": max(second, default=None)}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -189,10 +350,6 @@ def make_handler(uploads):
     return Handler
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# One run
-
-
 def write_config(folder, engine):
     with open(os.path.join(folder, "pipeline.yml"), "w") as f:
         f.write(f"""owner:
@@ -246,13 +403,46 @@ def read_card(maildir):
             "subject": str(message.get("Subject", "")), "text": text}
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# One run
+
+
+TRUST_HEADING = re.compile(
+    r"What they said \(machine transcript[^)]*\)[^:]*:|Offline draft transcript \([^)]*\)[^:]*:"
+    r"|Low confidence \([^)]*\)[^.]*\.|Transcript unavailable[^.]*\.|No transcript:[^.]*\.")
+
+
+def read_ledger(path):
+    """The voicemail's transcript, engine, confidence and status, and its transcription attempts."""
+    if not os.path.exists(path):
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    try:
+        row = db.execute("SELECT * FROM voicemail").fetchone()
+        attempts = [dict(a) for a in db.execute("SELECT * FROM transcriptionAttempt")]
+    finally:
+        db.close()
+    if row is None:
+        return None
+    row = dict(row)
+    return {
+        "state": row.get("state"), "transcript": row.get("transcript") or "", "engine": row.get("transcriptEngine"),
+        "status": row.get("transcriptStatus"), "confidence": row.get("transcriptConfidence"),
+        "is_draft": bool(row.get("transcriptIsDraft")), "failure": row.get("transcriptFailure"),
+        "attempts": len(attempts), "attempts_succeeded": sum(1 for a in attempts if a.get("succeeded")),
+        "attempt_seconds": round(sum(a.get("durationMs") or 0 for a in attempts) / 1000, 1),
+        "attempt_errors": sorted({a["error"] for a in attempts if a.get("error")})[:5],
+    }
+
+
 def run_pipeline(binary, work, name, minutes, content, engine, server=None):
     folder = os.path.join(work, name)
     spool = os.path.join(folder, "spool")
     os.makedirs(spool)
     wav = os.path.join(spool, f"long-{name}.wav")
     t0 = time.monotonic()
-    wav_bytes = make_voicemail(wav, minutes, content, folder)
+    wav_bytes, reference = make_voicemail(wav, minutes, content, folder)
     generated_in = time.monotonic() - t0
     with open(os.path.join(spool, f"long-{name}.json"), "w") as f:
         json.dump({"caller_name": "Bench Caller", "caller_number": "+13125550142"}, f)
@@ -261,28 +451,40 @@ def run_pipeline(binary, work, name, minutes, content, engine, server=None):
     cmd = ["/usr/bin/time", "-v", "-o", timing, binary, "reprocess", "--config", config, "--json", spool]
     print(f"[{name}] {minutes} min {content} WAV ({wav_bytes / 1e6:.1f} MB, made in {generated_in:.1f} s); running: "
           f"{' '.join(cmd[4:])}", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    load_before = os.getloadavg()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = RSSSampler(proc.pid)
+    stdout, stderr = proc.communicate()
+    sampler.stop()
     measured = parse_time_v(timing)
     try:
-        report = json.loads(proc.stdout)
+        report = json.loads(stdout)
     except ValueError:
         report = None
     card = read_card(os.path.join(folder, "outbox"))
+    ledger = read_ledger(os.path.join(folder, "ringback.sqlite"))
     audio_seconds = minutes * 60
+    card_text = " ".join(card.get("text", "").split())
+    heading = TRUST_HEADING.search(card_text)
     result = {
         "run": name, "engine": engine, "content": content, "audio_seconds": audio_seconds, "wav_bytes": wav_bytes,
         "exit_status": proc.returncode, "peak_rss_mb": round(measured.get("max_rss_kb", 0) / 1024, 1),
         "wall_s": measured.get("wall_s"), "cpu_s": round(measured.get("user_s", 0) + measured.get("sys_s", 0), 2),
         "user_s": measured.get("user_s"), "sys_s": measured.get("sys_s"),
         "real_time_factor": round(measured["wall_s"] / audio_seconds, 4) if "wall_s" in measured else None,
+        "cpu_time_factor": round((measured.get("user_s", 0) + measured.get("sys_s", 0)) / audio_seconds, 4),
+        "rss_over_time": sampler.summary(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "outcome": (report or {}).get("files", [{}])[0] if report and report.get("files") else None,
         "card": {k: v for k, v in card.items() if k != "text"},
-        "stderr_tail": proc.stderr.strip().splitlines()[-5:],
+        "stderr_tail": stderr.strip().splitlines()[-5:],
     }
-    transcript = re.search(r"(part \d+(?:\s+part \d+)*)", " ".join(card.get("text", "").split()))
-    result["card"]["transcript_seen"] = transcript.group(1) if transcript else None
-    result["card"]["text_excerpt"] = " ".join(card.get("text", "").split())[:400]
+    result["card"]["trust_heading"] = heading.group(0) if heading else None
+    result["card"]["text_excerpt"] = card_text[:400]
     if server is not None:
+        transcript = re.search(r"(part \d+(?:\s+part \d+)*)", card_text)
+        result["card"]["transcript_seen"] = transcript.group(1) if transcript else None
         uploads = list(server.uploads.records)
         parts = sorted(uploads, key=lambda u: u["n"])
         expected = " ".join(f"part {i}" for i in range(1, len(parts) + 1))
@@ -292,7 +494,20 @@ def run_pipeline(binary, work, name, minutes, content, engine, server=None):
         result["all_uploads_within_limit"] = all(u["body_bytes"] <= OPENAI_LIMIT for u in parts)
         result["uploaded_audio_seconds"] = round(sum(u.get("wav_seconds", 0) for u in parts), 3)
         result["expected_transcript"] = expected
-        result["transcript_ok"] = bool(parts) and expected in " ".join(card.get("text", "").split())
+        result["transcript_ok"] = bool(parts) and expected in card_text
+    elif ledger is not None:
+        hypothesis, ref = words(ledger["transcript"]), words(reference or "")
+        opening = " ".join(ledger["transcript"].split()[:8])
+        result["ledger"] = {k: v for k, v in ledger.items() if k != "transcript"}
+        result["transcript"] = {
+            "words": len(hypothesis), "reference_words": len(ref),
+            "word_error_rate": round(edit_distance(ref, hypothesis) / len(ref), 4) if ref else None,
+            "on_card": bool(opening) and opening in card_text,
+            "excerpt": " ".join(ledger["transcript"].split()[:60]),
+        }
+        # The card went out with a transcript: words in the ledger, shown on the card under a transcript heading.
+        result["transcript_ok"] = (bool(hypothesis) and result["transcript"]["on_card"] and heading is not None
+                                   and not heading.group(0).startswith(("Transcript unavailable", "No transcript")))
     return result
 
 
@@ -308,14 +523,20 @@ def serve():
 def print_result(r):
     card = r["card"]
     print(f"== {r['run']}: {r['audio_seconds'] / 60:.0f} min {r['content']}, engine {r['engine']}")
-    print(f"   exit {r['exit_status']}; peak RSS {r['peak_rss_mb']} MB; wall {r['wall_s']:.2f} s; "
+    print(f"   exit {r['exit_status']}; peak RSS {r['peak_rss_mb']} MiB; wall {r['wall_s']:.2f} s; "
           f"CPU {r['cpu_s']:.2f} s (user {r['user_s']:.2f}, sys {r['sys_s']:.2f}); "
-          f"real-time factor {r['real_time_factor']}")
+          f"real-time factor {r['real_time_factor']} (CPU {r['cpu_time_factor']})")
+    rss = r.get("rss_over_time")
+    if rss:
+        print(f"   RSS sampled {rss['samples']}x: max {rss['max_mib']} MiB (first half {rss['max_first_half_mib']}, "
+              f"second half {rss['max_second_half_mib']}); at each tenth: {rss['at_each_tenth_mib']}")
+    print(f"   load average before {r['load_average_before']}, after {r['load_average_after']}")
     if r.get("outcome"):
         o = r["outcome"]
         print(f"   outcome: {o.get('status')} — {o.get('detail')}")
     print(f"   card delivered: {'yes' if card.get('delivered') else 'no'}"
           + (f" ({card['cards']} file, {card['bytes'] / 1e6:.1f} MB), subject: {card['subject']}" if card.get("delivered") else ""))
+    print(f"   card heading: {card.get('trust_heading')!r}")
     if "uploads" in r:
         print(f"   uploads: {r['upload_count']}, all <= 25 MiB: {'yes' if r['all_uploads_within_limit'] else 'NO'}, "
               f"audio uploaded {r['uploaded_audio_seconds']:.1f} s of {r['audio_seconds']} s")
@@ -324,50 +545,92 @@ def print_result(r):
                   f"({u.get('wav_seconds', 0):.1f} s) -> {u['status']}")
         print(f"   card transcript: {card.get('transcript_seen')!r} (expected {r['expected_transcript']!r}: "
               f"{'ok' if r['transcript_ok'] else 'MISMATCH'})")
+    elif "transcript" in r:
+        t, led = r["transcript"], r["ledger"]
+        confidence = f"{led['confidence']:.2f}" if led.get("confidence") is not None else "none"
+        print(f"   ledger: {led['state']}, transcript {led['status']} by {led['engine']}, confidence {confidence}, "
+              f"draft {led['is_draft']}; {led['attempts']} attempts ({led['attempts_succeeded']} ok, "
+              f"{led['attempt_seconds']} s)")
+        print(f"   transcript: {t['words']} words for {t['reference_words']} spoken, WER {t['word_error_rate']}, "
+              f"on the card: {'yes' if t['on_card'] else 'NO'} -> {'ok' if r['transcript_ok'] else 'NO TRANSCRIPT'}")
+        print(f"   begins: {t['excerpt'][:300]}")
     else:
         print(f"   card text: {card.get('text_excerpt', '')[:300]}")
     if r["exit_status"] != 0 and r["stderr_tail"]:
         print("   stderr: " + "\n           ".join(r["stderr_tail"]))
 
 
+def git(*args):
+    here = os.path.dirname(os.path.abspath(__file__))
+    return subprocess.run(["git", "-C", here, *args], capture_output=True, text=True).stdout.strip()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=".build/release/ringback")
-    parser.add_argument("--minutes", type=int, default=60, help="length of the openai run (default %(default)s)")
-    parser.add_argument("--sphinx-minutes", type=int, default=10, help="length of the default pocketsphinx run")
-    parser.add_argument("--offline", action="store_true", help="also run the full length through pocketsphinx")
-    parser.add_argument("--skip-sphinx", action="store_true", help="only the openai run")
+    parser.add_argument("--minutes", type=int, default=60,
+                        help="length of the openai run, and of the whisper run with --offline (default %(default)s)")
+    parser.add_argument("--offline-minutes", type=int, default=10, help="length of the default whisper run")
+    parser.add_argument("--offline", action="store_true", help="also run the full --minutes through whisper")
+    parser.add_argument("--skip-offline", action="store_true", help="no whisper run")
+    parser.add_argument("--skip-openai", action="store_true", help="no openai run")
+    parser.add_argument("--model", help="the whisper model (default: the one Ringback finds, models/ggml-base.bin)")
+    parser.add_argument("--threads", type=int, help="whisper's threads (default: the engine's, every core)")
+    parser.add_argument("--language", help="whisper's language (default: the engine's, auto)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--save", metavar="FILE", help="also write the results, with the commit and machine, as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (WAVs, cards, ledgers)")
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     if not os.access("/usr/bin/time", os.X_OK):
         sys.exit("/usr/bin/time is missing: apt-get install time")
-    for tool in ("sox", "soxi", "flite"):
+    for tool in ("sox", "soxi"):
         if not shutil.which(tool):
-            sys.exit(f"{tool} is missing: apt-get install {'sox' if tool == 'soxi' else tool}")
+            sys.exit(f"{tool} is missing: apt-get install sox")
+    if not args.skip_offline:
+        missing = [name for name, _ in SPEECH if not os.path.exists(os.path.join(PROMPTS, name + ".wav"))]
+        if missing:
+            sys.exit(f"{PROMPTS}: no {', '.join(missing)}: apt-get install asterisk-core-sounds-en-wav")
     if not os.access(binary, os.X_OK):
         sys.exit(f"{binary}: not found; build it with `swift build -c release`")
 
+    keys = [f"model: {json.dumps(os.path.abspath(args.model))}"] if args.model else []
+    keys += [f"threads: {args.threads}"] if args.threads else []
+    keys += [f"language: {args.language}"] if args.language else []
+    whisper = "{ " + ", ".join(["kind: whisper", *keys]) + " }"
     work = tempfile.mkdtemp(prefix="ringback-long-")
     results = []
     try:
-        server = serve()
-        port = server.server_address[1]
-        engine = (f'{{ kind: openai, url: "http://127.0.0.1:{port}/v1/audio/transcriptions", api_key: sk-bench, '
-                  f'model: whisper-1 }}')
-        results.append(run_pipeline(binary, work, "openai", args.minutes, "tones", engine, server))
-        server.shutdown()
-        if not args.skip_sphinx:
-            results.append(run_pipeline(binary, work, "sphinx", args.sphinx_minutes, "speech", "{ kind: pocketsphinx }"))
+        if not args.skip_openai:
+            server = serve()
+            port = server.server_address[1]
+            engine = (f'{{ kind: openai, url: "http://127.0.0.1:{port}/v1/audio/transcriptions", api_key: sk-bench, '
+                      f'model: whisper-1 }}')
+            results.append(run_pipeline(binary, work, "openai", args.minutes, "tones", engine, server))
+            server.shutdown()
+        if not args.skip_offline:
+            results.append(run_pipeline(binary, work, "whisper", args.offline_minutes, "speech", whisper))
             if args.offline:
-                results.append(run_pipeline(binary, work, "sphinx-long", args.minutes, "speech",
-                                            "{ kind: pocketsphinx }"))
+                results.append(run_pipeline(binary, work, "whisper-long", args.minutes, "speech", whisper))
         if args.json:
             print(json.dumps(results, indent=2))
         else:
             for r in results:
                 print_result(r)
+        if args.save:
+            meta = {
+                "commit": git("rev-parse", "--short", "HEAD"),
+                "uncommitted_sources": git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines(),
+                "binary": binary, "binary_mtime": time.strftime("%Y-%m-%dT%H:%M:%S%z",
+                                                                 time.localtime(os.path.getmtime(binary))),
+                "machine": f"{platform.platform()}, {os.cpu_count()} cores",
+                "nice": os.nice(0), "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "arguments": sys.argv[1:],
+            }
+            with open(args.save, "w") as f:
+                json.dump({"meta": meta, "runs": results}, f, indent=2)
+                f.write("\n")
+            print(f"saved {args.save}", file=sys.stderr)
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)

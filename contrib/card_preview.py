@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 """Renders sample cards with `ringback card preview` and, where Chromium is installed, screenshots them.
 
-Five cards, each from a real recording (speech from flite, transcribed offline by pocketsphinx where a transcript is
-wanted) and an Asterisk sidecar for the caller:
+Five cards, each from a recording with an Asterisk sidecar for the caller, transcribed offline by the `whisper`
+engine (whisper.cpp in-process, the model Ringback finds: models/ggml-base.bin from `make deps`, or --model) where a
+transcript is wanted:
   short          a short message from a named caller
   long           a long message
   no-transcript  transcription not configured
   unknown        no caller ID at all
   non-ascii      a caller name with accents (José Müller-Øberg)
+The speech is synthetic: flite's slt voice saying voicemail-like sentences, at 16 kHz. That is fine for what this
+is, a picture of the card's layout; it is not a measurement of the transcripts (real recorded speech is what
+bench/long_voicemail.py and the tests use), and a real caller on a real line will get more wrong words.
 Writes OUT/NAME.html for each, and with Chromium OUT/NAME-phone.png (360 px wide), OUT/NAME-desktop.png (1024 px)
 and OUT/short-phone-dark.png (the phone in dark mode).
 
-Usage: /usr/bin/python3 contrib/card_preview.py [--binary .build/release/ringback] [--out docs/cards]
+Usage: /usr/bin/python3 contrib/card_preview.py [--binary .build/release/ringback] [--out docs/cards] [--model FILE]
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -56,7 +61,7 @@ CONFIG = """owner: {{ name: "Acme Plumbing", email: owner@example.com, timezone:
 intake:
   - {{ path: ./spool, layout: plain }}
 transcription:
-  engines: [{{ kind: {engine} }}]
+  engines: [{engine}]
 mail:
   from: "Ringback <voicemail@example.com>"
   to: [owner@example.com]
@@ -73,11 +78,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=".build/release/ringback")
     parser.add_argument("--out", default="docs/cards")
+    parser.add_argument("--model", help="the whisper model (default: the one Ringback finds, models/ggml-base.bin)")
     options = parser.parse_args()
     binary = os.path.abspath(options.binary)
     out = os.path.abspath(options.out)
     os.makedirs(out, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    whisper = "{ kind: whisper" + (f", model: {json.dumps(os.path.abspath(options.model))}" if options.model else "") + " }"
     work = tempfile.mkdtemp(prefix="ringback-cards-")
     try:
         origtime = int(subprocess.run(["date", "+%s"], capture_output=True, text=True).stdout) - 25 * 60
@@ -85,7 +92,7 @@ def main():
             folder = os.path.join(work, name)
             os.makedirs(os.path.join(folder, "spool"))
             with open(os.path.join(folder, "pipeline.yml"), "w") as f:
-                f.write(CONFIG.format(engine="pocketsphinx" if transcribe else "none"))
+                f.write(CONFIG.format(engine=whisper if transcribe else "{ kind: none }"))
             raw = os.path.join(folder, "raw.wav")
             audio = os.path.join(folder, "spool", "msg%04d.wav" % index)
             run("flite", "-voice", "slt", "-t", text, "-o", raw)
