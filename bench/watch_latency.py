@@ -8,6 +8,7 @@ Then the watcher is left alone for IDLE seconds and its CPU time is read from /p
 
 Usage: bench/watch_latency.py [--binary .build/release/ringback] [--messages 200] [--idle 60]
 """
+from asterisk_spool import sidecar
 import argparse, os, shutil, signal, statistics, struct, subprocess, sys, tempfile, time, math, wave
 
 def write_wav(path, seconds=3.0, rate=8000):
@@ -16,25 +17,6 @@ def write_wav(path, seconds=3.0, rate=8000):
         w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
         w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(frames)))
 
-SIDECAR = """;
-; Message Information file
-;
-[message]
-origmailbox=1001
-context=default
-macrocontext=
-exten=1001
-rdnis=unknown
-priority=2
-callerchan=PJSIP/trunk-0000001a
-callerid="Bench Caller" <+1312555{n:04d}>
-origdate=Tue Sep 22 05:24:47 AM UTC 2026
-origtime={t}
-category=
-msg_id={t}-{n:08x}
-flag=
-duration=3
-"""
 
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
@@ -74,7 +56,7 @@ def main():
             shutil.copy(sample, os.path.join(tmp, "rec.wav"))
             os.rename(os.path.join(tmp, "rec.wav"), os.path.join(inbox, name + ".wav"))
             with open(os.path.join(tmp, "rec.txt"), "w") as f:
-                f.write(SIDECAR.format(n=n, t=base + n))
+                f.write(sidecar(n, base + n))
             before = len(os.listdir(outbox)) if os.path.isdir(outbox) else 0
             start = time.perf_counter()
             os.rename(os.path.join(tmp, "rec.txt"), os.path.join(inbox, name + ".txt"))
