@@ -317,7 +317,9 @@ import Testing
         #expect(cards.count == 2)
     }
 
-    private func waitFor(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+    /// A bound for liveness, not a speed test: the committed config transcribes each file offline, and a loaded
+    /// 2-core machine running the suite in parallel can take a while.
+    private func waitFor(timeout: Duration = .seconds(120), _ condition: () -> Bool) async throws {
         if try await !Eventually.holds(within: timeout, condition) { Issue.record("condition not met within \(timeout)") }
     }
 }

@@ -191,16 +191,16 @@ import Testing
             intake:
               - { path: ./spool, layout: plain, settle: 1s }
             transcription:
-              engines: [{ kind: whisper, model: "\(RealSpeech.modelPath)", language: en }]
+              engines: [{ kind: whisper, model: "\(RealSpeech.modelPath)", language: en, threads: 1 }]
             mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
             shutdown_grace: 1s
             """
         try folder.write(yaml, to: "pipeline.yml")
         let process = try startWatching()
         defer { if process.isRunning { process.terminate() } }
-        // Two minutes of real speech: several seconds of decoding, so SIGTERM lands mid-decode.
+        // A minute of real speech on one thread: many seconds of decoding, so SIGTERM lands mid-decode.
         let staging = folder.url.appendingPathComponent("long.wav")
-        try RealSpeech.repeated(RealSpeech.congratulations, times: 4, to: staging)
+        try RealSpeech.repeated(RealSpeech.congratulations, times: 2, to: staging)
         try FileManager.default.moveItem(at: staging, to: folder.url.appendingPathComponent("spool/long.wav"))
         try await Task.sleep(for: .seconds(4))  // settled (1 s), probed, decoding
 

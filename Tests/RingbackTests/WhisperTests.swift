@@ -9,8 +9,8 @@ import Testing
 /// except the audio that must yield no words.
 @Suite struct WhisperTests {
     /// One model for the suite: its decodes queue behind one another as in production, instead of five models
-    /// fighting over two cores.
-    static let shared = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "en"))
+    /// fighting over two cores. One thread, so the rest of the suite (timing-sensitive stand-ins) keeps a core.
+    static let shared = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "en", threads: 1))
     var engine: WhisperTranscriber { Self.shared }
 
     @Test func aRealTelephonePromptComesBackWordForWord() async throws {
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func theLanguageIsDetectedAndRecordedWhenAskedToDetectIt() async throws {
-        let auto = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "auto"))
+        let auto = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "auto", threads: 1))
         let url = URL(fileURLWithPath: RealSpeech.leaveMessage)
         let transcript = try await auto.transcribe(url, probe: try AudioProbe(url: url))
         #expect(transcript.language == "en")
