@@ -1,5 +1,6 @@
 import CRingbackWhisper
 public import Foundation
+import Synchronization
 
 /// A whisper.cpp model loaded into memory (Whisper base: about 150 MB; loading takes a few tenths of a second).
 /// Owns the `whisper_context` and frees it in `deinit`.
@@ -42,6 +43,25 @@ public final class WhisperModel: @unchecked Sendable {
 
     deinit {
         whisper_free(context)
+    }
+
+    /// Decodes running on some thread, in the whole process: a process that exits must let them finish first
+    /// (whisper.cpp's static state is torn down at exit).
+    private static let running = Atomic<Int>(0)
+
+    public static func startWork() { running.add(1, ordering: .sequentiallyConsistent) }
+    public static func endWork() { running.subtract(1, ordering: .sequentiallyConsistent) }
+
+    /// Blocks until no decode runs or `timeout` seconds have passed; true when idle. Called once at exit, after
+    /// every decode was asked to stop.
+    @discardableResult
+    public static func waitUntilIdle(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while running.load(ordering: .sequentiallyConsistent) > 0 {
+            if Date() >= deadline { return false }
+            usleep(20_000)
+        }
+        return true
     }
 
     /// For each 30 s window of 16 kHz mono samples, the model's probability that it holds no speech at all: one pass

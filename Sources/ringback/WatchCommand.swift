@@ -31,5 +31,8 @@ struct WatchCommand: AsyncParsableCommand {
         configuration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
+        // A decode told to stop finishes its current step in the background; whisper.cpp must not be torn down
+        // under it at exit.
+        WhisperTranscriber.waitForStoppedDecodes(timeout: 30)
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RingbackAudio
 public import RingbackWhisper
@@ -38,6 +39,11 @@ public struct WhisperTranscriber: Transcriber {
 
     public var requirements: AudioRequirements {
         AudioRequirements(formats: .anyReadable, maxSeconds: 60, readsInPlace: true)
+    }
+
+    /// At exit: waits (at most `timeout` seconds) for decodes that were told to stop to reach their next step.
+    public static func waitForStoppedDecodes(timeout: Double) {
+        WhisperModel.waitUntilIdle(timeout: timeout)
     }
 
     /// Loads the model now (at start and in `ringback check`) instead of on the first voicemail.
@@ -108,36 +114,89 @@ final class WhisperRunner: Sendable {
         }
     }
 
-    /// Runs `body` with the model when no other decode is running, on a thread of its own; cancelling the task
-    /// raises the abort flag that whisper.cpp polls.
+    /// Runs `body` with the model when no other decode is running, on a thread of its own. Cancelling the task
+    /// raises the abort flag whisper.cpp polls and returns at once: the encoder pass that reads "no speech" cannot
+    /// be interrupted, and ServiceLifecycle ends the process with a fatal error if cancelled work takes longer than
+    /// its limit. The C work finishes in the background and only then lets the next decode in; `ringback watch`
+    /// waits for it (`WhisperModel.waitUntilIdle`) before exiting.
     func withModel<T: Sendable>(
         engine: String, _ body: @escaping @Sendable (WhisperModel, WhisperAbort) throws(WhisperError) -> T
     ) async throws(TranscriptionError) -> T {
-        let result: Result<T, TranscriptionError> = await gate.run {
-            do throws(TranscriptionError) {
-                if Task.isCancelled { throw Self.cancelled(engine) }
-                let model = try await self.model(engine: engine)
-                let abort = WhisperAbort()
-                let outcome = await withTaskCancellationHandler {
-                    await BlockingWork.run { () -> Result<T, WhisperError> in
-                        Result { () throws(WhisperError) -> T in try body(model, abort) }
-                    }
-                } onCancel: {
-                    abort.raise()
-                }
-                switch outcome {
-                case .success(let value): return .success(value)
-                case .failure(.cancelled): throw Self.cancelled(engine)
-                case .failure(let error): throw TranscriptionError(code: .preparation, engine: engine, message: error.description)
-                }
-            } catch {
-                return .failure(error)
-            }
+        await gate.enter()
+        let model: WhisperModel
+        do throws(TranscriptionError) {
+            if Task.isCancelled { throw Self.cancelled(engine) }
+            model = try await self.model(engine: engine)
+        } catch {
+            await gate.leave()
+            throw error
         }
-        return try result.get()
+        let abort = WhisperAbort()
+        let outcome = OnceResult<T>()
+        let gate = self.gate
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, WhisperError>, Never>) in
+                outcome.wait(with: continuation)
+                WhisperModel.startWork()
+                DispatchQueue.global().async {
+                    let value = Result { () throws(WhisperError) -> T in try body(model, abort) }
+                    WhisperModel.endWork()
+                    Task { await gate.leave() }
+                    outcome.resolve(value)
+                }
+            }
+        } onCancel: {
+            abort.raise()
+            outcome.resolve(.failure(.cancelled))
+        }
+        switch result {
+        case .success(let value): return value
+        case .failure(.cancelled): throw Self.cancelled(engine)
+        case .failure(let error): throw TranscriptionError(code: .preparation, engine: engine, message: error.description)
+        }
     }
 
     private static func cancelled(_ engine: String) -> TranscriptionError {
         TranscriptionError(code: .cancelled, engine: engine, message: "stopped: Ringback is shutting down")
+    }
+}
+
+/// A result delivered once, by whichever comes first: the work finishing, or its cancellation.
+final class OnceResult<T: Sendable>: Sendable {
+    private enum State {
+        case empty
+        case waiting(CheckedContinuation<Result<T, WhisperError>, Never>)
+        case resolved(Result<T, WhisperError>)
+        case done
+    }
+
+    private let state = Mutex<State>(.empty)
+
+    func wait(with continuation: CheckedContinuation<Result<T, WhisperError>, Never>) {
+        let early: Result<T, WhisperError>? = state.withLock { state in
+            if case .resolved(let value) = state {
+                state = .done
+                return value
+            }
+            state = .waiting(continuation)
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    func resolve(_ value: Result<T, WhisperError>) {
+        let waiting: CheckedContinuation<Result<T, WhisperError>, Never>? = state.withLock { state in
+            switch state {
+            case .empty:
+                state = .resolved(value)
+                return nil
+            case .waiting(let continuation):
+                state = .done
+                return continuation
+            case .resolved, .done:
+                return nil
+            }
+        }
+        waiting?.resume(returning: value)
     }
 }
