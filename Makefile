@@ -43,15 +43,19 @@ run: release
 
 # Every figure in the README's "Measured" section, from one command:
 #  - watcher latency (.txt rename -> card) over 200 messages, then 60 s of idle CPU;
-#  - pocketsphinx word error rate on flite speech at 16 kHz and 8 kHz, truth beside each hypothesis;
+#  - the offline whisper engine on real recorded speech (Debian's Asterisk prompts): word error rate at 8 kHz PCM,
+#    WAV49/GSM and a telephone channel, the silence set, Spanish and French language detection, real-time factor on
+#    1 and 2 cores, peak RSS and model load time, each reference beside its hypothesis;
+#  - a 30-second real voicemail through `watch` with the offline engine: time to card and watch's peak RSS;
 #  - one 60-minute voicemail through the OpenAI-compatible path (parts <= 25 MiB, peak RSS) and 10 minutes through
-#    pocketsphinx (bench/long_voicemail.py --offline for the full hour: about 25 minutes);
+#    the offline engine (bench/long_voicemail.py --offline for the full hour);
 #  - 2,000 voicemails through ringback reprocess against a shell pipeline (sox + curl + curl smtp) and curl alone,
 #    with the attachment as MP3, WAV and none, and without transcription, to see what each phase costs.
 bench: EXTRA_PACKAGES = $(BENCH_PACKAGES)
 bench: release
 	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
 	/usr/bin/python3 bench/wer.py --binary .build/release/ringback
+	/usr/bin/python3 bench/offline_card.py --binary .build/release/ringback --count 5
 	/usr/bin/python3 bench/long_voicemail.py --binary .build/release/ringback
 	/usr/bin/python3 bench/throughput.py --binary .build/release/ringback --count 2000 --isolate
 

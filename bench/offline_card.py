@@ -14,6 +14,8 @@ What it measures
 Usage: /usr/bin/python3 bench/offline_card.py [--binary .build/release/ringback] [--count 5] [--threads N] [--json]
 """
 import argparse
+import email
+import email.policy
 import glob
 import json
 import os
@@ -59,6 +61,14 @@ def voicemail(path, sources, seconds=30.0):
         w.setframerate(8000)
         w.writeframes(frames[: int(seconds * 16000)])
     return used
+
+
+def card_text(path):
+    """The card's plain-text part, decoded (it is quoted-printable on the wire)."""
+    with open(path, "rb") as f:
+        message = email.message_from_binary_file(f, policy=email.policy.default)
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
 
 
 def peak_rss_mib(pid):
@@ -116,8 +126,7 @@ def main():
                     break
                 time.sleep(0.02)
             seconds = time.monotonic() - start
-            with open(os.path.join(new, card), encoding="utf-8", errors="replace") if card else open(os.devnull) as f:
-                text = f.read()
+            text = card_text(os.path.join(new, card)) if card else ""
             results.append({"voicemail": name, "prompts": len(used), "seconds_to_card": round(seconds, 2),
                             "card": card is not None, "transcript_on_card": "What they said" in text})
             if not args.json:
@@ -141,7 +150,8 @@ def main():
         print(f"median {summary['seconds_to_card_median']:.2f} s, max {summary['seconds_to_card_max']:.2f} s to card; "
               f"watch peak RSS {summary['watch_peak_rss_mib']} MiB; every card has a transcript: "
               f"{summary['every_card_has_a_transcript']}")
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get('KEEP'): print(work)
+    else: shutil.rmtree(work, ignore_errors=True)
     return 0 if summary["every_card_has_a_transcript"] else 1
 
 

@@ -17,9 +17,15 @@ public enum RealSpeech {
     /// `recording` played `times` over into one 16-bit WAV at `url`: a long real voicemail.
     @discardableResult
     public static func repeated(_ recording: String, times: Int, to url: URL) throws -> URL {
-        let input = try AudioFile(reading: URL(fileURLWithPath: recording))
-        let output = try AudioFile(writing: url, format: .pcm16WAV, sampleRate: input.sampleRate, channels: input.channels)
-        for _ in 0..<times {
+        try concatenated(Array(repeating: recording, count: times), to: url)
+    }
+
+    /// The recordings one after another (all 8 kHz mono) into one 16-bit WAV at `url`.
+    @discardableResult
+    public static func concatenated(_ recordings: [String], to url: URL) throws -> URL {
+        let output = try AudioFile(writing: url, format: .pcm16WAV, sampleRate: 8000, channels: 1)
+        for recording in recordings {
+            let input = try AudioFile(reading: URL(fileURLWithPath: recording))
             try input.forEachBlock(frames: 0..<input.declaredFrames) { (block, frames) throws(AudioError) in
                 try output.write(block, frames: frames)
             }

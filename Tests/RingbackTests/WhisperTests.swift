@@ -55,6 +55,17 @@ import Testing
         #expect(RealSpeech.words(transcript.text).contains("message"))
     }
 
+    /// Thirty seconds of dense real speech: the model's no-speech probability for this window reads 0.71, so it must
+    /// never decide alone (it once turned this voicemail into a missed call).
+    @Test func aDenseMessageIsNeverMistakenForNoSpeech() async throws {
+        let folder = try TemporaryDirectory("whisper")
+        let names = ["activated", "added", "agent-alreadyon", "agent-incorrect", "agent-loggedoff", "agent-loginok", "agent-newlocation", "agent-pass", "agent-user"]
+        let url = try RealSpeech.concatenated(names.map { RealSpeech.folder + "/\($0).wav" }, to: try folder.path("dense.wav"))
+        let words = RealSpeech.words(try await engine.transcribe(url, probe: try AudioProbe(url: url)).text)
+        #expect(words.filter { $0 == "agent" }.count >= 4, "\(words)")
+        #expect(words.contains("pound"))
+    }
+
     @Test(arguments: NonSpeech.allCases)
     func audioWithoutSpeechGivesNoWords(_ kind: NonSpeech) async throws {
         let folder = try TemporaryDirectory("whisper")

@@ -3,14 +3,20 @@ import RingbackWhisper
 
 /// What Whisper writes where nobody spoke, and the rules that drop it.
 ///
-/// The first judge is the model itself: for each 30 s window, the probability of its <|nospeech|> token right after
-/// <|startoftranscript|>, as OpenAI's decoder reads it. Over silence, hiss, touch tones and hold music it reads 0.36–0.97
-/// on Debian's real prompts 0.00–0.20. The rest are the model's well-known habits: a known phantom phrase
-/// ("Thank you.") over quiet audio or stretched over seconds nobody would take to say it, a segment claiming under
-/// one word per three seconds, a sentence repeated in a loop, and descriptions of sound ("[Music]").
+/// The model's own judgement comes first, as OpenAI's decoder applies it: a segment is no speech when its 30 s
+/// window's <|nospeech|> probability (read right after <|startoftranscript|>; whisper.cpp's own per-segment value
+/// stays near 0 for this model) is over 0.6 and the segment's mean token log-probability is under −1. That
+/// probability alone is no detector: hiss, touch tones and hold music read 0.36–0.97, but a window of dense real
+/// speech read 0.71. The rest are the model's well-known habits: a known phantom phrase ("Thank you.") over quiet
+/// audio, stretched over seconds nobody would take to say it, or in a window the model judges to hold no speech;
+/// a segment claiming under one word per three seconds; a sentence repeated in a loop; descriptions of sound.
 enum HallucinationFilter {
-    /// Above this, a window holds no speech (OpenAI's decoder uses the same 0.6 together with a log-probability test).
-    static let noSpeechThreshold = 0.5
+    /// OpenAI's decoder: no speech when the window's probability is over 0.6 and the text's mean log-probability
+    /// under −1.
+    static let noSpeechThreshold = 0.6
+    static let logProbabilityThreshold = -1.0
+    /// A phantom phrase in a window whose no-speech probability is over this is dropped whatever its confidence.
+    static let phantomNoSpeechThreshold = 0.5
     /// Quieter than this at its loudest 100 ms, the audio under a phrase holds no syllable.
     static let quietDBFS = -40.0
     /// The same sentence this many times in a row is a decoding loop, not a caller.
@@ -33,20 +39,24 @@ enum HallucinationFilter {
         for var segment in segments {
             segment.text = segment.text.trimmingCharacters(in: .whitespacesAndNewlines)
             let window = max(0, min(noSpeech.count - 1, Int((segment.start + segment.end) / 2 / 30)))
-            if !noSpeech.isEmpty && noSpeech[window] > noSpeechThreshold { continue }
-            if isSpeech(segment, level: level) { kept.append(segment) }
+            let windowNoSpeech = noSpeech.isEmpty ? 0 : noSpeech[window]
+            if isSpeech(segment, level: level, noSpeech: windowNoSpeech) { kept.append(segment) }
         }
         return withoutLoops(kept)
     }
 
-    static func isSpeech(_ segment: WhisperResult.Segment, level: SpeechLevel) -> Bool {
+    static func isSpeech(_ segment: WhisperResult.Segment, level: SpeechLevel, noSpeech: Double) -> Bool {
         let normalised = normalise(segment.text)
         guard !normalised.isEmpty, !isAnnotation(segment.text) else { return false }
+        let meanLog = segment.tokens.isEmpty ? -Double.infinity
+            : segment.tokens.reduce(0.0) { $0 + log(max($1.probability, 1e-9)) } / Double(segment.tokens.count)
+        if noSpeech > noSpeechThreshold && meanLog < logProbabilityThreshold { return false }
         let words = Double(normalised.split(separator: " ").count)
         let seconds = segment.end - segment.start
         // Nobody speaks one word in three seconds for five seconds on end: the model filled a window with something.
         if seconds >= 5 && words / seconds < 1.0 / 3 { return false }
         if phantomPhrases.contains(normalised) {
+            if noSpeech > phantomNoSpeechThreshold { return false }
             if level.peakDBFS(from: segment.start, to: segment.end) < quietDBFS { return false }
             if seconds >= 3 && words / seconds <= 0.75 { return false }
         }

@@ -13,8 +13,7 @@ import Synchronization
 /// (SIGTERM) stops a decode within about a second through whisper.cpp's abort callback.
 ///
 /// Whisper invents text over silence and noise ("Thank you for watching."). What it says there is dropped: audio
-/// below the silence floor is not decoded at all, nor is audio whose every 30 s window the model itself judges to
-/// hold no speech; the rest is filtered by `HallucinationFilter`. A recording left with no words is a missed call,
+/// below the silence floor is not decoded at all; the rest is filtered by `HallucinationFilter`. A recording left with no words is a missed call,
 /// never a transcript.
 public struct WhisperTranscriber: Transcriber {
     public let modelPath: String
@@ -68,15 +67,13 @@ public struct WhisperTranscriber: Transcriber {
         let options = self.options
         let heard = try await runner.withModel(engine: name) { (model, abort) throws(WhisperError) -> Heard in
             try samples.withUnsafeBufferPointer { (pointer) throws(WhisperError) -> Heard in
-                // The model's own judgement first, window by window: where none holds speech, nothing is decoded.
+                // The model's own "no speech" judgement per window, weighed with each segment's confidence below;
+                // never alone (a window of dense real speech can read 0.7).
                 let noSpeech = try model.noSpeechProbabilities(pointer, threads: options.threads, abort: abort)
-                guard noSpeech.contains(where: { $0 <= HallucinationFilter.noSpeechThreshold }) else { return Heard(noSpeech: noSpeech, result: nil) }
                 return Heard(noSpeech: noSpeech, result: try model.decode(pointer, options: options, abort: abort))
             }
         }
-        guard let result = heard.result else {
-            return Transcript(text: "", engine: name, language: nil, confidence: nil, segments: [], duration: seconds)
-        }
+        let result = heard.result
         let kept = HallucinationFilter.speech(in: result.segments, noSpeech: heard.noSpeech, level: level)
         let words = kept.flatMap(\.tokens)
         let confidence = words.isEmpty ? nil : words.reduce(0) { $0 + $1.probability } / Double(words.count)
@@ -87,7 +84,7 @@ public struct WhisperTranscriber: Transcriber {
 
     private struct Heard: Sendable {
         var noSpeech: [Double]
-        var result: WhisperResult?
+        var result: WhisperResult
     }
 }
 
