@@ -432,6 +432,7 @@ def read_ledger(path):
         "is_draft": bool(row.get("transcriptIsDraft")), "failure": row.get("transcriptFailure"),
         "attempts": len(attempts), "attempts_succeeded": sum(1 for a in attempts if a.get("succeeded")),
         "attempt_seconds": round(sum(a.get("durationMs") or 0 for a in attempts) / 1000, 1),
+        "attempt_ms": [a.get("durationMs") for a in attempts],  # one per part: a slow stretch shows here
         "attempt_errors": sorted({a["error"] for a in attempts if a.get("error")})[:5],
     }
 
@@ -598,6 +599,16 @@ def main():
     keys += [f"threads: {args.threads}"] if args.threads else []
     keys += [f"language: {args.language}"] if args.language else []
     whisper = "{ " + ", ".join(["kind: whisper", *keys]) + " }"
+    # Which code is measured, read before the runs (a commit made while they run does not change the binary).
+    meta = {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "sources_tree": git("rev-parse", "--short", "HEAD:Sources"),
+        "uncommitted_sources": git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines(),
+        "binary": binary,
+        "binary_mtime": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(os.path.getmtime(binary))),
+        "machine": f"{platform.platform()}, {os.cpu_count()} cores", "nice": os.nice(0),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "arguments": sys.argv[1:],
+    }
     work = tempfile.mkdtemp(prefix="ringback-long-")
     results = []
     try:
@@ -618,17 +629,9 @@ def main():
             for r in results:
                 print_result(r)
         if args.save:
-            meta = {
-                "commit": git("rev-parse", "--short", "HEAD"),
-                "uncommitted_sources": git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines(),
-                "binary": binary, "binary_mtime": time.strftime("%Y-%m-%dT%H:%M:%S%z",
-                                                                 time.localtime(os.path.getmtime(binary))),
-                "machine": f"{platform.platform()}, {os.cpu_count()} cores",
-                "nice": os.nice(0), "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "arguments": sys.argv[1:],
-            }
             with open(args.save, "w") as f:
-                json.dump({"meta": meta, "runs": results}, f, indent=2)
+                json.dump({"meta": {**meta, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, "runs": results},
+                          f, indent=2)
                 f.write("\n")
             print(f"saved {args.save}", file=sys.stderr)
     finally:

@@ -13,7 +13,8 @@ The speech is synthetic: flite's slt voice saying voicemail-like sentences, at 1
 is, a picture of the card's layout; it is not a measurement of the transcripts (real recorded speech is what
 bench/long_voicemail.py and the tests use), and a real caller on a real line will get more wrong words.
 Writes OUT/NAME.html for each, and with Chromium OUT/NAME-phone.png (360 px wide), OUT/NAME-desktop.png (1024 px)
-and OUT/short-phone-dark.png (the phone in dark mode).
+and OUT/short-phone-dark.png (the phone in dark mode: the card asks for light colours, so this is the card as a mail
+app that darkens every message anyway shows it, imitated by Chromium's auto dark mode).
 
 Usage: /usr/bin/python3 contrib/card_preview.py [--binary .build/release/ringback] [--out docs/cards] [--model FILE]
 """
@@ -84,7 +85,8 @@ def main():
     out = os.path.abspath(options.out)
     os.makedirs(out, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    whisper = "{ kind: whisper" + (f", model: {json.dumps(os.path.abspath(options.model))}" if options.model else "") + " }"
+    model = f", model: {json.dumps(os.path.abspath(options.model))}" if options.model else ""
+    whisper = "{ kind: whisper" + model + " }"
     work = tempfile.mkdtemp(prefix="ringback-cards-")
     try:
         origtime = int(subprocess.run(["date", "+%s"], capture_output=True, text=True).stdout) - 25 * 60
@@ -111,7 +113,11 @@ def main():
                 continue
             shots = [("phone", 360, 900, []), ("desktop", 1024, 700, [])]
             if name == "short":
-                shots.append(("phone-dark", 360, 900, ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]))
+                # The card says `color-scheme: light`, so a browser that only prefers dark still shows it light.
+                # Some mail apps in dark mode (Gmail's and Outlook's) recolour it anyway, as Chromium's auto dark
+                # mode does.
+                dark = ["--force-dark-mode", "--blink-settings=forceDarkModeEnabled=true,preferredColorScheme=0"]
+                shots.append(("phone-dark", 360, 900, dark))
             for label, width, height, extra in shots:
                 png = os.path.join(out, f"{name}-{label}.png")
                 run(chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
