@@ -108,7 +108,7 @@ public final class WhisperModel: @unchecked Sendable {
                 let text = whisper_full_get_token_text(context, index, tokenIndex).map { String(cString: $0) } ?? ""
                 tokens.append(.init(text: text, probability: Double(data.p)))
             }
-            segments.append(.init(
+            segments.append(WhisperResult.Segment(
                 start: Double(whisper_full_get_segment_t0(context, index)) / 100,
                 end: Double(whisper_full_get_segment_t1(context, index)) / 100,
                 text: whisper_full_get_segment_text(context, index).map { String(cString: $0) } ?? "",

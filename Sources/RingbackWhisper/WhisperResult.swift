@@ -4,6 +4,11 @@ public struct WhisperResult: Sendable, Equatable {
         public var text: String
         /// 0…1: how sure the model was of this token.
         public var probability: Double
+
+        public init(text: String, probability: Double) {
+            self.text = text
+            self.probability = probability
+        }
     }
 
     public struct Segment: Sendable, Equatable {
@@ -14,6 +19,14 @@ public struct WhisperResult: Sendable, Equatable {
         /// The model's estimate that the window held no speech at all.
         public var noSpeechProbability: Double
         public var tokens: [Token]
+
+        public init(start: Double, end: Double, text: String, noSpeechProbability: Double, tokens: [Token]) {
+            self.start = start
+            self.end = end
+            self.text = text
+            self.noSpeechProbability = noSpeechProbability
+            self.tokens = tokens
+        }
 
         /// The mean token probability: a confidence that falls when the model guessed.
         public var confidence: Double? {

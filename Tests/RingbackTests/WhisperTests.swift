@@ -1,7 +1,7 @@
 import Foundation
-import Ringback
 import RingbackAudio
 import RingbackTesting
+@testable import Ringback
 import RingbackWhisper
 import Testing
 
@@ -122,6 +122,24 @@ import Testing
         // The engine is free again and decodes the next voicemail.
         let next = try await engine.transcribe(URL(fileURLWithPath: RealSpeech.leaveMessage), probe: try AudioProbe(url: URL(fileURLWithPath: RealSpeech.leaveMessage)))
         #expect(RealSpeech.words(next.text).contains("message"))
+    }
+}
+
+@Suite struct HallucinationFilterTests {
+    func segment(_ text: String, _ start: Double, _ end: Double) -> WhisperResult.Segment {
+        WhisperResult.Segment(start: start, end: end, text: text, noSpeechProbability: 0, tokens: [.init(text: text, probability: 0.9)])
+    }
+
+    @Test func aSentenceLoopedInsideOneSegmentOrAcrossSegmentsIsDropped() {
+        let inside = segment(String(repeating: "I'm going to go back to the next one. ", count: 9), 0, 20)
+        #expect(HallucinationFilter.withoutLoops([inside]).isEmpty)
+        let across = (0..<4).map { segment("I'm going to start with the first one.", Double($0) * 2, Double($0) * 2 + 2) }
+        #expect(HallucinationFilter.withoutLoops(across).isEmpty)
+    }
+
+    @Test func aCallerRepeatingTheirNumberTwiceIsKept() {
+        let said = [segment("Call me at 555 0142.", 0, 3), segment("Call me at 555 0142.", 3, 6), segment("Thanks, bye.", 6, 8)]
+        #expect(HallucinationFilter.withoutLoops(said).count == 3)
     }
 }
 

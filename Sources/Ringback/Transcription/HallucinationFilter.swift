@@ -63,18 +63,26 @@ enum HallucinationFilter {
         return true
     }
 
-    /// Drops every run of one sentence repeated `loopRepeats` times or more.
+    /// Drops every run of one sentence repeated `loopRepeats` times or more, whether the model wrote the repeats as
+    /// segments of their own or inside one segment ("I'm going to go back to the next one." nine times over hiss).
     static func withoutLoops(_ segments: [WhisperResult.Segment]) -> [WhisperResult.Segment] {
-        var kept: [WhisperResult.Segment] = []
-        var index = 0
-        while index < segments.count {
-            let text = normalise(segments[index].text)
-            var end = index + 1
-            while end < segments.count && normalise(segments[end].text) == text { end += 1 }
-            if end - index < loopRepeats { kept += segments[index..<end] }
-            index = end
+        let sentences: [(segment: Int, text: String)] = segments.enumerated().flatMap { index, segment in
+            segment.text.split(whereSeparator: { ".!?".contains($0) }).map { normalise(String($0)) }.filter { !$0.isEmpty }
+                .map { (segment: index, text: $0) }
         }
-        return kept
+        var looping = Set<Int>()  // indices into `sentences`
+        var start = 0
+        while start < sentences.count {
+            var end = start + 1
+            while end < sentences.count && sentences[end].text == sentences[start].text { end += 1 }
+            if end - start >= loopRepeats { looping.formUnion(start..<end) }
+            start = end
+        }
+        // A segment goes when every sentence in it belongs to a loop.
+        return segments.enumerated().filter { index, _ in
+            let own = sentences.indices.filter { sentences[$0].segment == index }
+            return own.isEmpty || !own.allSatisfy(looping.contains)
+        }.map(\.element)
     }
 
     /// `[Music]`, `(applause)`, `*sighs*`, `♪ ... ♪`, `...`: a description of sound, not words.
