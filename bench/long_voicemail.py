@@ -26,7 +26,8 @@ Runs
                 real-time factor (wall / audio seconds), and as a check that the transcript is the speech, its word
                 error rate against the prompts' published text (core-sounds-en.txt; lowercase, no punctuation,
                 number words as digits; the prompt cut off at the end is left out of the reference).
-  whisper-long  the same for the full --minutes; only with --offline (at 0.1-0.3x real time, 6-20 min).
+  whisper-long  the same for the full --minutes; only with --offline (16 min for the hour at 5f0457b on 2 idle
+                cores; on cores another job is using, whisper's threads wait on each other and it can take 2 h).
 
 Usage: /usr/bin/python3 bench/long_voicemail.py [--binary .build/release/ringback] [--minutes 60]
            [--offline-minutes 10] [--offline] [--skip-offline] [--model FILE] [--threads N] [--language CODE]
