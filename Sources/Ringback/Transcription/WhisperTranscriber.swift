@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import RingbackAudio
 public import RingbackWhisper
@@ -135,12 +134,16 @@ final class WhisperRunner: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, WhisperError>, Never>) in
                 outcome.wait(with: continuation)
                 WhisperModel.startWork()
-                DispatchQueue.global().async {
+                // A thread of its own, not Dispatch's global pool: that pool has about one thread per core on
+                // Linux, and a decode holding one for seconds would stall every transfer and transcode behind it.
+                let thread = Thread {
                     let value = Result { () throws(WhisperError) -> T in try body(model, abort) }
                     WhisperModel.endWork()
                     Task { await gate.leave() }
                     outcome.resolve(value)
                 }
+                thread.name = "ringback.whisper"
+                thread.start()
             }
         } onCancel: {
             abort.raise()
