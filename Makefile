@@ -15,7 +15,7 @@ BENCH_PACKAGES := asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
 .PHONY: deps apt whisper build release run test faults bench card-preview format clean distclean
 
 # Everything a build, a run and the tests need, installed once: apt packages, whisper.cpp built from its pinned
-# source package into .deps/, and the Whisper base model converted into models/ (about 150 MB; both ignored by git).
+# source package into .deps/, and the Whisper base model converted into models/ (82 MB, weights in 8-bit blocks; both ignored by git).
 deps: apt whisper
 
 apt:

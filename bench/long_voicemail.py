@@ -16,7 +16,7 @@ Runs
                 is over 25 MiB (26214400 bytes). Checked: the card is in Maildir new/, its text says
                 "part 1 part 2 ... part N", every upload is <= 25 MiB and the parts add up to the whole hour.
   whisper       --offline-minutes (10) of real speech through `kind: whisper` (whisper.cpp in-process; the model
-                is found the way Ringback finds it, models/ggml-base.bin in this checkout, unless --model names
+                is found the way Ringback finds it, models/ggml-base-q8_0.bin in this checkout, unless --model names
                 one). Real recorded speech, not synthesis, because decoding cost and what whisper makes of the audio
                 depend on it: twelve of Debian's Asterisk prompts (asterisk-core-sounds-en-wav: Allison Smith's
                 voice, 8 kHz 16-bit, the telephone quality of a voicemail) in a fixed order, each followed by 0.8 s
@@ -576,7 +576,7 @@ def main():
     parser.add_argument("--offline", action="store_true", help="also run the full --minutes through whisper")
     parser.add_argument("--skip-offline", action="store_true", help="no whisper run")
     parser.add_argument("--skip-openai", action="store_true", help="no openai run")
-    parser.add_argument("--model", help="the whisper model (default: the one Ringback finds, models/ggml-base.bin)")
+    parser.add_argument("--model", help="the whisper model (default: the one Ringback finds, models/ggml-base-q8_0.bin)")
     parser.add_argument("--threads", type=int, help="whisper's threads (default: the engine's, every core)")
     parser.add_argument("--language", help="whisper's language (default: the engine's, auto)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -3,7 +3,7 @@
 
 What it measures
   `ringback watch` runs on an Asterisk-style spool with the committed engine (`kind: whisper`, the installed
-  ggml-base.bin, every core). For each of N voicemails of about 30 s of real recorded speech (Debian's Asterisk
+  ggml-base-q8_0.bin, every core). For each of N voicemails of about 30 s of real recorded speech (Debian's Asterisk
   prompts, Allison Smith's voice, 8 kHz PCM, concatenated with 0.4 s pauses, a different set of prompts each time so
   every voicemail has its own identity), the audio is renamed into INBOX and then msgNNNN.txt is renamed in last,
   as app_voicemail does. The clock runs from that rename until the card file appears in the Maildir's new/: probe,
@@ -87,7 +87,7 @@ def main():
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
-    model = os.path.abspath("models/ggml-base.bin")
+    model = os.path.abspath("models/ggml-base-q8_0.bin")
     work = tempfile.mkdtemp(prefix="ringback-offline-card-")
     inbox = os.path.join(work, "voicemail/default/1001/INBOX")
     staging = os.path.join(work, "staging")

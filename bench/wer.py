@@ -60,7 +60,7 @@ Requirements: sox, GNU time (/usr/bin/time), util-linux taskset, Debian packages
 for the language set, asterisk-core-sounds-es-wav and asterisk-core-sounds-fr-wav.
 
 Usage: /usr/bin/python3 bench/wer.py [--binary .build/release/ringback] [--engine whisper|pocketsphinx]
-           [--model models/ggml-base.bin] [--threads 2,1] [--rtf-files 16] [--beam-size N] [--prompt TEXT] [--limit N]
+           [--model models/ggml-base-q8_0.bin] [--threads 2,1] [--rtf-files 16] [--beam-size N] [--prompt TEXT] [--limit N]
            [--sets pcm8k,gsm,phone,silence,lang] [--seed 1] [--json] [--keep]
   e.g. /usr/bin/python3 bench/wer.py --json > bench/results/wer-whisper-$(git rev-parse --short HEAD).json
        /usr/bin/python3 bench/wer.py --engine pocketsphinx --json > bench/results/wer-pocketsphinx-COMMIT.json
@@ -617,7 +617,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=".build/release/ringback")
     parser.add_argument("--engine", choices=("whisper", "pocketsphinx"), default="whisper")
-    parser.add_argument("--model", help="whisper: the ggml file (default models/ggml-base.bin under the repo); "
+    parser.add_argument("--model", help="whisper: the ggml file (default models/ggml-base-q8_0.bin under the repo); "
                                         "pocketsphinx: the model folder (default: the engine's own)")
     parser.add_argument("--threads", help="thread counts, comma-separated: every set runs with the first (pinned to "
                                           "that many cores), the first --rtf-files pcm8k files again with each other "
@@ -642,7 +642,7 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed (apt-get install sox time)")
     if args.engine == "whisper":
-        args.model = os.path.abspath(args.model or os.path.join(repo, "models", "ggml-base.bin"))
+        args.model = os.path.abspath(args.model or os.path.join(repo, "models", "ggml-base-q8_0.bin"))
         if not os.path.exists(args.model):
             sys.exit(f"{args.model}: no such whisper model (pass --model PATH to a ggml file)")
     elif args.model:

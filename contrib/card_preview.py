@@ -2,7 +2,7 @@
 """Renders sample cards with `ringback card preview` and, where Chromium is installed, screenshots them.
 
 Five cards, each from a recording with an Asterisk sidecar for the caller, transcribed offline by the `whisper`
-engine (whisper.cpp in-process, the model Ringback finds: models/ggml-base.bin from `make deps`, or --model) where a
+engine (whisper.cpp in-process, the model Ringback finds: models/ggml-base-q8_0.bin from `make deps`, or --model) where a
 transcript is wanted:
   short          a short message from a named caller
   long           a long message
@@ -79,7 +79,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=".build/release/ringback")
     parser.add_argument("--out", default="docs/cards")
-    parser.add_argument("--model", help="the whisper model (default: the one Ringback finds, models/ggml-base.bin)")
+    parser.add_argument("--model", help="the whisper model (default: the one Ringback finds, models/ggml-base-q8_0.bin)")
     options = parser.parse_args()
     binary = os.path.abspath(options.binary)
     out = os.path.abspath(options.out)

@@ -33,10 +33,10 @@ public enum RealSpeech {
         return url
     }
 
-    /// `models/ggml-base.bin` in this checkout.
+    /// `models/ggml-base-q8_0.bin` in this checkout.
     public static var modelPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("models/ggml-base.bin").path
+            .appendingPathComponent("models/ggml-base-q8_0.bin").path
     }
 
     /// The words of `text`, lowercased, without punctuation: what a test compares.

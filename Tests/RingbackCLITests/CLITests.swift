@@ -151,8 +151,8 @@ import Testing
         try FileManager.default.copyItem(at: URL(fileURLWithPath: RealSpeech.leaveMessage), to: file)
         let result = try await ringback("probe", "--transcribe", "spool/intro.wav")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("engines:    whisper:base"))
-        #expect(result.stdout.contains("attempt:    whisper:base · ok in "))
+        #expect(result.stdout.contains("engines:    whisper:base-q8_0"))
+        #expect(result.stdout.contains("attempt:    whisper:base-q8_0 · ok in "))
         #expect(result.stdout.contains("transcript: [machine transcript, "))
         #expect(result.stdout.contains("% confidence, language en] \"Please leave your message after the tone"), "\(result.stdout)")
 
@@ -163,7 +163,7 @@ import Testing
         #expect((run["attempts"] as? [[String: Any]])?.map { $0["ok"] as? Bool } == [true])
         let transcript = try #require(run["transcript"] as? [String: Any])
         #expect((transcript["text"] as? String)?.hasPrefix("Please leave your message") == true)
-        #expect(transcript["engine"] as? String == "whisper:base")
+        #expect(transcript["engine"] as? String == "whisper:base-q8_0")
         #expect(transcript["language"] as? String == "en")
         #expect((transcript["confidence"] as? Double).map { (0.5...1).contains($0) } == true)
     }

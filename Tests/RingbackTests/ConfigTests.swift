@@ -31,7 +31,7 @@ import Testing
         #expect(config.quarantine == root + "/var/rejected")
         #expect(config.mail.transport == .maildir)
         #expect(config.transcription.engines.map(\.kind) == [.whisper])
-        #expect(config.transcription.engines.first?.model == root + "/models/ggml-base.bin")
+        #expect(config.transcription.engines.first?.model == root + "/models/ggml-base-q8_0.bin")
         #expect(config.callbacks.dueWithin.duration == .seconds(4 * 3600))
         #expect(config.owner.timezone.identifier == "America/Chicago")
     }

@@ -22,7 +22,7 @@ import Testing
             RealSpeech.words(transcript.text)
                 == ["please", "leave", "your", "message", "after", "the", "tone", "when", "done", "hang", "up", "or", "press", "the", "pound", "key"],
             "\(transcript.text)")
-        #expect(transcript.engine == "whisper:base")
+        #expect(transcript.engine == "whisper:base-q8_0")
         #expect(!transcript.isOfflineDraft)
         let confidence = try #require(transcript.confidence)
         #expect(confidence > TranscriptionConfig.defaultMinConfidence)
@@ -76,12 +76,12 @@ import Testing
     }
 
     @Test func aMissingModelIsNamedWithWhatToDo() async throws {
-        let missing = WhisperTranscriber(modelPath: "/nonexistent/ggml-base.bin")
+        let missing = WhisperTranscriber(modelPath: "/nonexistent/ggml-base-q8_0.bin")
         await #expect {
             try await missing.prepare()
         } throws: { error in
             let message = (error as? TranscriptionError)?.message ?? ""
-            return message.contains("/nonexistent/ggml-base.bin") && message.contains("make deps")
+            return message.contains("/nonexistent/ggml-base-q8_0.bin") && message.contains("make deps")
         }
     }
 

@@ -8,12 +8,16 @@ reads its own ggml layout. This writes that layout from the standard library alo
             mel bands, ftype)
   mel bank  n_mel, n_fft, then n_mel x n_fft float32 (from openai-whisper's assets/mel_filters.npz)
   tokens    count, then each as int32 length + bytes (from openai-whisper's assets/*.tiktoken)
-  tensors   n_dims, name length, ftype, dims innermost first, name, data (float16 for matrices, float32 otherwise)
+  tensors   n_dims, name length, type, dims innermost first, name, data (float16 for matrices, float32 otherwise;
+            with q8_0, the weight matrices in ggml's Q8_0 blocks and the convolutions still float16)
 
 CTranslate2 fuses the attention projections (self-attention Q|K|V, cross-attention K|V); they are split here, and
 the key projection's bias, which Whisper does not have (CTranslate2 stores zeros), is dropped.
 
-Usage: ct2_to_ggml.py MODEL.bin ASSETS_DIR OUT.bin
+q8_0 stores each run of 32 weights as one float16 scale (the largest magnitude / 127) and 32 signed bytes (each
+weight / scale, rounded half away from zero): about half the size of float16, and the same words (README, WER).
+
+Usage: ct2_to_ggml.py MODEL.bin ASSETS_DIR OUT.bin [f16|q8_0]
 """
 import base64
 import io
@@ -145,6 +149,27 @@ def as_float16(tensor):
     raise SystemExit(f"unsupported dtype {tensor.dtype} (a quantised CTranslate2 model; use a float16 one)")
 
 
+GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_Q8_0 = 0, 1, 8
+GGML_FTYPE_MOSTLY_F16, GGML_FTYPE_MOSTLY_Q8_0, GGML_QNT_VERSION_FACTOR, GGML_QNT_VERSION = 1, 7, 1000, 2
+
+
+def as_q8_0(tensor):
+    """ggml's Q8_0 blocks of a row-major matrix whose rows are a multiple of 32 long."""
+    if tensor.shape[-1] % 32:
+        raise SystemExit(f"a row of {tensor.shape[-1]} is not a whole number of 32-weight blocks")
+    data = as_float16(tensor)
+    values = struct.unpack(f"<{len(data) // 2}e", data)
+    out = bytearray()
+    pack_block = struct.Struct("<e32b").pack
+    for start in range(0, len(values), 32):
+        block = values[start:start + 32]
+        amax = max(max(block), -min(block))
+        scale = amax / 127
+        inverse = 1 / scale if scale else 0.0
+        out += pack_block(scale, *[int(x * inverse + 0.5) if x >= 0 else -int(-x * inverse + 0.5) for x in block])
+    return bytes(out)
+
+
 def ggml_tensors(v, n_audio_layer, n_text_layer, width):
     """(ggml name, tensor, reshape) in whisper.cpp's naming, from CTranslate2's."""
 
@@ -207,9 +232,10 @@ def layers(v, side):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5) or sys.argv[4:] not in ([], ["f16"], ["q8_0"]):
         raise SystemExit(__doc__.strip().splitlines()[-1])
-    model_path, assets, out_path = sys.argv[1:]
+    model_path, assets, out_path = sys.argv[1:4]
+    quantized = sys.argv[4:] == ["q8_0"]
     v = read_ct2(model_path)
 
     n_vocab, width = v["decoder/embeddings/weight"].shape
@@ -230,7 +256,8 @@ def main():
         out.write(struct.pack("<i", 0x67676D6C))
         out.write(struct.pack(
             "<11i", n_vocab, n_audio_ctx, width, n_audio_head, n_audio_layer, n_text_ctx, width, n_text_head,
-            n_text_layer, n_mels, 1))
+            n_text_layer, n_mels,
+            GGML_QNT_VERSION * GGML_QNT_VERSION_FACTOR + GGML_FTYPE_MOSTLY_Q8_0 if quantized else GGML_FTYPE_MOSTLY_F16))
         out.write(struct.pack("<ii", n_mel_rows, n_fft))
         out.write(mel)
         out.write(struct.pack("<i", len(tokens)))
@@ -244,9 +271,14 @@ def main():
                 shape = (shape[0], 1)
             small = len(shape) < 2 or name in (
                 "encoder.conv1.bias", "encoder.conv2.bias", "encoder.positional_embedding", "decoder.positional_embedding")
-            data = as_float32(tensor) if small else as_float16(tensor)
+            if small:
+                kind, data = GGML_TYPE_F32, as_float32(tensor)
+            elif quantized and len(shape) == 2:  # the convolutions (3-D) stay float16, as whisper.cpp expects
+                kind, data = GGML_TYPE_Q8_0, as_q8_0(tensor)
+            else:
+                kind, data = GGML_TYPE_F16, as_float16(tensor)
             encoded = name.encode("utf-8")
-            out.write(struct.pack("<iii", len(shape), len(encoded), 0 if small else 1))
+            out.write(struct.pack("<iii", len(shape), len(encoded), kind))
             out.write(struct.pack(f"<{len(shape)}i", *reversed(shape)))
             out.write(encoded)
             out.write(data)

