@@ -62,3 +62,18 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     /// A failure for the batch's exit status.
     public var isFailure: Bool { status == .pending || status == .rejected || status == .failed }
 }
+
+/// What one stage made of a voicemail: the status for its outcome line, the record as stored, and why.
+struct StageResult: Sendable {
+    var status: ProcessOutcome.Status
+    var record: VoicemailRecord?
+    var detail: String
+    var code: String?
+
+    init(_ status: ProcessOutcome.Status, _ record: VoicemailRecord?, _ detail: String, code: String? = nil) {
+        self.status = status
+        self.record = record
+        self.detail = detail
+        self.code = code
+    }
+}

@@ -33,7 +33,7 @@ public struct SetupCheck: Sendable {
         items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
         do throws(LedgerError) {
             let problems = try await Ledger(path: config.ledger).problems()
-            let room = Self.freeSpace(at: ledgerFolder).map { ", \(VoicemailPipeline.megabytes($0)) free on its disk" } ?? ""
+            let room = Self.freeSpace(at: ledgerFolder).map { ", \(CardComposer.megabytes($0)) free on its disk" } ?? ""
             items.append(
                 problems.isEmpty
                     ? Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, schema up to date, every page sound\(room)")

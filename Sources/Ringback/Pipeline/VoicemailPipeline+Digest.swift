@@ -14,13 +14,7 @@ extension VoicemailPipeline {
 
     /// Sends a digest and records it under `slot`, so it is not sent again for that slot.
     public func send(_ digest: Digest, slot: String) async throws(MailError) {
-        let token = "digest." + slot.filter { $0.isNumber }
-        let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("outgoing", isDirectory: true)
-        try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
-        let file = outgoing.appendingPathComponent("\(token).\(UUID().uuidString.prefix(8)).eml")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try digest.write(to: file, messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain))
-        try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: digest.to, token: token))
+        try await mailer.send(digest, token: "digest." + slot.filter { $0.isNumber })
         do throws(LedgerError) {
             try await ledger.recordDigest(slot: slot, at: digest.now)  // what it reported is as of then
         } catch {

@@ -58,7 +58,7 @@ extension VoicemailPipeline {
             let entry = try await ledger.enqueue(voicemailID: id, purpose: .reminder, messageID: reminder.messageID, recipients: recipients, at: now())
             let report: DeliveryReport
             do throws(MailError) {
-                report = try await send(reminder, record: record, probe: nil, to: recipients)
+                report = try await mailer.send(reminder, record: record, probe: nil, to: recipients)
             } catch {
                 try await ledger.markFailed(entry, error: error, at: now())
                 logger.warning("reminder not sent; will retry", metadata: ["voicemail": "\(id)", "kind": "\(kind.rawValue)", "error": "\(error)"])

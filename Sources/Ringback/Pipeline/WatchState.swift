@@ -105,7 +105,7 @@ final class WatchState {
     func lookAgain(at path: String, after first: TimeInterval) {
         let attempt = (heldBack[path] ?? 0) + 1
         heldBack[path] = attempt
-        pending[path] = pipeline.now().addingTimeInterval(VoicemailPipeline.retryDelay(attempt: attempt, first: first))
+        pending[path] = pipeline.now().addingTimeInterval(RetrySchedule.delay(attempt: attempt, first: first))
     }
 
     /// The file went through: its back-off starts afresh.

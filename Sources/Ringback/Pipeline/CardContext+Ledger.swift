@@ -1,0 +1,21 @@
+import Foundation
+
+extension CardContext {
+    /// What the ledger adds to `record`'s card. Niceties: a ledger hiccup leaves them out rather than hold the card.
+    static func gather(for record: VoicemailRecord, purpose: MessageCard.Purpose, from ledger: Ledger, timeZone: TimeZone) async -> CardContext {
+        var context = CardContext()
+        if purpose == .card, let number = record.callerNumber {
+            context.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            let day = calendar.startOfDay(for: record.receivedAt)
+            if let end = calendar.date(byAdding: .day, value: 1, to: day) {
+                context.callsToday = (try? await ledger.calls(from: number, between: day, and: end)) ?? []
+            }
+        }
+        if let primaryID = record.foldedInto, let primary = try? await ledger.voicemail(id: primaryID) {
+            context.primary = (primaryID, primary.dueAt, primary.isUrgent)
+        }
+        return context
+    }
+}
