@@ -34,14 +34,24 @@ public enum RingbackCLI {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-        async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
+        // Read both pipes concurrently so a chatty child never blocks on a full pipe, each on a thread of its own:
+        // a read that blocks until the child exits must not hold one of Swift concurrency's threads (one per core),
+        // or every other test in the process stalls behind a child that runs for a minute (a whisper decode).
+        async let out = readToEnd(output.fileHandleForReading)
+        async let err = readToEnd(errors.fileHandleForReading)
         let (stdout, stderr) = await (out, err)
         while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+            thread.name = "ringback-cli-pipe"
+            thread.start()
+        }
     }
 
     /// Starts a long-running command (`watch`); its output goes to files in `directory`.

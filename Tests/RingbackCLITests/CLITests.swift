@@ -4,7 +4,7 @@ import RingbackTesting
 import Testing
 
 /// The `ringback` binary, run as a user runs it, in a folder holding a copy of the committed pipeline.yml.
-@Suite struct CLITests {
+@Suite(.oneDecodeAtATime) struct CLITests {
     let folder: TemporaryDirectory
 
     init() throws {

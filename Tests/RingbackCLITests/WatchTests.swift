@@ -185,7 +185,7 @@ import Testing
     /// SIGTERM while the offline engine decodes: whisper.cpp's abort callback stops the decode, `watch` exits 0 within
     /// `shutdown_grace` (never ServiceLifecycle's "cancellation took longer than allowed" crash), the voicemail stays
     /// at its last finished stage, and the next start transcribes it and sends its card.
-    @Test func sigtermMidDecodeExitsCleanlyAndTheNextStartFinishes() async throws {
+    @Test(.oneDecodeAtATime) func sigtermMidDecodeExitsCleanlyAndTheNextStartFinishes() async throws {
         let yaml = """
             owner: { name: Acme, email: owner@example.com, timezone: America/Chicago }
             intake:

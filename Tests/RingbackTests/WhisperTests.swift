@@ -7,7 +7,7 @@ import Testing
 
 /// The offline engine on real recorded speech with the model `make deps` installs: nothing here is synthesised
 /// except the audio that must yield no words.
-@Suite struct WhisperTests {
+@Suite(.oneDecodeAtATime) struct WhisperTests {
     /// One model for the suite: its decodes queue behind one another as in production, instead of five models
     /// fighting over two cores. One thread, so the rest of the suite (timing-sensitive stand-ins) keeps a core.
     static let shared = WhisperTranscriber(modelPath: RealSpeech.modelPath, options: WhisperOptions(language: "en", threads: 1))
@@ -160,7 +160,7 @@ enum NonSpeech: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-@Suite struct OfflineCardTests {
+@Suite(.oneDecodeAtATime) struct OfflineCardTests {
     @Test func aRealMessageGetsATrustedTranscriptOnTheCard() async throws {
         let harness = try Harness()
         let file = harness.spool.appendingPathComponent("intro.wav")
