@@ -31,6 +31,8 @@ enum HallucinationFilter {
         "gracias", "gracias por ver", "subtítulos realizados por la comunidad de amaraorg", "merci",
         "soustitres réalisés par la communauté damaraorg", "untertitel der amaraorg community",
         "untertitel im auftrag des zdf", "obrigado", "grazie",
+        // Whisper base's own over loud noise and hiss.
+        "im going to go to the next one", "im going to go to the next station", "im going to go back to the next one",
     ]
 
     /// The segments that are speech, their text trimmed.
