@@ -18,7 +18,7 @@ struct WatchCommand: AsyncParsableCommand {
         let pipeline = try global.makePipeline(config, logger: logger)
         try await global.prepareEngines(pipeline)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
-        var services: [any Service] = [watcher]
+        var services: [any Service] = [watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
             let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner, metrics: pipeline.metrics)
             services.append(server.application(host: web.host, port: web.port, logger: logger) { port in

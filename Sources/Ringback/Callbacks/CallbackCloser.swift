@@ -4,8 +4,9 @@ public import Logging
 /// Closes callbacks from the PBX's call records: an answered outbound call to the caller's number, long enough to be
 /// a conversation, marks the callback done; a shorter or unanswered one records a try.
 ///
-/// Confined to one task: the watcher's loop polls it every `callbacks.cdr.poll`, `ringback callbacks sync` once.
-public final class CallbackCloser {
+/// An actor: it keeps its place in the file between looks (`watch` looks every `callbacks.cdr.poll`, `ringback
+/// callbacks sync` once).
+public actor CallbackCloser {
     let config: CDRConfig
     let owner: OwnerConfig
     let ledger: Ledger

@@ -4,7 +4,8 @@ import RingbackInotify
 public import ServiceLifecycle
 
 /// `ringback watch`: catches up on what is already in the drop folders, then processes every voicemail as the
-/// PBX finishes it, until SIGTERM.
+/// PBX finishes it, until SIGTERM. Reminders, the digest and the call records are services of their own
+/// (`CallbackServices`).
 ///
 /// Folders are watched with inotify (recursively; new subfolders too) unless `intake[].poll` asks for polling, or
 /// inotify cannot watch them. When idle it sleeps in `poll(2)`: no timers fire except the retry check for
@@ -14,8 +15,8 @@ public struct IntakeWatcher: Service {
     let logger: Logger
     /// Voicemails processed at once (transcription dominates; the cards themselves are quick).
     let concurrency: Int
-    /// How often reminders and the digest are looked at, and voicemails left pending at the latest (endpoint or SMTP
-    /// down; each is also looked at when its own retry time comes).
+    /// How often voicemails left pending are looked at, at the latest (endpoint or SMTP down; each is also looked at
+    /// when its own retry time comes).
     let retryInterval: Duration
 
     public init(pipeline: VoicemailPipeline, logger: Logger, concurrency: Int = 4, retryInterval: Duration = .seconds(30)) {
@@ -29,14 +30,12 @@ public struct IntakeWatcher: Service {
         let state = WatchState(pipeline: pipeline, logger: logger)
         let events = state.startWatching()
         await state.sweepAll()
-        let closer = makeCallbackCloser()
         await withGracefulShutdownHandler {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
-            var nextCallRecords = pipeline.now()
             while !Task.isShuttingDownGracefully {
                 let batch = state.takeReady()
                 for outcome in await process(batch) {
-                    if outcome.errorCode?.hasPrefix("ledger.") == true {
+                    if case .ledger = outcome.errorCode {
                         // The ledger could not record it (a full disk, say), so it cannot hold the retry time either.
                         state.lookAgain(at: outcome.path, after: pipeline.config.retryAfter.seconds)
                     } else {
@@ -44,16 +43,8 @@ public struct IntakeWatcher: Service {
                     }
                 }
                 if !batch.isEmpty { nextRetry = min(nextRetry, await nextOwedAttempt()) }
-                if let closer, pipeline.now() >= nextCallRecords {
-                    do throws(LedgerError) {
-                        try await closer.sync()
-                    } catch {
-                        logger.error("cannot apply the call records", metadata: ["error": "\(error)"])
-                    }
-                    nextCallRecords = pipeline.now().addingTimeInterval(closer.config.poll.seconds)
-                }
                 let now = pipeline.now()
-                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry, closer == nil ? .distantFuture : nextCallRecords)
+                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry)
                 let wait = Duration.milliseconds(Int64(max(0, wake.timeIntervalSince(now)) * 1000))
                 if let events {
                     for event in await events.next(timeout: wait) { await state.handle(event) }
@@ -63,8 +54,6 @@ public struct IntakeWatcher: Service {
                 await state.recheckDue()
                 if pipeline.now() >= nextRetry {
                     await state.queuePendingRetries()
-                    _ = await pipeline.sendDueReminders()
-                    await pipeline.sendDigestIfDue()
                     nextRetry = min(pipeline.now().addingTimeInterval(retryInterval.seconds), await nextOwedAttempt())
                 }
             }
@@ -78,19 +67,6 @@ public struct IntakeWatcher: Service {
     /// rather than rounded up to the next tick.
     private func nextOwedAttempt() async -> Date {
         (try? await pipeline.ledger.nextAttempt(after: pipeline.now())) ?? .distantFuture
-    }
-
-    /// `callbacks.cdr`, when configured: followed in this loop so callbacks close when the owner calls back.
-    private func makeCallbackCloser() -> CallbackCloser? {
-        guard let cdr = pipeline.config.callbacks.cdr else { return nil }
-        do throws(CallRecordFormatError) {
-            let closer = try CallbackCloser(config: cdr, owner: pipeline.config.owner, ledger: pipeline.ledger, logger: logger)
-            logger.info("following call records", metadata: ["file": "\(cdr.path)", "format": "\(cdr.format.rawValue)"])
-            return closer
-        } catch {
-            logger.error("cannot read call records", metadata: ["file": "\(cdr.path)", "missing column": "\(error.missing)"])
-            return nil
-        }
     }
 
     /// Runs a batch with bounded concurrency; work in flight finishes even when shutdown is requested.

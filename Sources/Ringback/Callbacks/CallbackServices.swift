@@ -1,0 +1,52 @@
+public import Logging
+public import ServiceLifecycle
+
+/// `ringback watch`'s clocks, each a service of its own beside the intake watcher and the web listener: reminders
+/// and escalations, the morning digest, and the call records that close callbacks.
+public enum CallbackServices {
+    /// Every service `config` asks for, looking at the ledger every `interval` (the call records every
+    /// `callbacks.cdr.poll`).
+    public static func make(pipeline: VoicemailPipeline, logger: Logger, interval: Duration = .seconds(30)) -> [any Service] {
+        var services: [any Service] = [
+            Ticker(name: "reminders", interval: interval) { _ = await pipeline.sendDueReminders() },
+            Ticker(name: "digest", interval: interval) { await pipeline.sendDigestIfDue() },
+        ]
+        if let closer = makeCallbackCloser(pipeline: pipeline, logger: logger) {
+            services.append(Ticker(name: "call records", interval: closer.config.poll.duration) {
+                do throws(LedgerError) {
+                    try await closer.sync()
+                } catch {
+                    logger.error("cannot apply the call records", metadata: ["error": "\(error)"])
+                }
+            })
+        }
+        return services
+    }
+
+    /// `callbacks.cdr`, when configured and its format is readable.
+    private static func makeCallbackCloser(pipeline: VoicemailPipeline, logger: Logger) -> CallbackCloser? {
+        guard let cdr = pipeline.config.callbacks.cdr else { return nil }
+        do throws(CallRecordFormatError) {
+            let closer = try CallbackCloser(config: cdr, owner: pipeline.config.owner, ledger: pipeline.ledger, logger: logger)
+            logger.info("following call records", metadata: ["file": "\(cdr.path)", "format": "\(cdr.format.rawValue)"])
+            return closer
+        } catch {
+            logger.error("cannot read call records", metadata: ["file": "\(cdr.path)", "missing column": "\(error.missing)"])
+            return nil
+        }
+    }
+}
+
+/// Runs `tick` at once and then every `interval` until graceful shutdown; a tick in flight finishes.
+struct Ticker: Service {
+    let name: String
+    let interval: Duration
+    let tick: @Sendable () async -> Void
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            await tick()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
