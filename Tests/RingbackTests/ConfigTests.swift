@@ -29,7 +29,7 @@ import Testing
         #expect(config.ledger == root + "/var/ringback.sqlite")
         #expect(config.mail.maildir == root + "/var/outbox")
         #expect(config.quarantine == root + "/var/rejected")
-        #expect(config.mail.transport == .maildir)
+        #expect(config.mail.transport.name == "maildir")
         #expect(config.transcription.engines.map(\.kind) == [.whisper])
         #expect(config.transcription.engines.first?.model == root + "/models/ggml-base-q8_0.bin")
         #expect(config.callbacks.dueWithin.duration == .seconds(4 * 3600))
@@ -59,7 +59,7 @@ import Testing
 
     @Test func defaultsFillWhatIsLeftOut() throws {
         let config = try PipelineConfig.parse(Self.minimal)
-        #expect(config.mail.transport == .maildir)
+        #expect(config.mail.transport.name == "maildir")
         #expect(config.callbacks.dueWithin.duration == .seconds(4 * 3600))
         #expect(config.intake[0].settle.duration == .seconds(2))
         #expect(config.mail.from == MailAddress(name: "Ringback", address: "voicemail@example.com"))

@@ -10,7 +10,9 @@ struct Harness {
     var config: PipelineConfig
 
     var spool: URL { URL(fileURLWithPath: config.intake[0].path) }
-    var maildirNew: URL { URL(fileURLWithPath: config.mail.maildir).appendingPathComponent("new") }
+    /// The Maildir cards go to.
+    var maildir: URL { folder.url.appendingPathComponent("outbox") }
+    var maildirNew: URL { maildir.appendingPathComponent("new") }
     var quarantine: URL { URL(fileURLWithPath: config.quarantine) }
 
     init(dueWithin: Duration = .seconds(4 * 3600)) throws {
@@ -36,7 +38,7 @@ struct Harness {
     ) throws -> VoicemailPipeline {
         VoicemailPipeline(
             config: config, ledger: try ledger ?? Ledger(path: config.ledger), transcriber: transcriber,
-            transport: transport ?? MaildirTransport(root: URL(fileURLWithPath: config.mail.maildir)), logger: Self.logger, now: now)
+            transport: transport ?? MaildirTransport(root: maildir), logger: Self.logger, now: now)
     }
 
     func smtp(_ sink: SMTPSink, username: String? = nil, password: String? = nil) -> SMTPTransport {

@@ -16,7 +16,7 @@ import Testing
         for file in files {
             let outcome = await failing.process(file)
             #expect(outcome.status == .pending)
-            #expect(outcome.errorCode == "mail.transport")
+            #expect(outcome.errorCode == .mail(.transport))
         }
         let queued = try await failing.ledger.outbox(.unsent)
         #expect(queued.count == 20)

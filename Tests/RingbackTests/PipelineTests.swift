@@ -390,7 +390,7 @@ import Testing
         let failing = try harness.pipeline(transcriber: harness.openAI(standIn), transport: downTransport)
         let first = await failing.process(file)
         #expect(first.status == .pending)
-        #expect(first.errorCode == "mail.transport")
+        #expect(first.errorCode == .mail(.transport))
         let id = try #require(first.voicemailID)
         let record = try #require(try await failing.ledger.voicemail(id: id))
         #expect(record.state == .transcribed)

@@ -93,7 +93,7 @@ import Testing
         let pipeline = VoicemailPipeline(
             config: harness.config, ledger: try Ledger(path: harness.config.ledger),
             transcription: TranscriptionChain(engines: [harness.openAI(standIn)], retry: RetryPolicy(attempts: 3, backoff: .milliseconds(5))),
-            transport: MaildirTransport(root: URL(fileURLWithPath: harness.config.mail.maildir)), logger: Harness.logger)
+            transport: MaildirTransport(root: harness.maildir), logger: Harness.logger)
         let outcome = await pipeline.process(file)
         #expect(outcome.status == .notified)
         let attempts = try await pipeline.ledger.attempts(voicemailID: try #require(outcome.voicemailID))

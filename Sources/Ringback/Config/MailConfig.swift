@@ -2,10 +2,19 @@ public import Foundation
 
 /// Who cards come from, who they go to, and how they travel.
 public struct MailConfig: Sendable, Decodable {
-    public enum Transport: String, Sendable, Decodable, CaseIterable {
-        /// Write each card into a Maildir (`tmp/` then rename into `new/`): no server needed.
-        case maildir
-        case smtp
+    /// How messages leave, with what that needs: nothing falls back to another transport.
+    public enum Transport: Sendable {
+        /// Write each card into a Maildir (`tmp/` then rename into `new/`) at `path`: no server needed.
+        case maildir(path: String)
+        case smtp(SMTPConfig)
+
+        /// `maildir` or `smtp`, as `pipeline.yml` names it.
+        public var name: String {
+            switch self {
+            case .maildir: "maildir"
+            case .smtp: "smtp"
+            }
+        }
     }
 
     /// How the recording rides along on the card.
@@ -24,8 +33,14 @@ public struct MailConfig: Sendable, Decodable {
     /// Copied on every card; may be empty. Parsed and validated like `to`.
     public var cc: [MailAddress] = []
     public var transport: Transport
-    public var maildir: String
-    public var smtp: SMTPConfig?
+    /// The Maildir folder, when that is the transport.
+    public var maildir: String? {
+        if case .maildir(let path) = transport { path } else { nil }
+    }
+    /// The relay, when that is the transport.
+    public var smtp: SMTPConfig? {
+        if case .smtp(let smtp) = transport { smtp } else { nil }
+    }
     public var attachAudio: AttachAudio = .mp3
     /// Above this the card carries no audio and says where the recording is.
     public var attachMaxBytes: Int = MailConfig.defaultAttachMaxBytes
@@ -36,12 +51,14 @@ public struct MailConfig: Sendable, Decodable {
 
     public static let defaultAttachMaxBytes = 10_000_000
 
-    public init(from: MailAddress, to: [MailAddress], transport: Transport = .maildir, maildir: String = "./var/outbox", smtp: SMTPConfig? = nil) {
+    public init(from: MailAddress, to: [MailAddress], transport: Transport = .maildir(path: "./var/outbox")) {
         self.from = from
         self.to = to
         self.transport = transport
-        self.maildir = maildir
-        self.smtp = smtp
+    }
+
+    public init(from: MailAddress, to: [MailAddress], maildir: String) {
+        self.init(from: from, to: to, transport: .maildir(path: maildir))
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -62,12 +79,17 @@ public struct MailConfig: Sendable, Decodable {
         self.to = to
         cc = container.contains(.cc) ? try container.decodeAddresses(.cc) : []
         let transportName = try container.decodeIfPresent(String.self, forKey: .transport) ?? "maildir"
-        guard let transport = Transport(rawValue: transportName) else {
+        switch transportName {
+        case "maildir":
+            transport = .maildir(path: try container.decodeIfPresent(String.self, forKey: .maildir) ?? "./var/outbox")
+        case "smtp":
+            guard let smtp = try container.decodeIfPresent(SMTPConfig.self, forKey: .smtp) else {
+                throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.smtp]).dotted, "transport is smtp but there is no smtp section")
+            }
+            transport = .smtp(smtp)
+        default:
             throw container.invalid(.transport, "unknown transport \"\(transportName)\" (expected maildir | smtp)")
         }
-        self.transport = transport
-        maildir = try container.decodeIfPresent(String.self, forKey: .maildir) ?? "./var/outbox"
-        smtp = try container.decodeIfPresent(SMTPConfig.self, forKey: .smtp)
         let attach = try container.decodeIfPresent(String.self, forKey: .attachAudio) ?? AttachAudio.mp3.rawValue
         guard let attachAudio = AttachAudio(rawValue: attach) else {
             throw container.invalid(.attachAudio, "expected mp3 | wav | original | none, found \"\(attach)\"")
@@ -79,9 +101,6 @@ public struct MailConfig: Sendable, Decodable {
         for (address, name) in try container.decodeIfPresent([String: String].self, forKey: .timezones) ?? [:] {
             guard let zone = TimeZone(identifier: name) else { throw container.invalid(.timezones, "\(address): not an IANA time zone: \"\(name)\"") }
             timezones[address.lowercased()] = zone
-        }
-        if transport == .smtp, smtp == nil {
-            throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.smtp]).dotted, "transport is smtp but there is no smtp section")
         }
     }
 }

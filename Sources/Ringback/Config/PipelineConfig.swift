@@ -110,7 +110,7 @@ extension PipelineConfig {
 
     /// Whether a setting matters for this configuration (the unused transport's password may stay unset).
     func uses(_ key: String) -> Bool {
-        if key.hasPrefix("mail.smtp") { return mail.transport == .smtp }
+        if key.hasPrefix("mail.smtp") { return mail.smtp != nil }
         return true
     }
 
@@ -123,13 +123,18 @@ extension PipelineConfig {
         }
         ledger = resolve(ledger)
         quarantine = resolve(quarantine)
-        mail.maildir = resolve(mail.maildir)
+        switch mail.transport {
+        case .maildir(let path):
+            mail.transport = .maildir(path: resolve(path))
+        case .smtp(var smtp):
+            smtp.caFile = smtp.caFile.map(resolve)
+            mail.transport = .smtp(smtp)
+        }
         for index in intake.indices {
             intake[index].path = resolve(intake[index].path)
             intake[index].db = intake[index].db.map(resolve)
             intake[index].archiveTo = intake[index].archiveTo.map(resolve)
         }
-        if let caFile = mail.smtp?.caFile { mail.smtp?.caFile = resolve(caFile) }
         if let cdr = callbacks.cdr { callbacks.cdr?.path = resolve(cdr.path) }
         mail.templates.subject = mail.templates.subject.map(resolve)
         mail.templates.text = mail.templates.text.map(resolve)

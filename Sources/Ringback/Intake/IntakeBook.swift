@@ -14,11 +14,11 @@ struct IntakeBook: Sendable {
     /// Bad input: a copy and the reason go to quarantine (the original is never deleted), the ledger records it.
     func reject(_ url: URL, code: String, reason: String, dryRun: Bool) async -> ProcessOutcome {
         guard !dryRun else {
-            return ProcessOutcome(path: url.path, status: .rejected, detail: "\(reason) (would be quarantined)", errorCode: code)
+            return ProcessOutcome(path: url.path, status: .rejected, detail: "\(reason) (would be quarantined)", errorCode: .input(code))
         }
         logger.warning("rejected", metadata: ["file": "\(url.path)", "reason": "\(reason)"])
         guard FileManager.default.fileExists(atPath: url.path) else {
-            return ProcessOutcome(path: url.path, status: .rejected, detail: reason, errorCode: code)  // nothing to keep
+            return ProcessOutcome(path: url.path, status: .rejected, detail: reason, errorCode: .input(code))  // nothing to keep
         }
         var destination: URL?
         do {
@@ -31,7 +31,7 @@ struct IntakeBook: Sendable {
         try? await ledger.recordRejection(rejection)
         let result = ProcessOutcome(
             path: url.path, status: .rejected,
-            detail: destination.map { "\(reason) (quarantined to \($0.path))" } ?? reason, errorCode: code)
+            detail: destination.map { "\(reason) (quarantined to \($0.path))" } ?? reason, errorCode: .input(code))
         await remember(url, result)
         return result
     }

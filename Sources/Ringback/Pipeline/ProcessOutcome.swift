@@ -28,12 +28,12 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     public var durationMs: Int64?
     public var dueAt: String?
     public var detail: String
-    public var errorCode: String?
+    public var errorCode: ErrorCode?
     /// Where the voicemail's transcript stands (`done`, `retrying`, `followed_up`, …) once it is in the ledger.
     public var transcript: VoicemailRecord.TranscriptStatus?
 
     public init(path: String, status: Status, voicemailID: Int64? = nil, key: String? = nil, caller: String? = nil,
-                durationMs: Int64? = nil, dueAt: String? = nil, detail: String, errorCode: String? = nil,
+                durationMs: Int64? = nil, dueAt: String? = nil, detail: String, errorCode: ErrorCode? = nil,
                 transcript: VoicemailRecord.TranscriptStatus? = nil) {
         self.path = path
         self.status = status
@@ -59,6 +59,38 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         }
     }
 
+    /// What failed, by the stage that failed: `ledger.full`, `mail.transport`, `transcription.cancelled`, or the
+    /// probe's name for bad input (`audio.truncated`). In JSON, that string.
+    public enum ErrorCode: Sendable, Equatable, Codable, CustomStringConvertible {
+        case ledger(LedgerError.Code)
+        case transcription(TranscriptionError.Code)
+        case mail(MailError.Code)
+        /// Bad input, as the probe names it.
+        case input(String)
+
+        public var description: String {
+            switch self {
+            case .ledger(let code): code.rawValue
+            case .transcription(let code): code.rawValue
+            case .mail(let code): code.rawValue
+            case .input(let code): code
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            self = LedgerError.Code(rawValue: text).map(Self.ledger)
+                ?? TranscriptionError.Code(rawValue: text).map(Self.transcription)
+                ?? MailError.Code(rawValue: text).map(Self.mail)
+                ?? .input(text)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(description)
+        }
+    }
+
     /// A failure for the batch's exit status.
     public var isFailure: Bool { status == .pending || status == .rejected || status == .failed }
 }
@@ -68,9 +100,9 @@ struct StageResult: Sendable {
     var status: ProcessOutcome.Status
     var record: VoicemailRecord?
     var detail: String
-    var code: String?
+    var code: ProcessOutcome.ErrorCode?
 
-    init(_ status: ProcessOutcome.Status, _ record: VoicemailRecord?, _ detail: String, code: String? = nil) {
+    init(_ status: ProcessOutcome.Status, _ record: VoicemailRecord?, _ detail: String, code: ProcessOutcome.ErrorCode? = nil) {
         self.status = status
         self.record = record
         self.detail = detail

@@ -57,10 +57,9 @@ public struct SetupCheck: Sendable {
 
     private func mail() async -> Item {
         switch config.mail.transport {
-        case .maildir:
-            return creatable(config.mail.maildir, key: "mail.maildir", what: "the Maildir")
-        case .smtp:
-            guard let smtp = config.mail.smtp else { return Item(subject: "mail.smtp", ok: false, detail: "transport is smtp but there is no smtp section") }
+        case .maildir(let path):
+            return creatable(path, key: "mail.maildir", what: "the Maildir")
+        case .smtp(let smtp):
             let transport = SMTPTransport(smtp)
             do throws(MailError) {
                 let offered = try await transport.verify()

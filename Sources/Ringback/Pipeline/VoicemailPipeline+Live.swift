@@ -12,11 +12,8 @@ extension VoicemailPipeline {
 
     static func makeTransport(_ config: MailConfig) -> any MailTransport {
         switch config.transport {
-        case .maildir:
-            return MaildirTransport(root: URL(fileURLWithPath: config.maildir))
-        case .smtp:
-            guard let smtp = config.smtp else { return MaildirTransport(root: URL(fileURLWithPath: config.maildir)) }
-            return SMTPTransport(smtp)
+        case .maildir(let path): MaildirTransport(root: URL(fileURLWithPath: path))
+        case .smtp(let smtp): SMTPTransport(smtp)
         }
     }
 }

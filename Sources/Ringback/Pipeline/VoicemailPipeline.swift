@@ -79,7 +79,7 @@ public struct VoicemailPipeline: Sendable {
             result = outcome(probe, try await run(probe, source: source, options: options))
         } catch {
             logger.error("ledger failure", metadata: ["file": "\(url.path)", "error": "\(error)"])
-            result = outcome(probe, StageResult(.pending, nil, "ledger error: \(error)", code: error.code.rawValue))
+            result = outcome(probe, StageResult(.pending, nil, "ledger error: \(error)", code: .ledger(error.code)))
         }
         await claims.release(probe.identity.key)
         if !options.dryRun { await intake.finish(source, result) }
@@ -101,7 +101,7 @@ public struct VoicemailPipeline: Sendable {
         if record.state == .notified { record.state = .transcribed }  // --resend: the card again from what the ledger holds
         if record.state == .received {
             guard let transcribed = try await transcripts.beforeCard(record, probe: probe) else {
-                return StageResult(.pending, record, "stopped while transcribing; taken up again at the next start", code: TranscriptionError.Code.cancelled.rawValue)
+                return StageResult(.pending, record, "stopped while transcribing; taken up again at the next start", code: .transcription(.cancelled))
             }
             record = transcribed
         }
@@ -142,11 +142,11 @@ public struct VoicemailPipeline: Sendable {
                 let first = config.retryAfter.seconds
                 let postponed = try await ledger.postpone(record, error: error.description, at: now) { now.addingTimeInterval(RetrySchedule.delay(attempt: $0, first: first)) }
                 logger.warning("will retry", metadata: ["voicemail": "\(record.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
-                return StageResult(.pending, postponed, "\(error) — kept pending, will retry", code: error.code.rawValue)
+                return StageResult(.pending, postponed, "\(error) — kept pending, will retry", code: .mail(error.code))
             }
             let refused = try await ledger.markUndeliverable(record, error: error.description, at: now)
             logger.error("the mail server refused the card for good", metadata: ["voicemail": "\(record.id ?? 0)", "outbox": "\(entry.id ?? 0)", "file": "\(probe.path)", "error": "\(error)"])
-            return StageResult(.failed, refused, "\(error) — not retried; fix the cause, then `ringback outbox retry \(entry.id ?? 0)`", code: error.code.rawValue)
+            return StageResult(.failed, refused, "\(error) — not retried; fix the cause, then `ringback outbox retry \(entry.id ?? 0)`", code: .mail(error.code))
         }
         try await ledger.markSent(entry, report: report, at: now())
         // A transcript still owed is tried again in the background, first twice `retry_after` after the card.

@@ -55,12 +55,12 @@ struct TranscriptStage: Sendable {
                 record.apply(try await transcribe(record, probe: probe, with: chain), owner: config.owner)
             } catch {
                 record.transcriptFailure = error.plainReason
-                return try await postpone(record, error: error.description, code: error.code.rawValue)
+                return try await postpone(record, error: error.description, code: .transcription(error.code))
             }
             record = try await ledger.markLateTranscript(record, at: now())
         }
         guard record.transcriptStatus == .followUpDue else {  // engines removed from the config since the card
-            return try await postpone(record, error: "no transcription engine is configured", code: TranscriptionError.Code.preparation.rawValue)
+            return try await postpone(record, error: "no transcription engine is configured", code: .transcription(.preparation))
         }
         let reply = MessageCard(record: record, config: config, attachment: nil).transcriptFollowUp()
         let entry = try await ledger.enqueue(
@@ -70,10 +70,10 @@ struct TranscriptStage: Sendable {
             report = try await mailer.send(reply, record: record, probe: probe, to: recipients)
         } catch {
             try await ledger.markFailed(entry, error: error, at: now())
-            guard error.isPermanent else { return try await postpone(record, error: error.description, code: error.code.rawValue) }
+            guard error.isPermanent else { return try await postpone(record, error: error.description, code: .mail(error.code)) }
             record = try await ledger.abandonTranscript(record, reason: "the mail server refused the reply carrying it", error: error.description, at: now())
             logger.error("the mail server refused the transcript reply for good", metadata: ["voicemail": "\(record.id ?? 0)", "outbox": "\(entry.id ?? 0)", "error": "\(error)"])
-            return StageResult(.failed, record, "\(error) — not retried; `ringback outbox retry \(entry.id ?? 0)` sends it again", code: error.code.rawValue)
+            return StageResult(.failed, record, "\(error) — not retried; `ringback outbox retry \(entry.id ?? 0)` sends it again", code: .mail(error.code))
         }
         try await ledger.markSent(entry, report: report, at: now())
         record = try await ledger.markFollowedUp(record, at: now())
@@ -83,7 +83,7 @@ struct TranscriptStage: Sendable {
 
     /// The card is out; its transcript (or the reply carrying it) failed again. Tried later with back-off until
     /// `transcription.follow_up_within` after the card has passed, then given up.
-    private func postpone(_ record: VoicemailRecord, error: String, code: String) async throws(LedgerError) -> StageResult {
+    private func postpone(_ record: VoicemailRecord, error: String, code: ProcessOutcome.ErrorCode) async throws(LedgerError) -> StageResult {
         let now = now()
         let giveUpAt = (record.notifiedAt ?? now).addingTimeInterval(config.transcription.followUpWithin.seconds)
         if record.transcriptStatus == .retrying, now >= giveUpAt {
