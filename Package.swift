@@ -75,6 +75,11 @@ let package = Package(
             dependencies: ["CRingbackInotify"],
             swiftSettings: strict
         ),
+        .target(
+            name: "RingbackMalloc",
+            dependencies: ["CRingbackMalloc"],
+            swiftSettings: strict
+        ),
 
         // The domain: no C imports.
         .target(
@@ -108,7 +113,7 @@ let package = Package(
             name: "ringback",
             dependencies: [
                 "Ringback",
-                "CRingbackMalloc",
+                "RingbackMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,7 @@
 import ArgumentParser
-import CRingbackMalloc
 import Foundation
 import Ringback
+import RingbackMalloc
 
 struct ReprocessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +31,7 @@ struct ReprocessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        CRingbackMalloc_limitArenas()
+        MallocArenas.limit()
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .error)
         let pipeline = try global.makePipeline(config, logger: logger)

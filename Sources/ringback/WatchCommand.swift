@@ -1,7 +1,7 @@
 import ArgumentParser
-import CRingbackMalloc
 import Foundation
 import Ringback
+import RingbackMalloc
 import ServiceLifecycle
 
 struct WatchCommand: AsyncParsableCommand {
@@ -12,7 +12,7 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        CRingbackMalloc_limitArenas()
+        MallocArenas.limit()
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .info)
         let pipeline = try global.makePipeline(config, logger: logger)
