@@ -12,7 +12,7 @@ APT_PACKAGES := libsndfile1-dev libmp3lame-dev libcurl4-openssl-dev libsqlite3-d
 # Spanish and French prompts for the language-detection figures of `make bench`.
 BENCH_PACKAGES := asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
 
-.PHONY: deps apt whisper build release run test faults bench card-preview format clean distclean
+.PHONY: deps apt whisper build release run test faults bench card-preview format format-check clean distclean
 
 # Everything a build, a run and the tests need, installed once: apt packages, whisper.cpp built from its pinned
 # source package into .deps/, and the Whisper base model converted into models/ (82 MB, weights in 8-bit blocks; both ignored by git).
@@ -69,12 +69,16 @@ faults: deps
 	$(SWIFT) build --build-tests
 	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage"
 
-test: deps
+test: deps format-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+# The committed .swift-format (4 spaces, 160 columns, no force unwraps or force tries); `make test` runs it first.
+format-check:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 clean:
 	rm -rf .build

@@ -4,6 +4,8 @@ import PackageDescription
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // Ringback's own code builds without a warning (dependencies keep theirs).
+    .unsafeFlags(["-warnings-as-errors"]),
 ]
 
 let package = Package(

@@ -180,7 +180,9 @@ public final class AudioFile {
 extension AudioFile {
     /// Metadata keys libsndfile exposes through `sf_get_string`.
     public enum InfoKey: String, Sendable, CaseIterable, Codable, Comparable {
-        case title, copyright, software, artist, comment, date, album, license, trackNumber = "track_number", genre
+        case title, copyright, software, artist, comment, date, album, license
+        case trackNumber = "track_number"
+        case genre
 
         var sndfileValue: Int32 {
             switch self {

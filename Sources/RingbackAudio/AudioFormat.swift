@@ -7,11 +7,20 @@ public struct AudioFormat: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     public enum Encoding: String, Sendable, Codable, CaseIterable {
-        case pcm8 = "pcm_s8", pcmU8 = "pcm_u8", pcm16 = "pcm_s16", pcm24 = "pcm_s24", pcm32 = "pcm_s32"
-        case float = "float", double = "double"
-        case ulaw = "mulaw", alaw = "alaw", gsm610 = "gsm610"
-        case imaADPCM = "ima_adpcm", msADPCM = "ms_adpcm"
-        case vorbis, opus, mp3, flacNative = "flac"
+        case pcm8 = "pcm_s8"
+        case pcmU8 = "pcm_u8"
+        case pcm16 = "pcm_s16"
+        case pcm24 = "pcm_s24"
+        case pcm32 = "pcm_s32"
+        case float = "float"
+        case double = "double"
+        case ulaw = "mulaw"
+        case alaw = "alaw"
+        case gsm610 = "gsm610"
+        case imaADPCM = "ima_adpcm"
+        case msADPCM = "ms_adpcm"
+        case vorbis, opus, mp3
+        case flacNative = "flac"
         case other
     }
 

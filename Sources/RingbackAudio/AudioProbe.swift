@@ -76,7 +76,8 @@ public struct AudioProbe: Sendable, Codable, Equatable {
         var problems = file.headerInconsistencies
         if file.declaredFrames > frames, file.sampleRate > 0 {
             let claimed = Double(file.declaredFrames) / Double(file.sampleRate)
-            problems.insert("the header claims \(Self.clock(claimed)) of audio, but \(Self.clock(Double(frames) / Double(file.sampleRate))) could be read", at: 0)
+            problems.insert(
+                "the header claims \(Self.clock(claimed)) of audio, but \(Self.clock(Double(frames) / Double(file.sampleRate))) could be read", at: 0)
         }
         damage = problems.isEmpty ? nil : problems.joined(separator: "; ")
     }

@@ -1,5 +1,5 @@
 import CRingbackLame
-public import Foundation
+import Foundation
 import Glibc
 
 /// Writes MP3 with LAME, block by block. Owns the encoder and the file descriptor.
@@ -103,7 +103,10 @@ final class MP3Encoder: AudioSink {
     private func append(count: Int) throws(AudioError) {
         var offset = 0
         while offset < count {
-            let written = output.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, count - offset) }
+            let written = output.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return 0 }
+                return Glibc.write(descriptor, base + offset, count - offset)
+            }
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
             offset += written

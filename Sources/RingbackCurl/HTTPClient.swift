@@ -62,7 +62,7 @@ public struct HTTPClient: Sendable {
         try handle.check(CRingbackCurl_setopt_header(handle.raw, ResponseSink.headerCallback, context))
         do {
             try withExtendedLifetime(sink) { () throws(CurlError) in try handle.perform() }
-        } catch where sink.overflowed {
+        } catch  where sink.overflowed {
             throw CurlError(code: error.code, url: handle.url, message: "response larger than \(request.maxResponseBytes) bytes")
         }
         return HTTPResponse(status: handle.responseCode ?? 0, headers: sink.headers, body: sink.body)

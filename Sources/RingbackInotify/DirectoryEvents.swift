@@ -77,10 +77,11 @@ public final class DirectoryEvents: @unchecked Sendable {
 
     /// Waits up to `timeout` (forever when nil) for events; returns them, or nothing on timeout or `wake()`.
     public func next(timeout: Duration?) async -> [Event] {
-        let milliseconds: Int32 = timeout.map { duration in
-            let (seconds, attoseconds) = duration.components
-            return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
-        } ?? -1
+        let milliseconds: Int32 =
+            timeout.map { duration in
+                let (seconds, attoseconds) = duration.components
+                return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
+            } ?? -1
         let (ready, woken) = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { [descriptor, wakeDescriptor] in
                 var ready: Int32 = 0

@@ -74,10 +74,11 @@ enum AudioSniffing {
             return bytes.count >= offset + magic.count && Array(bytes[offset..<(offset + magic.count)]) == magic
         }
         func plain(_ container: Container, duration: Double? = nil, oggCodec: String? = nil) -> Result<Audio, Problem> {
-            .success(Audio(
-                container: container, waveFormatTag: nil, sampleRate: nil, channels: nil, bitsPerSample: nil,
-                duration: duration, oggCodec: oggCodec
-            ))
+            .success(
+                Audio(
+                    container: container, waveFormatTag: nil, sampleRate: nil, channels: nil, bitsPerSample: nil,
+                    duration: duration, oggCodec: oggCodec
+                ))
         }
         if starts("RIFF") {
             guard starts("WAVE", at: 8) else { return .failure(Problem(reason: "RIFF file that is not WAVE")) }
@@ -134,11 +135,12 @@ enum AudioSniffing {
                 }
                 // Streamed WAVs may claim 0xFFFFFFFF; count what is really there.
                 let available = max(0, min(size, bytes.count - body))
-                return .success(Audio(
-                    container: .wave, waveFormatTag: format.tag, sampleRate: format.sampleRate, channels: format.channels,
-                    bitsPerSample: format.bits,
-                    duration: format.byteRate > 0 ? Double(available) / Double(format.byteRate) : nil, oggCodec: nil
-                ))
+                return .success(
+                    Audio(
+                        container: .wave, waveFormatTag: format.tag, sampleRate: format.sampleRate, channels: format.channels,
+                        bitsPerSample: format.bits,
+                        duration: format.byteRate > 0 ? Double(available) / Double(format.byteRate) : nil, oggCodec: nil
+                    ))
             }
             offset = body + size + (size & 1)
         }

@@ -118,16 +118,18 @@ extension DeepgramStandIn {
                 .failure(Rejection(response: error(400, "Bad Request", Self.corruptAudio, requestID), violation: violation))
             }
             guard request.path == DeepgramStandIn.endpointPath else {
-                return .failure(Rejection(
-                    response: error(404, "NOT_FOUND", "Not Found", requestID),
-                    violation: "\(request.method) \(request.path): Deepgram transcribes at POST /v1/listen"
-                ))
+                return .failure(
+                    Rejection(
+                        response: error(404, "NOT_FOUND", "Not Found", requestID),
+                        violation: "\(request.method) \(request.path): Deepgram transcribes at POST /v1/listen"
+                    ))
             }
             guard request.method == "POST" else {
-                return .failure(Rejection(
-                    response: error(405, "METHOD_NOT_ALLOWED", "Method Not Allowed", requestID),
-                    violation: "\(request.method) /v1/listen: only POST is allowed"
-                ))
+                return .failure(
+                    Rejection(
+                        response: error(405, "METHOD_NOT_ALLOWED", "Method Not Allowed", requestID),
+                        violation: "\(request.method) /v1/listen: only POST is allowed"
+                    ))
             }
             let authorization = request.header("Authorization")
             let invalidAuth = error(401, "INVALID_AUTH", "Invalid credentials.", requestID)
@@ -135,9 +137,10 @@ extension DeepgramStandIn {
                 return .failure(Rejection(response: invalidAuth, violation: "no Authorization header"))
             }
             if authorization.lowercased().hasPrefix("bearer ") {
-                return .failure(Rejection(
-                    response: invalidAuth, violation: "Authorization uses Bearer (for temporary JWTs); API keys go as \"Token KEY\""
-                ))
+                return .failure(
+                    Rejection(
+                        response: invalidAuth, violation: "Authorization uses Bearer (for temporary JWTs); API keys go as \"Token KEY\""
+                    ))
             }
             guard authorization.lowercased().hasPrefix("token "), authorization.dropFirst(6) == apiKey else {
                 return .failure(Rejection(response: invalidAuth, violation: "wrong Authorization header \"\(authorization)\""))
@@ -146,10 +149,11 @@ extension DeepgramStandIn {
             for name in Self.booleanQuery {
                 if let value = request.query[name], value != "true", value != "false" {
                     let message = "Bad Request: failed to parse query string: \(name): provided string was not `true` or `false`"
-                    return .failure(Rejection(
-                        response: error(400, "Bad Request", message, requestID),
-                        violation: "\(name)=\"\(value)\": Deepgram takes only true or false"
-                    ))
+                    return .failure(
+                        Rejection(
+                            response: error(400, "Bad Request", message, requestID),
+                            violation: "\(name)=\"\(value)\": Deepgram takes only true or false"
+                        ))
                 }
             }
             if request.query["model"] == nil {
@@ -173,7 +177,8 @@ extension DeepgramStandIn {
                     notes.append("encoding=\(encoding) is for headerless audio, but the body is \(audio.description)")
                 }
                 guard let bytesPerSample = Self.rawEncodings[encoding],
-                      let rate = request.query["sample_rate"].flatMap({ Int($0) }), rate > 0 else {
+                    let rate = request.query["sample_rate"].flatMap({ Int($0) }), rate > 0
+                else {
                     return corrupt("encoding=\(encoding) needs a known encoding and a sample_rate")
                 }
                 let channels = request.query["channels"].flatMap { Int($0) } ?? 1
@@ -226,13 +231,15 @@ extension DeepgramStandIn {
             let model = upload.model ?? "base"
             let modelID = "1abfe86b-e047-4eed-858a-35e5625b41ee"
             let created = ISO8601DateFormatter().string(from: Date())
-            var channel = "{\"alternatives\":[{\"transcript\":\(jsonString(text)),\"confidence\":\(confidence)"
+            var channel =
+                "{\"alternatives\":[{\"transcript\":\(jsonString(text)),\"confidence\":\(confidence)"
                 + ",\"words\":[\(words.joined(separator: ","))]}]"
             if upload.query["detect_language"] == "true" {
                 channel += ",\"detected_language\":\"en\",\"language_confidence\":0.99"
             }
             channel += "}"
-            let metadata = "{\"transaction_key\":\"deprecated\",\"request_id\":\"\(upload.requestID)\",\"created\":\"\(created)\""
+            let metadata =
+                "{\"transaction_key\":\"deprecated\",\"request_id\":\"\(upload.requestID)\",\"created\":\"\(created)\""
                 + ",\"duration\":\(duration),\"channels\":\(channels),\"models\":[\"\(modelID)\"]"
                 + ",\"model_info\":{\"\(modelID)\":{\"name\":\(jsonString("general-" + model))"
                 + ",\"version\":\"2025-01-01.0\",\"arch\":\(jsonString(model))}}}"

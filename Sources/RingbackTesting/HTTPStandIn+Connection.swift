@@ -1,5 +1,4 @@
 import Foundation
-
 import Glibc
 
 extension HTTPStandIn {
@@ -72,13 +71,14 @@ extension HTTPStandIn {
                     query[Self.decode(pieces[0])] = pieces.count > 1 ? Self.decode(pieces[1]) : ""
                 }
             }
-            return .success(Request(
-                method: String(requestLine[0]),
-                path: String(target[..<pathEnd]),
-                query: query,
-                headers: headers,
-                body: Data(body)
-            ))
+            return .success(
+                Request(
+                    method: String(requestLine[0]),
+                    path: String(target[..<pathEnd]),
+                    query: query,
+                    headers: headers,
+                    body: Data(body)
+                ))
         }
 
         private func readChunked(_ buffer: inout [UInt8]) -> Result<[UInt8], ReadFailure> {

@@ -1,5 +1,4 @@
 public import Foundation
-
 import Glibc
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for stand-ins of remote APIs.

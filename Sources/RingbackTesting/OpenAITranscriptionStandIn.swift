@@ -97,23 +97,26 @@ extension OpenAITranscriptionStandIn {
             let authorization = request.header("Authorization")
             if let apiKey {
                 guard let authorization else {
-                    let message = "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+                    let message =
+                        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
                     return .failure(Rejection(response: .json(401, Self.errorBody(message, param: nil)), violation: "no Authorization header"))
                 }
                 let scheme = authorization.prefix(7)
                 let key = authorization.dropFirst(7)
                 guard scheme.lowercased() == "bearer ", key == apiKey else {
-                    let message = "Incorrect API key provided: \(Self.mask(String(key.isEmpty ? Substring(authorization) : key))). You can find your API key at https://platform.openai.com/account/api-keys."
+                    let message =
+                        "Incorrect API key provided: \(Self.mask(String(key.isEmpty ? Substring(authorization) : key))). You can find your API key at https://platform.openai.com/account/api-keys."
                     let body = Self.errorBody(message, param: nil, code: "invalid_api_key")
                     return .failure(Rejection(response: .json(401, body), violation: "wrong Authorization header \"\(authorization)\""))
                 }
             }
             let contentType = request.header("Content-Type") ?? ""
             guard contentType.lowercased().hasPrefix("multipart/form-data") else {
-                return .failure(.invalid(
-                    "Invalid Content-Type header (\(contentType)), expected multipart/form-data. (HINT: If you're using curl, you can pass -H 'Content-Type: multipart/form-data')",
-                    param: nil
-                ))
+                return .failure(
+                    .invalid(
+                        "Invalid Content-Type header (\(contentType)), expected multipart/form-data. (HINT: If you're using curl, you can pass -H 'Content-Type: multipart/form-data')",
+                        param: nil
+                    ))
             }
             let form: MultipartForm
             do {
@@ -147,10 +150,11 @@ extension OpenAITranscriptionStandIn {
                 return .failure(.invalid("Missing required parameter: 'file'.", param: "file"))
             }
             guard let filename = file.filename, !filename.isEmpty else {
-                return .failure(.invalid(
-                    "Missing required parameter: 'file' must be a file upload with a filename.", param: "file",
-                    violation: "the file part has no filename in its Content-Disposition"
-                ))
+                return .failure(
+                    .invalid(
+                        "Missing required parameter: 'file' must be a file upload with a filename.", param: "file",
+                        violation: "the file part has no filename in its Content-Disposition"
+                    ))
             }
             guard let fileType = file.contentType, !fileType.isEmpty else {
                 return .failure(.invalid("The 'file' part must have a Content-Type header.", param: "file"))
@@ -160,10 +164,11 @@ extension OpenAITranscriptionStandIn {
             }
             let format = fields["response_format"]
             if let format, !Self.responseFormats.contains(format) {
-                return .failure(.invalid(
-                    "'\(format)' is not one of ['json', 'text', 'srt', 'verbose_json', 'vtt'] - 'response_format'",
-                    param: "response_format"
-                ))
+                return .failure(
+                    .invalid(
+                        "'\(format)' is not one of ['json', 'text', 'srt', 'verbose_json', 'vtt'] - 'response_format'",
+                        param: "response_format"
+                    ))
             }
             if let temperature = fields["temperature"] {
                 guard let value = Double(temperature), (0...1).contains(value) else {
@@ -172,10 +177,11 @@ extension OpenAITranscriptionStandIn {
             }
             if let language = fields["language"] {
                 guard (2...3).contains(language.count), language.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
-                    return .failure(.invalid(
-                        "Invalid language '\(language)'. Language parameter must be specified in ISO-639-1 format.",
-                        param: "language"
-                    ))
+                    return .failure(
+                        .invalid(
+                            "Invalid language '\(language)'. Language parameter must be specified in ISO-639-1 format.",
+                            param: "language"
+                        ))
                 }
             }
             let granularities = form.parts(named: "timestamp_granularities[]").map { String(decoding: $0.body, as: UTF8.self) }
@@ -187,25 +193,28 @@ extension OpenAITranscriptionStandIn {
             }
             guard file.body.count <= OpenAITranscriptionStandIn.maximumFileSize else {
                 let message = "Maximum content size limit (\(OpenAITranscriptionStandIn.maximumFileSize)) exceeded (\(file.body.count) bytes read)"
-                return .failure(Rejection(
-                    response: .json(413, Self.errorBody(message, param: nil, type: "server_error")),
-                    violation: "file is \(file.body.count) bytes, over the 25 MiB limit"
-                ))
+                return .failure(
+                    Rejection(
+                        response: .json(413, Self.errorBody(message, param: nil, type: "server_error")),
+                        violation: "file is \(file.body.count) bytes, over the 25 MiB limit"
+                    ))
             }
             let fileExtension = filename.split(separator: ".").count > 1 ? filename.split(separator: ".").last.map { $0.lowercased() } : nil
             guard let fileExtension, Self.extensions.contains(fileExtension) else {
-                return .failure(.invalid(
-                    Self.invalidFormatMessage, param: nil,
-                    violation: "file name \"\(filename)\" has no supported extension (the API picks the decoder by extension)"
-                ))
+                return .failure(
+                    .invalid(
+                        Self.invalidFormatMessage, param: nil,
+                        violation: "file name \"\(filename)\" has no supported extension (the API picks the decoder by extension)"
+                    ))
             }
             let duration: Double
             switch AudioSniffing.sniff(file.body) {
             case .success(let audio) where audio.container == .wave && ![1, 3, AudioSniffing.waveFormatExtensible].contains(audio.waveFormatTag ?? 0):
                 let tag = audio.waveFormatTag ?? 0
-                return .failure(.invalid(
-                    Self.invalidFormatMessage, param: nil,
-                    violation: "undecodable audio in \"\(filename)\": WAV format tag \(tag) (\(AudioSniffing.waveTagName(tag))) is not PCM or IEEE float"))
+                return .failure(
+                    .invalid(
+                        Self.invalidFormatMessage, param: nil,
+                        violation: "undecodable audio in \"\(filename)\": WAV format tag \(tag) (\(AudioSniffing.waveTagName(tag))) is not PCM or IEEE float"))
             case .success(let audio):
                 duration = audio.duration ?? 0
             case .failure(let problem):
@@ -234,9 +243,11 @@ extension OpenAITranscriptionStandIn {
             case "srt":
                 return .text(200, "1\n00:00:00,000 --> \(Self.timestamp(duration, separator: ","))\n\(transcript)\n\n")
             case "vtt":
-                return .text(200, "WEBVTT\n\n00:00:00.000 --> \(Self.timestamp(duration, separator: "."))\n\(transcript)\n\n", contentType: "text/vtt; charset=utf-8")
+                return .text(
+                    200, "WEBVTT\n\n00:00:00.000 --> \(Self.timestamp(duration, separator: "."))\n\(transcript)\n\n", contentType: "text/vtt; charset=utf-8")
             case "verbose_json":
-                let segment = "{\"id\":0,\"seek\":0,\"start\":0.0,\"end\":\(duration),\"text\":\(text),\"tokens\":[],\"temperature\":0.0,\"avg_logprob\":-0.2,\"compression_ratio\":1.2,\"no_speech_prob\":0.01}"
+                let segment =
+                    "{\"id\":0,\"seek\":0,\"start\":0.0,\"end\":\(duration),\"text\":\(text),\"tokens\":[],\"temperature\":0.0,\"avg_logprob\":-0.2,\"compression_ratio\":1.2,\"no_speech_prob\":0.01}"
                 return .json(200, "{\"task\":\"transcribe\",\"language\":\"english\",\"duration\":\(duration),\"text\":\(text),\"segments\":[\(segment)]}")
             default:
                 return .json(200, "{\"text\":\(text)}")

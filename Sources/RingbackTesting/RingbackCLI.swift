@@ -30,7 +30,8 @@ public enum RingbackCLI {
     /// Runs to completion in `directory`, capturing both streams.
     public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> Result {
         let process = try makeProcess(arguments, in: directory, environment: environment)
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()

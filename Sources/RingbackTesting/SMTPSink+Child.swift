@@ -1,5 +1,4 @@
 import Foundation
-
 import Glibc
 
 extension SMTPSink {
@@ -63,7 +62,8 @@ extension SMTPSink {
             let text = String(decoding: output, as: UTF8.self)
             lock.unlock()
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
-                  text.contains("\(line)\n") else { return nil }
+                text.contains("\(line)\n")
+            else { return nil }
             return Int(line.dropFirst(6))
         }
 

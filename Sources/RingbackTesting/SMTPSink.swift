@@ -1,5 +1,4 @@
 public import Foundation
-
 import Glibc
 
 /// A real SMTP server (Python's aiosmtpd, see Resources/smtp_sink.py) for tests.
@@ -175,7 +174,9 @@ public final class SMTPSink: Sendable {
     ///     already in a reused directory count, and numbering continues after them.
     ///   - script: smtp_sink.py; default the copy bundled with RingbackTesting.
     public static func start(_ options: Options = .init(), directory: URL? = nil, script: URL? = nil) async throws -> SMTPSink {
-        let directory = directory ?? FileManager.default.temporaryDirectory
+        let directory =
+            directory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("ringback-smtp-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         guard let script = script ?? Bundle.module.url(forResource: "smtp_sink", withExtension: "py") else {

@@ -110,15 +110,17 @@ extension WhisperASRStandIn {
 
         private func check(_ request: HTTPStandIn.Request, notes: inout [String]) -> Result<(Upload, Double), Rejection> {
             guard request.path == WhisperASRStandIn.endpointPath else {
-                return .failure(Rejection(
-                    response: .json(404, "{\"detail\":\"Not Found\"}"),
-                    violation: "\(request.method) \(request.path): the service serves POST /asr"
-                ))
+                return .failure(
+                    Rejection(
+                        response: .json(404, "{\"detail\":\"Not Found\"}"),
+                        violation: "\(request.method) \(request.path): the service serves POST /asr"
+                    ))
             }
             guard request.method == "POST" else {
-                return .failure(Rejection(
-                    response: .json(405, "{\"detail\":\"Method Not Allowed\"}"), violation: "\(request.method) /asr: only POST is allowed"
-                ))
+                return .failure(
+                    Rejection(
+                        response: .json(405, "{\"detail\":\"Method Not Allowed\"}"), violation: "\(request.method) /asr: only POST is allowed"
+                    ))
             }
 
             // FastAPI validates every parameter, then answers all problems in one 422: query first, then body.
@@ -131,19 +133,21 @@ extension WhisperASRStandIn {
                 } else if Self.falseWords.contains(value.lowercased()) {
                     if name == "encode" { encode = false }
                 } else {
-                    problems.append(ValidationProblem(
-                        location: ["query", name], message: "value could not be parsed to a boolean", type: "type_error.bool",
-                        violation: "\(name)=\"\(value)\" is not a boolean"
-                    ))
+                    problems.append(
+                        ValidationProblem(
+                            location: ["query", name], message: "value could not be parsed to a boolean", type: "type_error.bool",
+                            violation: "\(name)=\"\(value)\" is not a boolean"
+                        ))
                 }
             }
             for name in Self.integerQuery {
                 guard let value = request.query[name] else { continue }
                 if Int(value.trimmingCharacters(in: .whitespaces)) == nil {
-                    problems.append(ValidationProblem(
-                        location: ["query", name], message: "value is not a valid integer", type: "type_error.integer",
-                        violation: "\(name)=\"\(value)\" is not an integer"
-                    ))
+                    problems.append(
+                        ValidationProblem(
+                            location: ["query", name], message: "value is not a valid integer", type: "type_error.integer",
+                            violation: "\(name)=\"\(value)\" is not an integer"
+                        ))
                 }
             }
 
@@ -158,24 +162,28 @@ extension WhisperASRStandIn {
                 }
             }
             if let file, file.filename == nil {
-                problems.append(ValidationProblem(
-                    location: ["body", "audio_file"], message: "Expected UploadFile, received: <class 'str'>", type: "value_error",
-                    violation: "the audio_file part has no filename, so FastAPI does not see an upload"
-                ))
+                problems.append(
+                    ValidationProblem(
+                        location: ["body", "audio_file"], message: "Expected UploadFile, received: <class 'str'>", type: "value_error",
+                        violation: "the audio_file part has no filename, so FastAPI does not see an upload"
+                    ))
             } else if file == nil {
-                let why = contentType.lowercased().hasPrefix("multipart/form-data")
+                let why =
+                    contentType.lowercased().hasPrefix("multipart/form-data")
                     ? "no audio_file field in the form"
                     : "Content-Type \"\(contentType)\" is not multipart/form-data, so there is no audio_file field"
-                problems.append(ValidationProblem(
-                    location: ["body", "audio_file"], message: "field required", type: "value_error.missing", violation: why
-                ))
+                problems.append(
+                    ValidationProblem(
+                        location: ["body", "audio_file"], message: "field required", type: "value_error.missing", violation: why
+                    ))
             }
             if !problems.isEmpty {
                 let detail = problems.map(\.json)
-                return .failure(Rejection(
-                    response: .json(422, "{\"detail\":[\(detail.joined(separator: ","))]}"),
-                    violation: problems.map(\.violation).joined(separator: "; ")
-                ))
+                return .failure(
+                    Rejection(
+                        response: .json(422, "{\"detail\":[\(detail.joined(separator: ","))]}"),
+                        violation: problems.map(\.violation).joined(separator: "; ")
+                    ))
             }
             guard let file, let filename = file.filename else {
                 return .failure(.internalError("unreachable: audio_file vanished after validation"))
@@ -187,7 +195,8 @@ extension WhisperASRStandIn {
                 return .failure(.internalError("task \"\(task)\" is not transcribe or translate (whisper raises, the server answers 500)"))
             }
             if let language = request.query["language"]?.lowercased(), !language.isEmpty,
-               WhisperCppStandIn.languages[language] == nil, !WhisperCppStandIn.languages.values.contains(language) {
+                WhisperCppStandIn.languages[language] == nil, !WhisperCppStandIn.languages.values.contains(language)
+            {
                 return .failure(.internalError("language \"\(language)\" is not a whisper language code (whisper raises, the server answers 500)"))
             }
             if let output = request.query["output"], !Self.outputs.contains(output) {
@@ -222,7 +231,8 @@ extension WhisperASRStandIn {
             switch output {
             case "json":
                 // openai-whisper's WriteJSON is a bare json.dump: ", " and ": " separators, ASCII only.
-                let segment = "{\"id\": 0, \"seek\": 0, \"start\": 0.0, \"end\": \(duration), \"text\": \(Self.pythonJSONString(" " + text)), "
+                let segment =
+                    "{\"id\": 0, \"seek\": 0, \"start\": 0.0, \"end\": \(duration), \"text\": \(Self.pythonJSONString(" " + text)), "
                     + "\"tokens\": [50364, 2421, 11, 50464], \"temperature\": 0.0, \"avg_logprob\": -0.3, "
                     + "\"compression_ratio\": 1.1, \"no_speech_prob\": 0.05}"
                 let language = Self.pythonJSONString(upload.language ?? "en")

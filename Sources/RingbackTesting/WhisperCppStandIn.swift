@@ -155,10 +155,11 @@ extension WhisperCppStandIn {
             for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                 if Self.integerFields.contains(name) || Self.floatFields.contains(name), !Self.hasLeadingNumber(value) {
                     let function = Self.integerFields.contains(name) ? "stoi" : "stof"
-                    return .failure(Rejection(
-                        response: .text(500, "500 Internal Server Error\n\(function)", contentType: "text/plain"),
-                        violation: "\(name)=\"\(value)\" is not a number (std::\(function) throws, the server answers 500)"
-                    ))
+                    return .failure(
+                        Rejection(
+                            response: .text(500, "500 Internal Server Error\n\(function)", contentType: "text/plain"),
+                            violation: "\(name)=\"\(value)\" is not a number (std::\(function) throws, the server answers 500)"
+                        ))
                 }
                 if Self.booleanFields.contains(name), !["true", "1", "yes", "y", "false", "0", "no", "n"].contains(value) {
                     notes.append("\(name)=\"\(value)\" is read as false: only true, 1, yes and y count as true")
@@ -178,10 +179,11 @@ extension WhisperCppStandIn {
                 return .failure(.badRequest("undecodable audio: \(problem.reason)"))
             }
             if let language = fields["language"], language != "auto", Self.languageName(language) == nil {
-                return .failure(Rejection(
-                    response: .json(500, "{\"error\":\"failed to process audio\"}"),
-                    violation: "language \"\(language)\" is not a whisper language code (whisper_full fails, the server answers 500)"
-                ))
+                return .failure(
+                    Rejection(
+                        response: .json(500, "{\"error\":\"failed to process audio\"}"),
+                        violation: "language \"\(language)\" is not a whisper language code (whisper_full fails, the server answers 500)"
+                    ))
             }
             let upload = Upload(filename: file.filename, contentType: file.contentType, audio: file.body, fields: fields)
             return .success((upload, AudioSniffing.duration(of: audio, speaking: transcript)))

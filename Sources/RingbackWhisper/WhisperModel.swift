@@ -20,7 +20,8 @@ public final class WhisperModel: @unchecked Sendable {
     public init(path: String) throws(WhisperError) {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            throw .model(path: path, reason: errno == ENOENT ? "no such file (run `make deps`, or set `model:` to a ggml file)" : String(cString: strerror(errno)))
+            throw .model(
+                path: path, reason: errno == ENOENT ? "no such file (run `make deps`, or set `model:` to a ggml file)" : String(cString: strerror(errno)))
         }
         guard status.st_mode & S_IFMT == S_IFREG else { throw .model(path: path, reason: "not a regular file") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -108,12 +109,13 @@ public final class WhisperModel: @unchecked Sendable {
                 let text = whisper_full_get_token_text(context, index, tokenIndex).map { String(cString: $0) } ?? ""
                 tokens.append(.init(text: text, probability: Double(data.p)))
             }
-            segments.append(WhisperResult.Segment(
-                start: Double(whisper_full_get_segment_t0(context, index)) / 100,
-                end: Double(whisper_full_get_segment_t1(context, index)) / 100,
-                text: whisper_full_get_segment_text(context, index).map { String(cString: $0) } ?? "",
-                noSpeechProbability: Double(whisper_full_get_segment_no_speech_prob(context, index)),
-                tokens: tokens))
+            segments.append(
+                WhisperResult.Segment(
+                    start: Double(whisper_full_get_segment_t0(context, index)) / 100,
+                    end: Double(whisper_full_get_segment_t1(context, index)) / 100,
+                    text: whisper_full_get_segment_text(context, index).map { String(cString: $0) } ?? "",
+                    noSpeechProbability: Double(whisper_full_get_segment_no_speech_prob(context, index)),
+                    tokens: tokens))
         }
         let languageID = whisper_full_lang_id(context)
         let detected = languageID >= 0 ? whisper_lang_str(languageID).map { String(cString: $0) } : nil

@@ -40,7 +40,8 @@ struct CallbacksCommand: AsyncParsableCommand {
                 let id = "#\(record.id ?? 0)".padding(toLength: 6, withPad: " ", startingAt: 0)
                 let state = record.callbackState(at: now)
                 let label = state == .open && record.dueAt < now ? "OVERDUE" : state.rawValue
-                var line = "\(id) \(label.padding(toLength: 18, withPad: " ", startingAt: 0)) due \(formatter.string(from: record.dueAt))  \(record.caller(owner: config.owner))"
+                var line =
+                    "\(id) \(label.padding(toLength: 18, withPad: " ", startingAt: 0)) due \(formatter.string(from: record.dueAt))  \(record.caller(owner: config.owner))"
                 if state == .snoozed, let until = record.callbackSnoozedUntil { line += "  (snoozed until \(formatter.string(from: until)))" }
                 if record.callbackTries > 0 { line += "  (tried \(record.callbackTries)×)" }
                 print(line)
@@ -80,7 +81,9 @@ struct CallbacksCommand: AsyncParsableCommand {
             print("  state:     \(item.overdue ? "OVERDUE" : item.state)\(record.callbackSnoozedUntil.map { " until \(formatter.string(from: $0))" } ?? "")")
             print("  received:  \(formatter.string(from: record.receivedAt)) (\(record.kind.rawValue)\(record.isUrgent ? ", urgent" : ""))")
             print("  due:       \(formatter.string(from: record.dueAt))")
-            if let transcript = record.transcript, !transcript.isEmpty { print("  said:      \"\(transcript)\"\(record.transcriptIsDraft ? " (offline draft)" : "")") }
+            if let transcript = record.transcript, !transcript.isEmpty {
+                print("  said:      \"\(transcript)\"\(record.transcriptIsDraft ? " (offline draft)" : "")")
+            }
             for event in events {
                 var line = "  \(formatter.string(from: event.at))  \(event.action.rawValue) by \(event.actor.rawValue)"
                 if let until = event.until { line += " until \(formatter.string(from: until))" }
@@ -172,7 +175,9 @@ extension CallbacksCommand {
             let changes = try await closer.sync()
             let closed = changes.filter { $0.action == .done }.map { "#\($0.voicemailID)" }
             let tried = changes.filter { $0.action == .tried }.map { "#\($0.voicemailID)" }
-            print("\(closed.count) callback\(closed.count == 1 ? "" : "s") closed\(closed.isEmpty ? "" : " (\(closed.joined(separator: ", ")))"), \(tried.count) tr\(tried.count == 1 ? "y" : "ies") recorded\(tried.isEmpty ? "" : " (\(tried.joined(separator: ", ")))").")
+            print(
+                "\(closed.count) callback\(closed.count == 1 ? "" : "s") closed\(closed.isEmpty ? "" : " (\(closed.joined(separator: ", ")))"), \(tried.count) tr\(tried.count == 1 ? "y" : "ies") recorded\(tried.isEmpty ? "" : " (\(tried.joined(separator: ", ")))")."
+            )
         }
     }
 }

@@ -33,7 +33,8 @@ struct CardCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: file)
             let intake = config.intake(containing: url)
             let source = intake.source(containing: url, owner: config.owner) ?? VoicemailSource(audio: url, intake: intake)
-            let message = eml.map { URL(fileURLWithPath: $0) }
+            let message =
+                eml.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("ringback-preview-\(UUID().uuidString).eml")
             defer { if eml == nil { try? FileManager.default.removeItem(at: message) } }
             let card: MessageCard

@@ -34,7 +34,9 @@ struct OutboxCommand: AsyncParsableCommand {
             for entry in entries {
                 let id = "\(entry.id ?? 0)".padding(toLength: 5, withPad: " ", startingAt: 0)
                 let state = entry.state.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
-                print("\(id) \(state) #\(entry.voicemailID) \(entry.purpose.rawValue) to \(entry.recipients), \(entry.attempts) tr\(entry.attempts == 1 ? "y" : "ies")")
+                print(
+                    "\(id) \(state) #\(entry.voicemailID) \(entry.purpose.rawValue) to \(entry.recipients), \(entry.attempts) tr\(entry.attempts == 1 ? "y" : "ies")"
+                )
                 if let error = entry.lastError { print("      \(error)") }
                 if let refused = entry.refused { print("      refused by: \(refused)") }
             }

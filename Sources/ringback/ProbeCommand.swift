@@ -89,7 +89,11 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         lines.append("  sends to:   \(report.recipients.joined(separator: ", "))")
         if probe.isUrgent { lines.append("  urgent:     yes") }
-        if probe.formats.count > 1 { lines.append("  formats:    \(probe.formats.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")) → read \(URL(fileURLWithPath: probe.path).lastPathComponent)") }
+        if probe.formats.count > 1 {
+            lines.append(
+                "  formats:    \(probe.formats.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")) → read \(URL(fileURLWithPath: probe.path).lastPathComponent)"
+            )
+        }
         if let sidecar = probe.sidecarPath { lines.append("  details:    \(sidecar)") }
         for (key, value) in audio.infoStrings.sorted(by: { $0.key < $1.key }) {
             lines.append("  info.\(key): \(value)")
@@ -155,7 +159,8 @@ struct TranscriptionRun: Encodable {
         for attempt in attempts {
             let part = attempt.part.map { " part \($0)" } ?? ""
             let outcome = attempt.ok ? "ok" : "failed\(attempt.httpStatus.map { " \($0)" } ?? "")"
-            lines.append("  attempt:    \(attempt.engine)\(part) · \(outcome) in \(String(format: "%.2f", attempt.seconds)) s\(attempt.error.map { ": \($0)" } ?? "")")
+            lines.append(
+                "  attempt:    \(attempt.engine)\(part) · \(outcome) in \(String(format: "%.2f", attempt.seconds)) s\(attempt.error.map { ": \($0)" } ?? "")")
         }
         if let transcript {
             var label = [transcript.isOfflineDraft ? "offline draft" : "machine transcript"]
@@ -177,8 +182,10 @@ private actor AttemptLog {
     var attempts: [TranscriptionRun.Attempt] = []
 
     func add(_ attempt: TranscriptionChain.Attempt) {
-        attempts.append(.init(
-            engine: attempt.engine, part: attempt.part, ok: attempt.error == nil, seconds: Double(attempt.duration.components.seconds) + Double(attempt.duration.components.attoseconds) / 1e18,
-            httpStatus: attempt.error?.status, error: attempt.error?.description))
+        attempts.append(
+            .init(
+                engine: attempt.engine, part: attempt.part, ok: attempt.error == nil,
+                seconds: Double(attempt.duration.components.seconds) + Double(attempt.duration.components.attoseconds) / 1e18,
+                httpStatus: attempt.error?.status, error: attempt.error?.description))
     }
 }

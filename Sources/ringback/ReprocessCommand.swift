@@ -62,7 +62,8 @@ struct ReprocessCommand: AsyncParsableCommand {
         }
 
         let elapsed = clock.now - started
-        let summary = BatchSummary(results: results, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, dryRun: dryRun)
+        let summary = BatchSummary(
+            results: results, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, dryRun: dryRun)
         if json {
             try printBatchReport(files: results.sorted { $0.path < $1.path }, summary: summary)
         } else {
@@ -117,7 +118,8 @@ struct BatchSummary: Encodable {
 
     var line: String {
         let head = "\(total) voicemail\(total == 1 ? "" : "s")\(dryRun ? " (dry run)" : ""):"
-        let counts = dryRun
+        let counts =
+            dryRun
             ? "\(planned) to process, \(skipped) already notified, \(rejected) bad"
             : "\(notified) notified, \(skipped) skipped, \(pending) pending, \(rejected) rejected"
                 + (failed > 0 ? ", \(failed) refused by the mail server (see ringback outbox)" : "")

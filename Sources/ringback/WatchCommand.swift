@@ -21,9 +21,10 @@ struct WatchCommand: AsyncParsableCommand {
         var services: [any Service] = [watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
             let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner, metrics: pipeline.metrics)
-            services.append(server.application(host: web.host, port: web.port, logger: logger) { port in
-                logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
-            })
+            services.append(
+                server.application(host: web.host, port: web.port, logger: logger) { port in
+                    logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
+                })
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Work in flight gets shutdown_grace to finish; then it is cancelled and resumes at its stage next start.

@@ -1,7 +1,8 @@
 import Foundation
-@testable import RingbackAudio
 import RingbackTesting
 import Testing
+
+@testable import RingbackAudio
 
 @Suite struct AudioTranscoderTests {
     @Test(arguments: [AudioFormat.wav49, .rawGSM, .ulawWAV, .alawWAV])

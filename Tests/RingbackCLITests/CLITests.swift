@@ -240,11 +240,14 @@ import Testing
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let committed = try String(contentsOf: config, encoding: .utf8)
         func write(password: String) throws {
-            let text = committed
+            let text =
+                committed
                 .replacingOccurrences(of: "  transport: maildir ", with: "  transport: smtp ")
                 .replacingOccurrences(of: "    url: \"smtp://mail.example.com:587\"", with: "    url: \"\(sink.url)\"\n    ca_file: \(sink.caFile.path)")
                 .replacingOccurrences(of: "    password: \"${SMTP_PASSWORD}\"", with: "    password: \(password)")
-                .replacingOccurrences(of: "    - kind: whisper ", with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-test, model: whisper-1 }\n    - kind: whisper ")
+                .replacingOccurrences(
+                    of: "    - kind: whisper ",
+                    with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-test, model: whisper-1 }\n    - kind: whisper ")
             try Data(text.utf8).write(to: config)
         }
         try write(password: "s3cret")
@@ -281,7 +284,8 @@ import Testing
         // With web links configured, each open callback in the digest carries them too.
         let config = folder.url.appendingPathComponent("pipeline.yml")
         let text = try String(contentsOf: config, encoding: .utf8)
-        try Data((text + "\nweb: { listen: 127.0.0.1:0, public_url: https://ringback.example.com, secret: a-long-test-secret-0123456789 }\n").utf8).write(to: config)
+        try Data((text + "\nweb: { listen: 127.0.0.1:0, public_url: https://ringback.example.com, secret: a-long-test-secret-0123456789 }\n").utf8).write(
+            to: config)
         let linked = try await ringback("digest")
         #expect(linked.stdout.contains("  #1 Unknown caller"))
         #expect(linked.stdout.contains("    Called back: https://ringback.example.com/a/"))

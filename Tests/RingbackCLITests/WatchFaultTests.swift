@@ -56,11 +56,13 @@ extension WatchTests {
         #expect(scripted.failures > 0 && scripted.hangs > 0)
         let sink = try await SMTPSink.start()
         defer { sink.stop() }
-        try writeSMTPConfig(sink, transcription: """
-            transcription:
-              engines: [{ kind: openai, url: "\(standIn.url)", api_key: sk-test, model: whisper-1, timeout: 1s }]
-              retry: { attempts: 1 }
-            """, retryAfter: "500ms")
+        try writeSMTPConfig(
+            sink,
+            transcription: """
+                transcription:
+                  engines: [{ kind: openai, url: "\(standIn.url)", api_key: sk-test, model: whisper-1, timeout: 1s }]
+                  retry: { attempts: 1 }
+                """, retryAfter: "500ms")
         let process = try startWatching()
         defer { if process.isRunning { process.terminate() } }
         try dropAtOnce(count, prefix: "flaky", seconds: 3)  // long enough to be a message, not a missed call
@@ -145,7 +147,7 @@ extension WatchTests {
 
         // Fill the disk to the last byte, then let voicemails arrive.
         let filler = disk.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: filler.path, contents: nil))
         let handle = try FileHandle(forWritingTo: filler)
         let block = Data(repeating: 0xAA, count: 4096)
         while (try? handle.write(contentsOf: block)) != nil {}

@@ -56,7 +56,7 @@ import Testing
         // `make faults` runs the full storm: 25 kills while 500 voicemails arrive.
         let full = ProcessInfo.processInfo.environment["RINGBACK_FAULTS"] == "full"
         let (rounds, batch) = full ? (25, 40) : (8, 20)
-        var generator = SeededGenerator(seed: 20261124)
+        var generator = SeededGenerator(seed: 20_261_124)
         var dropped = 0
         for round in 0..<rounds {
             let process = try startWatching()
@@ -217,15 +217,17 @@ import Testing
         try await waitFor(timeout: .seconds(300)) { cards == 1 }
         try await stop(restarted)
         let card = try String(
-            contentsOf: try #require(try FileManager.default.contentsOfDirectory(
-                at: folder.url.appendingPathComponent("var/outbox/new"), includingPropertiesForKeys: nil).first), encoding: .utf8)
+            contentsOf: try #require(
+                try FileManager.default.contentsOfDirectory(
+                    at: folder.url.appendingPathComponent("var/outbox/new"), includingPropertiesForKeys: nil
+                ).first), encoding: .utf8)
         #expect(card.replacingOccurrences(of: "=\r\n", with: "").contains("Congratulations"))
     }
 
     /// The PBX's call records, appended while `watch` runs: an answered callback closes the callback by itself.
     @Test func aCallBackLoggedWhileWatchingClosesTheCallback() async throws {
         let csv = folder.url.appendingPathComponent("Master.csv")
-        FileManager.default.createFile(atPath: csv.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: csv.path, contents: nil))
         let yaml = """
             owner: { name: Acme, email: owner@example.com, timezone: America/Chicago, dial_prefixes: ["9"] }
             intake:
@@ -243,8 +245,10 @@ import Testing
         try await waitFor(timeout: .seconds(20)) { cards == 1 }
 
         // The owner calls back from the office, an hour after the voicemail: Asterisk logs it (local time, quoted).
-        let fields = ["", "1001", "915551230000", "from-internal", "\"\"Front desk\"\" <1001>", "PJSIP/1001-1", "PJSIP/trunk-2", "Dial",
-                      "PJSIP/915551230000@trunk", "2026-09-22 01:30:00", "2026-09-22 01:30:04", "2026-09-22 01:32:10", "130", "126", "ANSWERED", "DOCUMENTATION"]
+        let fields = [
+            "", "1001", "915551230000", "from-internal", "\"\"Front desk\"\" <1001>", "PJSIP/1001-1", "PJSIP/trunk-2", "Dial",
+            "PJSIP/915551230000@trunk", "2026-09-22 01:30:00", "2026-09-22 01:30:04", "2026-09-22 01:32:10", "130", "126", "ANSWERED", "DOCUMENTATION",
+        ]
         let handle = try FileHandle(forWritingTo: csv)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data((fields.map { "\"\($0)\"" }.joined(separator: ",") + "\n").utf8))

@@ -56,4 +56,3 @@ import Testing
         #expect(error.reason.contains("larger"))
     }
 }
-

@@ -6,7 +6,6 @@ import Testing
 /// Deadlines in business hours: weekends, holidays, both daylight-saving changes, midnight; and urgent calls.
 @Suite struct BusinessHoursTests {
 
-
     static func callbacks(_ yaml: String) throws -> CallbacksConfig {
         try PipelineConfig.parse(ConfigTests.minimal + "\ncallbacks:\n" + yaml).callbacks
     }

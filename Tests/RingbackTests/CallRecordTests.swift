@@ -9,11 +9,12 @@ import Testing
 
     /// An Asterisk `Master.csv` line: every field quoted, local time, 16 columns (or 18 with uniqueid and userfield).
     static func asterisk(dst: String, start: String, billsec: Int, disposition: String, extra: Bool = false) -> String {
-        let fields = [
-            "", "1001", dst, "from-internal", #""Acme Front Desk" <1001>"#, "PJSIP/1001-00000010", "PJSIP/trunk-00000011", "Dial",
-            "PJSIP/\(dst)@trunk,60", start, disposition == "ANSWERED" ? start : "", start, "\(billsec + 5)", "\(billsec)", disposition,
-            "DOCUMENTATION",
-        ] + (extra ? ["1790054687.16", ""] : [])
+        let fields =
+            [
+                "", "1001", dst, "from-internal", #""Acme Front Desk" <1001>"#, "PJSIP/1001-00000010", "PJSIP/trunk-00000011", "Dial",
+                "PJSIP/\(dst)@trunk,60", start, disposition == "ANSWERED" ? start : "", start, "\(billsec + 5)", "\(billsec)", disposition,
+                "DOCUMENTATION",
+            ] + (extra ? ["1790054687.16", ""] : [])
         return fields.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\n"
     }
 
@@ -81,7 +82,8 @@ import Testing
     /// The caller asked to be called back on another number: an answered call to that number closes the callback as
     /// one to the caller ID would; a call to a number nobody mentioned changes nothing.
     @Test func aCallToTheNumberSaidInTheMessageClosesTheCallback() async throws {
-        let standIn = try OpenAITranscriptionStandIn(transcript: "Hi, it's Maria. Please call me on my cell, five five five, nine eight seven, six five four three.")
+        let standIn = try OpenAITranscriptionStandIn(
+            transcript: "Hi, it's Maria. Please call me on my cell, five five five, nine eight seven, six five four three.")
         defer { standIn.stop() }
         let harness = try Harness()
         let setup = try await Setup(transcriber: harness.openAI(standIn))

@@ -2,18 +2,19 @@ import Ringback
 import Testing
 
 @Suite struct CallerIDTests {
-    @Test(arguments: [
-        ("\"Maria Lopez\" <+15551230000>", "Maria Lopez", "+15551230000"),
-        ("Maria Lopez <+15551230000>", "Maria Lopez", "+15551230000"),
-        ("<5551230000>", nil, "+15551230000"),
-        ("5551230000", nil, "+15551230000"),
-        ("+1 (555) 123-0000", nil, "+15551230000"),
-        ("Unknown", nil, nil),
-        ("\"Anonymous\" <anonymous>", nil, nil),
-        ("Front Desk", "Front Desk", nil),
-        ("", nil, nil),
-        ("\"\" <1001>", nil, "1001"),
-    ] as [(String, String?, String?)])
+    @Test(
+        arguments: [
+            ("\"Maria Lopez\" <+15551230000>", "Maria Lopez", "+15551230000"),
+            ("Maria Lopez <+15551230000>", "Maria Lopez", "+15551230000"),
+            ("<5551230000>", nil, "+15551230000"),
+            ("5551230000", nil, "+15551230000"),
+            ("+1 (555) 123-0000", nil, "+15551230000"),
+            ("Unknown", nil, nil),
+            ("\"Anonymous\" <anonymous>", nil, nil),
+            ("Front Desk", "Front Desk", nil),
+            ("", nil, nil),
+            ("\"\" <1001>", nil, "1001"),
+        ] as [(String, String?, String?)])
     func callerIDFormsFromAsterisk(raw: String, name: String?, number: String?) {
         let caller = CallerID(parsing: raw)
         #expect(caller.name == name)

@@ -45,7 +45,8 @@ import Testing
 
     @Test func whisperSettingsAreCheckedAndBelongToWhisperAlone() throws {
         let good = try PipelineConfig.parse(
-            Self.minimal + "\ntranscription:\n  engines:\n    - { kind: whisper, model: /m/ggml-small.bin, language: es, threads: 2, beam_size: 5, prompt: Acme }\n")
+            Self.minimal
+                + "\ntranscription:\n  engines:\n    - { kind: whisper, model: /m/ggml-small.bin, language: es, threads: 2, beam_size: 5, prompt: Acme }\n")
         let engine = try #require(good.transcription.engines.first)
         #expect(engine.model == "/m/ggml-small.bin" && engine.threads == 2 && engine.beamSize == 5 && engine.language == "es")
         for (line, key) in [
@@ -110,11 +111,12 @@ import Testing
     }
 
     @Test func secretsComeFromTheEnvironmentAndNeverPrint() throws {
-        let yaml = Self.minimal + """
+        let yaml =
+            Self.minimal + """
 
-              transport: smtp
-              smtp: { url: "smtp://mail.example.com:587", username: u, password: "${SMTP_PASSWORD}" }
-            """
+                  transport: smtp
+                  smtp: { url: "smtp://mail.example.com:587", username: u, password: "${SMTP_PASSWORD}" }
+                """
         let config = try PipelineConfig.parse(yaml, environment: ["SMTP_PASSWORD": "hunter2"])
         let password = try #require(config.mail.smtp?.password)
         #expect(password.value == "hunter2")

@@ -6,7 +6,6 @@ import Testing
 /// The morning digest: overdue first, what came in and was closed, the week's figures, once per slot.
 @Suite struct DigestTests {
 
-
     @Test func theDigestGoesOutOncePerSlotWithOverdueFirstAndTheWeeksFigures() async throws {
         var harness = try Harness()
         harness.config.callbacks.digest = DigestConfig(at: 7 * 60 + 30, days: [2, 3, 4, 5, 6], to: [MailAddress(address: "office@example.com")])

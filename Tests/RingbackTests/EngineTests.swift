@@ -37,7 +37,9 @@ import Testing
     /// The engine's timed segments: present, in order, inside the recording, and carrying the words.
     static func expectTimed(_ transcript: Transcript, within seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(!transcript.segments.isEmpty, "no segments", sourceLocation: sourceLocation)
-        #expect(transcript.segments.allSatisfy { 0 <= $0.start && $0.start <= $0.end && $0.end <= seconds + 0.05 }, "\(transcript.segments)", sourceLocation: sourceLocation)
+        #expect(
+            transcript.segments.allSatisfy { 0 <= $0.start && $0.start <= $0.end && $0.end <= seconds + 0.05 }, "\(transcript.segments)",
+            sourceLocation: sourceLocation)
         #expect(zip(transcript.segments, transcript.segments.dropFirst()).allSatisfy { $0.start <= $1.start }, sourceLocation: sourceLocation)
         #expect(!transcript.segments.map(\.text).joined().isEmpty, sourceLocation: sourceLocation)
     }
@@ -321,12 +323,13 @@ import Testing
     // MARK: Config
 
     /// ConfigTests' base config with an empty engine list, so each test appends only its engines.
-    static let minimal = ConfigTests.minimal + """
+    static let minimal =
+        ConfigTests.minimal + """
 
-        transcription:
-          engines:
+            transcription:
+              engines:
 
-        """
+            """
 
     static func parse(_ engines: String) throws(ConfigError) -> PipelineConfig {
         try PipelineConfig.parse(minimal + engines, environment: [:])
@@ -342,7 +345,8 @@ import Testing
     }
 
     @Test func everyNewEngineKindLoadsAndBuildsItsTranscriber() throws {
-        let config = try Self.parse("""
+        let config = try Self.parse(
+            """
                 - { kind: whisper-cpp, url: "http://gpu:8080/inference" }
                 - { kind: whisper-asr, url: "http://gpu:9000", language: en }
                 - { kind: deepgram, api_key: dg-key }

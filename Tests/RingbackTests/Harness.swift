@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Ringback
-import RingbackTesting
 import RingbackAudio
+import RingbackTesting
 
 /// A pipeline in a temp folder with a real ledger file, a real Maildir and whatever transport a test needs.
 struct Harness {
@@ -42,7 +42,8 @@ struct Harness {
     }
 
     func smtp(_ sink: SMTPSink, username: String? = nil, password: String? = nil) -> SMTPTransport {
-        SMTPTransport(SMTPConfig(url: sink.url, username: username, password: password.map(Secret.init), caFile: sink.caFile.path, timeout: ConfigDuration(.seconds(10))))
+        SMTPTransport(
+            SMTPConfig(url: sink.url, username: username, password: password.map(Secret.init), caFile: sink.caFile.path, timeout: ConfigDuration(.seconds(10))))
     }
 
     func openAI(_ standIn: OpenAITranscriptionStandIn, key: String = "sk-test") -> OpenAITranscriber {
@@ -67,7 +68,6 @@ struct Harness {
     }
 }
 
-
 /// Top-level headers of a message file, unfolded (enough for Maildir assertions; SMTP tests use the strict parser).
 func headers(of url: URL) throws -> [String: String] {
     let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
@@ -88,13 +88,13 @@ func headers(of url: URL) throws -> [String: String] {
 
 /// Wall times in the harness owner's time zone, America/Chicago: `2026-11-20 16:50` or `2026-09-22 09:30:00`.
 enum Chicago {
-    static let zone = TimeZone(identifier: "America/Chicago")!
+    static let zone = TimeZone(identifier: "America/Chicago") ?? .current
 
     static func date(_ text: String) -> Date {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone
         formatter.dateFormat = text.count > 16 ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
-        return formatter.date(from: text)!
+        return formatter.date(from: text) ?? .distantPast  // a typo shows up as a failing date, not a crash
     }
 }

@@ -16,7 +16,9 @@ import Testing
 
     /// Asterisk's order: record in tmp/, rename each format into the folder, then the `.txt` last.
     @discardableResult
-    func asteriskMessage(_ number: Int, folder box: String = "INBOX", mailbox: String = "1001", msgID: String = "1790054687-00000006", sidecar: Bool = true) throws -> URL {
+    func asteriskMessage(_ number: Int, folder box: String = "INBOX", mailbox: String = "1001", msgID: String = "1790054687-00000006", sidecar: Bool = true)
+        throws -> URL
+    {
         let spool = folder.url.appendingPathComponent("voicemail/default/\(mailbox)")
         let tmp = spool.appendingPathComponent("tmp")
         let target = spool.appendingPathComponent(box)
@@ -35,7 +37,8 @@ import Testing
     }
 
     var asteriskIntake: IntakeConfig {
-        IntakeConfig(path: folder.url.appendingPathComponent("voicemail").path, layout: .asterisk, mailboxes: ["1001": [MailAddress(address: "alice@example.com")]])
+        IntakeConfig(
+            path: folder.url.appendingPathComponent("voicemail").path, layout: .asterisk, mailboxes: ["1001": [MailAddress(address: "alice@example.com")]])
     }
 
     @Test func anAsteriskMessageInThreeFormatsIsOneSourceReadFromThePCMFile() throws {
@@ -99,11 +102,12 @@ import Testing
         let audio = try AudioFixture.write(storage.appendingPathComponent("msg_\(uuid).wav"), seconds: 3)
         let queue = try DatabaseQueue(path: db.path)
         try queue.write { db in
-            try db.execute(sql: """
-                CREATE TABLE voicemail_msgs (created_epoch INTEGER, read_epoch INTEGER, username VARCHAR(255), domain VARCHAR(255),
-                  uuid VARCHAR(255), cid_name VARCHAR(255), cid_number VARCHAR(255), in_folder VARCHAR(255), file_path VARCHAR(255),
-                  message_len INTEGER, flags VARCHAR(255), read_flags VARCHAR(255), forwarded_by VARCHAR(255))
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE voicemail_msgs (created_epoch INTEGER, read_epoch INTEGER, username VARCHAR(255), domain VARCHAR(255),
+                      uuid VARCHAR(255), cid_name VARCHAR(255), cid_number VARCHAR(255), in_folder VARCHAR(255), file_path VARCHAR(255),
+                      message_len INTEGER, flags VARCHAR(255), read_flags VARCHAR(255), forwarded_by VARCHAR(255))
+                    """)
         }
         let intake = IntakeConfig(
             path: folder.url.appendingPathComponent("storage/voicemail").path, layout: .freeswitch,
@@ -128,10 +132,11 @@ import Testing
         #expect(intake.recipientsForTest(probe) == ["bob@example.com"])
     }
 
-    @Test(arguments: [
-        ("{number}_{received:yyyyMMdd-HHmmss}_{mailbox}.wav", "3125550142_20260922-143005_1001.wav", nil, "+13125550142", "1001"),
-        ("{name} ({number}) {received:yyyy-MM-dd HH.mm}.wav", "Maria López (312-555-0142) 2026-09-22 14.30.wav", "Maria López", "+13125550142", nil),
-    ] as [(String, String, String?, String, String?)])
+    @Test(
+        arguments: [
+            ("{number}_{received:yyyyMMdd-HHmmss}_{mailbox}.wav", "3125550142_20260922-143005_1001.wav", nil, "+13125550142", "1001"),
+            ("{name} ({number}) {received:yyyy-MM-dd HH.mm}.wav", "Maria López (312-555-0142) 2026-09-22 14.30.wav", "Maria López", "+13125550142", nil),
+        ] as [(String, String, String?, String, String?)])
     func filenamePatternsGiveCallerTimeAndMailbox(pattern: String, name file: String, caller: String?, number: String, mailbox: String?) throws {
         let intake = IntakeConfig(path: folder.url.path, pattern: pattern)
         let audio = try AudioFixture.write(folder.url.appendingPathComponent(file), seconds: 2)
@@ -147,14 +152,17 @@ import Testing
     @Test func aJSONSidecarWinsOverThePatternAndInfoStringsAreTheLastResort() throws {
         let intake = IntakeConfig(path: folder.url.path, pattern: "{number}_{mailbox}.wav")
         let audio = try AudioFixture.write(folder.url.appendingPathComponent("3125550142_1001.wav"), seconds: 2)
-        try folder.write(#"{"caller_name": "Dana Scully", "caller_number": "+1 202 555 0199", "received_at": "2026-09-22T14:30:00Z", "mailbox": "7"}"#, to: "3125550142_1001.json")
+        try folder.write(
+            #"{"caller_name": "Dana Scully", "caller_number": "+1 202 555 0199", "received_at": "2026-09-22T14:30:00Z", "mailbox": "7"}"#,
+            to: "3125550142_1001.json")
         let probe = try VoicemailProbe.probe(VoicemailSource(audio: audio, intake: intake), layout: intake.reader(owner: owner))
         #expect(probe.caller.name == "Dana Scully")
         #expect(probe.caller.number == "+12025550199")
         #expect(probe.metadata.mailbox == "7")
         #expect(probe.receivedAt == Date(timeIntervalSince1970: 1_790_087_400))
 
-        let tagged = try AudioFixture.write(folder.url.appendingPathComponent("tagged.wav"), seconds: 2, info: [.artist: "\"Fox Mulder\" <2025550188>", .date: "2026-09-22T10:00:00Z"])
+        let tagged = try AudioFixture.write(
+            folder.url.appendingPathComponent("tagged.wav"), seconds: 2, info: [.artist: "\"Fox Mulder\" <2025550188>", .date: "2026-09-22T10:00:00Z"])
         let plain = IntakeConfig(path: folder.url.path)
         let fromInfo = try VoicemailProbe.probe(VoicemailSource(audio: tagged, intake: plain), layout: plain.reader(owner: owner))
         #expect(fromInfo.caller.name == "Fox Mulder")

@@ -8,8 +8,10 @@ import Testing
     func record(_ key: String, due: Date) -> VoicemailRecord {
         VoicemailRecord(
             id: nil, key: key, sourcePath: "/spool/\(key).wav", state: .notified, receivedAt: due.addingTimeInterval(-3600),
-            callerName: "Maria Lopez", callerNumber: "+15551230000", callerRaw: "", durationMs: 42_000, format: "WAV", isUrgent: false, kind: .voicemail, mailbox: nil, mailboxContext: nil,
-            transcript: nil, transcriptEngine: nil, transcriptStatus: .skipped, transcriptIsDraft: false, attempts: 0, lastError: nil, nextAttemptAt: nil, messageID: "<\(key)@x>",
+            callerName: "Maria Lopez", callerNumber: "+15551230000", callerRaw: "", durationMs: 42_000, format: "WAV", isUrgent: false, kind: .voicemail,
+            mailbox: nil, mailboxContext: nil,
+            transcript: nil, transcriptEngine: nil, transcriptStatus: .skipped, transcriptIsDraft: false, attempts: 0, lastError: nil, nextAttemptAt: nil,
+            messageID: "<\(key)@x>",
             notifiedAt: nil, dueAt: due, callbackState: .open, callbackClosedAt: nil, callbackClosedBy: nil, createdAt: due, updatedAt: due)
     }
 

@@ -8,7 +8,8 @@ import Testing
 
 /// Signed one-click links: GET only asks, POST acts once; tampered, expired and replayed links are refused.
 @Suite struct LinkTests {
-    static let web = WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"), linkTTL: ConfigDuration(.seconds(86400)))
+    static let web = WebConfig(
+        publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"), linkTTL: ConfigDuration(.seconds(86400)))
 
     @Test func aLinkVerifiesAndAnyChangeToItDoesNot() throws {
         let links = try #require(CallbackLinks(config: Self.web))

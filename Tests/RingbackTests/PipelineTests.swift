@@ -205,7 +205,8 @@ import Testing
         let texts = try cards.map { String(decoding: try Data(contentsOf: $0), as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "") }
         let later = try #require(texts.first { $0.contains("Earlier:") })
         // A second call while the first callback is open joins it: one callback, its deadline, its number.
-        #expect(later.contains("Earlier:      2nd call today, one callback: #1 (at 12:24 AM, 1:24 AM). 1 earlier call from this number, the last today 12:24 AM"))
+        #expect(
+            later.contains("Earlier:      2nd call today, one callback: #1 (at 12:24 AM, 1:24 AM). 1 earlier call from this number, the last today 12:24 AM"))
         #expect(later.contains("Call back by: today 4:24 AM =E2=80=94 overdue by 1 h 10 min"))
         #expect(later.contains("ringback callbacks done 1"))
         let open = try await pipeline.ledger.callbacks(.open, now: clock.now)

@@ -77,7 +77,8 @@ import Testing
         #expect(await pipeline.sendDueReminders().isEmpty, "closed")
 
         // A card sent after its deadline (an old voicemail in a batch) already says overdue: no reminder storm.
-        let old = try harness.drop("msg0001.wav", sidecar: AudioFixture.asteriskSidecar(callerID: "\"Old\" <+15559870000>", origtime: Self.origtime - 86400, msgID: "b-2"))
+        let old = try harness.drop(
+            "msg0001.wav", sidecar: AudioFixture.asteriskSidecar(callerID: "\"Old\" <+15559870000>", origtime: Self.origtime - 86400, msgID: "b-2"))
         #expect(await pipeline.process(old).status == .notified)
         #expect(await pipeline.sendDueReminders().isEmpty)
         #expect(try harness.cards().count == 2)

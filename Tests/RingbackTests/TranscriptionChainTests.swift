@@ -61,13 +61,18 @@ import Testing
     @Test func retryAfterIsHonouredAndAnExhaustedQuotaIsNotRetried() async throws {
         let standIn = try OpenAITranscriptionStandIn()
         defer { standIn.stop() }
-        standIn.enqueue(.respond(HTTPStandIn.Response(status: 429, headers: [("Content-Type", "application/json"), ("Retry-After", "7")], body: Data(#"{"error":{"message":"Rate limit reached"}}"#.utf8))))
+        standIn.enqueue(
+            .respond(
+                HTTPStandIn.Response(
+                    status: 429, headers: [("Content-Type", "application/json"), ("Retry-After", "7")],
+                    body: Data(#"{"error":{"message":"Rate limit reached"}}"#.utf8))))
         let waits = Waits()
         let chain = TranscriptionChain(engines: [engine(standIn)], retry: RetryPolicy(attempts: 2, backoff: .milliseconds(10))) { waits.add($0) }
         _ = try await chain.transcribe(audio, probe: probe)
         #expect(waits.all == [.seconds(7)])
 
-        standIn.enqueue(.respond(.json(429, #"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#)))
+        standIn.enqueue(
+            .respond(.json(429, #"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#)))
         let error = try await #require(throws: TranscriptionError.self) { try await chain.transcribe(audio, probe: probe) }
         #expect(!error.isTransient)
         #expect(error.message.contains("quota"))

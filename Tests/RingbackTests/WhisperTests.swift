@@ -1,9 +1,10 @@
 import Foundation
 import RingbackAudio
 import RingbackTesting
-@testable import Ringback
 import RingbackWhisper
 import Testing
+
+@testable import Ringback
 
 /// The offline engine on real recorded speech with the model `make deps` installs: nothing here is synthesised
 /// except the audio that must yield no words.
@@ -59,7 +60,9 @@ import Testing
     /// never decide alone (it once turned this voicemail into a missed call).
     @Test func aDenseMessageIsNeverMistakenForNoSpeech() async throws {
         let folder = try TemporaryDirectory("whisper")
-        let names = ["activated", "added", "agent-alreadyon", "agent-incorrect", "agent-loggedoff", "agent-loginok", "agent-newlocation", "agent-pass", "agent-user"]
+        let names = [
+            "activated", "added", "agent-alreadyon", "agent-incorrect", "agent-loggedoff", "agent-loginok", "agent-newlocation", "agent-pass", "agent-user",
+        ]
         let url = try RealSpeech.concatenated(names.map { RealSpeech.folder + "/\($0).wav" }, to: try folder.path("dense.wav"))
         let words = RealSpeech.words(try await engine.transcribe(url, probe: try AudioProbe(url: url)).text)
         #expect(words.filter { $0 == "agent" }.count >= 4, "\(words)")
@@ -120,7 +123,8 @@ import Testing
             (error as? TranscriptionError)?.code == .cancelled
         }
         // The engine is free again and decodes the next voicemail.
-        let next = try await engine.transcribe(URL(fileURLWithPath: RealSpeech.leaveMessage), probe: try AudioProbe(url: URL(fileURLWithPath: RealSpeech.leaveMessage)))
+        let next = try await engine.transcribe(
+            URL(fileURLWithPath: RealSpeech.leaveMessage), probe: try AudioProbe(url: URL(fileURLWithPath: RealSpeech.leaveMessage)))
         #expect(RealSpeech.words(next.text).contains("message"))
     }
 }

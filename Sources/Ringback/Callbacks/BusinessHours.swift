@@ -89,7 +89,8 @@ extension BusinessHours {
                 for range in hoursText.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                     let times = range.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
                     guard times.count == 2, let start = minutes(times[0]), let end = minutes(times[1]), start < end else {
-                        throw BusinessHoursError(key: dayText, "expected hours like 08:00-17:00 (start before end, 24:00 at most) or closed; found \"\(hoursText)\"")
+                        throw BusinessHoursError(
+                            key: dayText, "expected hours like 08:00-17:00 (start before end, 24:00 at most) or closed; found \"\(hoursText)\"")
                     }
                     spans.append(Span(start: start, end: end))
                 }

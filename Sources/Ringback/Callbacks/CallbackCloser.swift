@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 
 /// Closes callbacks from the PBX's call records: an answered outbound call to the caller's number, long enough to be
@@ -40,9 +40,11 @@ public actor CallbackCloser {
                 let note = call.answered ? "answered, talked \(call.talkSeconds) s" : "not answered"
                 let outcomes = try await ledger.applyCall(to: e164, at: call.start, talked: talked, note: note)
                 for outcome in outcomes {
-                    logger.info("callback \(outcome.action == .done ? "closed" : "tried") from the call records", metadata: [
-                        "voicemail": "\(outcome.voicemailID)", "number": "\(e164)", "call": "\(note)",
-                    ])
+                    logger.info(
+                        "callback \(outcome.action == .done ? "closed" : "tried") from the call records",
+                        metadata: [
+                            "voicemail": "\(outcome.voicemailID)", "number": "\(e164)", "call": "\(note)",
+                        ])
                 }
                 changes += outcomes
             }

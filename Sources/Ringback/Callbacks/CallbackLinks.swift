@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Signed one-click links: the voicemail, the action and an expiry inside, HMAC-SHA256 over them, a nonce so each
 /// link acts once. Opening one only shows a confirmation page; only the POST from that page acts, so mail scanners

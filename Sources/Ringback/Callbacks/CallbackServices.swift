@@ -12,13 +12,14 @@ public enum CallbackServices {
             Ticker(name: "digest", interval: interval) { await pipeline.sendDigestIfDue() },
         ]
         if let closer = makeCallbackCloser(pipeline: pipeline, logger: logger) {
-            services.append(Ticker(name: "call records", interval: closer.config.poll.duration) {
-                do throws(LedgerError) {
-                    try await closer.sync()
-                } catch {
-                    logger.error("cannot apply the call records", metadata: ["error": "\(error)"])
-                }
-            })
+            services.append(
+                Ticker(name: "call records", interval: closer.config.poll.duration) {
+                    do throws(LedgerError) {
+                        try await closer.sync()
+                    } catch {
+                        logger.error("cannot apply the call records", metadata: ["error": "\(error)"])
+                    }
+                })
         }
         return services
     }

@@ -23,11 +23,12 @@ struct CallbackCalendar {
         description.append("\(card.isMissedCall ? "Missed call" : "Voicemail") \(renderer.long(card.receivedAt)), \(card.durationText).")
         if case .text(let transcript, _, let trust) = card.transcript, !card.isMissedCall {
             let excerpt = transcript.count > 240 ? transcript.prefix(240) + "…" : Substring(transcript)
-            let label = switch trust {
-            case .machine: "Machine transcript"
-            case .offlineDraft: "Offline draft transcript, expect wrong words"
-            case .low: "Low-confidence guess, listen to the recording"
-            }
+            let label =
+                switch trust {
+                case .machine: "Machine transcript"
+                case .offlineDraft: "Offline draft transcript, expect wrong words"
+                case .low: "Low-confidence guess, listen to the recording"
+                }
             description.append("\(label): \"\(excerpt)\"")
         }
         var lines = [

@@ -71,7 +71,10 @@ struct CardComposer: Sendable {
         }
         guard let audio = prepared else { return (nil, "not attached (mail.attach_audio is none). \(serverCopy)") }
         if audio.size > limit {  // the expectation can be short by a header or a frame
-            return (nil, "not attached: the \(audio.format.fileExtension.uppercased()) is \(Self.megabytes(audio.size)), over mail.attach_max_bytes (\(Self.megabytes(limit))). \(serverCopy)")
+            return (
+                nil,
+                "not attached: the \(audio.format.fileExtension.uppercased()) is \(Self.megabytes(audio.size)), over mail.attach_max_bytes (\(Self.megabytes(limit))). \(serverCopy)"
+            )
         }
         return (audio, nil)
     }

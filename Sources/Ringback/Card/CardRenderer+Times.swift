@@ -28,7 +28,7 @@ extension CardRenderer {
         case 0: return "today \(time)"
         case -1: return "yesterday \(time)"
         case 1: return "tomorrow \(time)"
-        case -6 ... 6: return "\(format(date, "EEE")) \(time)"
+        case -6...6: return "\(format(date, "EEE")) \(time)"
         default: return long(date)
         }
     }
@@ -37,7 +37,9 @@ extension CardRenderer {
     var countdown: String {
         let minutes = Int((card.dueAt.timeIntervalSince(now) / 60).rounded())
         let span = abs(minutes)
-        let text = span >= 24 * 60 ? "\(span / (24 * 60)) d \(span % (24 * 60) / 60) h"
+        let text =
+            span >= 24 * 60
+            ? "\(span / (24 * 60)) d \(span % (24 * 60) / 60) h"
             : span >= 60 ? "\(span / 60) h \(span % 60) min" : "\(span) min"
         return minutes >= 0 ? "in \(text)" : "overdue by \(text)"
     }

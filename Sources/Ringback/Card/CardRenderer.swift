@@ -46,13 +46,18 @@ struct CardRenderer {
             let percent = confidence.map { ", \(Int(($0 * 100).rounded()))% confidence" } ?? ""
             return ("Offline draft transcript (\(engine)\(percent)), expect wrong words; listen to the recording:", text)
         case .text(let text, let engine, .low(let confidence)):
-            return ("Low confidence (\(engine), \(Int((confidence * 100).rounded()))%): a guess at what was said, not a transcript. Listen to the recording:", text)
+            return (
+                "Low confidence (\(engine), \(Int((confidence * 100).rounded()))%): a guess at what was said, not a transcript. Listen to the recording:", text
+            )
         case .notConfigured:
             return ("No transcript: transcription is not configured. Listen to the attached recording.", nil)
         case .unavailable(let reason):
             return ("Transcript unavailable (\(reason)). Listen to the attached recording.", nil)
         case .following(let reason, let until):
-            return ("Transcript unavailable for now (\(reason)). Ringback keeps trying until \(long(until)) and will reply to this email with it. Listen to the attached recording.", nil)
+            return (
+                "Transcript unavailable for now (\(reason)). Ringback keeps trying until \(long(until)) and will reply to this email with it. Listen to the attached recording.",
+                nil
+            )
         }
     }
 
@@ -78,11 +83,12 @@ struct CardRenderer {
         let transcript = transcriptLines
         var trust = ""
         if case .text(_, _, let level) = card.transcript {
-            trust = switch level {
-            case .machine: "machine"
-            case .offlineDraft: "offline_draft"
-            case .low: "low"
-            }
+            trust =
+                switch level {
+                case .machine: "machine"
+                case .offlineDraft: "offline_draft"
+                case .low: "low"
+                }
         }
         let asteriskDate = format(card.receivedAt, "EEEE, MMMM dd, yyyy 'at' hh:mm:ss a")
         let name = card.caller.name ?? ""
@@ -237,12 +243,14 @@ struct CardRenderer {
         var transcriptBlock = #"<p style="margin:16px 0 4px;color:#555555;font-size:13px">\#(h(transcript.heading))</p>"#
         if let body = transcript.body {
             // Several timed segments: each starts with where it is in the recording (0:42), for finding it by ear.
-            let timed = card.transcriptSegments.count > 1
+            let timed =
+                card.transcriptSegments.count > 1
                 ? card.transcriptSegments.map {
                     #"<span style="color:#777777;font-size:12px;font-variant-numeric:tabular-nums">\#(Self.offset($0.start))</span> \#(h($0.text))"#
                 }.joined(separator: "<br>")
                 : h(body)
-            transcriptBlock += #"<blockquote style="margin:0;padding:8px 12px;border-left:4px solid #cccccc;font-size:16px;line-height:1.4">\#(timed)</blockquote>"#
+            transcriptBlock +=
+                #"<blockquote style="margin:0;padding:8px 12px;border-left:4px solid #cccccc;font-size:16px;line-height:1.4">\#(timed)</blockquote>"#
         }
         let urgent = card.isUrgent ? #"<p style="margin:0 0 8px;color:#b42318;font-weight:700">URGENT</p>"# : ""
         return """

@@ -38,7 +38,8 @@ public struct Digest: Sendable {
 
     public var subject: String {
         let open = facts.open.count
-        let head = overdue.isEmpty
+        let head =
+            overdue.isEmpty
             ? (open == 0 ? "No callbacks waiting" : "\(open) callback\(open == 1 ? "" : "s") open")
             : "\(overdue.count) overdue, \(open) open"
         return "Callbacks: \(head) — \(format(now, "EEE MMM d"))"
@@ -61,7 +62,8 @@ public struct Digest: Sendable {
 
     /// On time / due, and the median callback time, or why there is no figure.
     public var weekLine: String {
-        let rate = facts.dueThisWeek == 0
+        let rate =
+            facts.dueThisWeek == 0
             ? "no callbacks were due"
             : "\(facts.onTimeThisWeek) of \(facts.dueThisWeek) due were called back on time (\(Int((Double(facts.onTimeThisWeek) / Double(facts.dueThisWeek) * 100).rounded())) %)"
         let times = facts.callbackTimesThisWeek.sorted()
@@ -91,20 +93,38 @@ public struct Digest: Sendable {
         var sections: [(String, [Item], Bool)] = []
         sections.append(("Overdue", overdue.map(openItem), true))
         sections.append(("Open", waiting.map(openItem), false))
-        sections.append(("New since \(format(since, "EEE h:mm a"))", facts.new.map { record in
-            let caller = record.caller(owner: owner)
-            let kind = record.kind == .missedCall ? "missed call" : "voicemail"
-            return Item(text: "#\(record.id ?? 0) \(kind) from \(caller), \(format(record.receivedAt, "EEE h:mm a"))\(record.foldedInto.map { " (joins #\($0))" } ?? "")")
-        }, false))
-        sections.append(("Closed since \(format(since, "EEE h:mm a"))", facts.closed.map { record in
-            let caller = record.caller(owner: owner)
-            let took = record.callbackClosedAt.map { Self.span($0.timeIntervalSince(record.receivedAt)) } ?? "?"
-            let how = record.callbackState == .noCallbackNeeded ? "no callback needed" : "called back after \(took)"
-            return Item(text: "#\(record.id ?? 0) \(caller.name ?? caller.description): \(how) (\(record.callbackClosedBy ?? "?"))")
-        }, false))
-        sections.append(("Mail the server refused", facts.refusedMail.map { entry in
-            Item(text: "outbox \(entry.id ?? 0): \(entry.purpose.rawValue) for #\(entry.voicemailID) to \(entry.recipients): \(entry.lastError ?? "refused") — ringback outbox retry \(entry.id ?? 0)")
-        }, true))
+        sections.append(
+            (
+                "New since \(format(since, "EEE h:mm a"))",
+                facts.new.map { record in
+                    let caller = record.caller(owner: owner)
+                    let kind = record.kind == .missedCall ? "missed call" : "voicemail"
+                    return Item(
+                        text:
+                            "#\(record.id ?? 0) \(kind) from \(caller), \(format(record.receivedAt, "EEE h:mm a"))\(record.foldedInto.map { " (joins #\($0))" } ?? "")"
+                    )
+                }, false
+            ))
+        sections.append(
+            (
+                "Closed since \(format(since, "EEE h:mm a"))",
+                facts.closed.map { record in
+                    let caller = record.caller(owner: owner)
+                    let took = record.callbackClosedAt.map { Self.span($0.timeIntervalSince(record.receivedAt)) } ?? "?"
+                    let how = record.callbackState == .noCallbackNeeded ? "no callback needed" : "called back after \(took)"
+                    return Item(text: "#\(record.id ?? 0) \(caller.name ?? caller.description): \(how) (\(record.callbackClosedBy ?? "?"))")
+                }, false
+            ))
+        sections.append(
+            (
+                "Mail the server refused",
+                facts.refusedMail.map { entry in
+                    Item(
+                        text:
+                            "outbox \(entry.id ?? 0): \(entry.purpose.rawValue) for #\(entry.voicemailID) to \(entry.recipients): \(entry.lastError ?? "refused") — ringback outbox retry \(entry.id ?? 0)"
+                    )
+                }, true
+            ))
         return sections.filter { !$0.1.isEmpty }
     }
 
@@ -128,7 +148,8 @@ public struct Digest: Sendable {
         var body = ""
         for section in sections {
             let colour = section.alarm ? "#b42318" : "#1f2328"
-            body += #"<h2 style="margin:20px 0 6px;font-size:17px;color:\#(colour)">\#(h(section.title)) (\#(section.lines.count))</h2><ul style="margin:0;padding-left:20px">"#
+            body +=
+                #"<h2 style="margin:20px 0 6px;font-size:17px;color:\#(colour)">\#(h(section.title)) (\#(section.lines.count))</h2><ul style="margin:0;padding-left:20px">"#
             for item in section.lines {
                 let links = item.links.map { #" <a href="\#(h($0.url))" style="color:#0969da;font-size:13px">\#(h($0.label))</a>"# }.joined(separator: " ·")
                 body += #"<li style="margin:0 0 4px;color:\#(colour)">\#(h(item.text))\#(links.isEmpty ? "" : "<br>" + links)</li>"#

@@ -5,9 +5,11 @@ extension MessageCard {
     init(record: VoicemailRecord, config: PipelineConfig, attachment: PreparedAudio?) {
         let transcript: TranscriptStatus
         if let text = record.transcript {
-            transcript = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            transcript =
+                text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
                 ? .unavailable(reason: "the engine heard no speech")
-                : .text(text, engine: record.transcriptEngine ?? "the transcription engine", trust: Self.trust(record, minimum: config.transcription.minConfidence))
+                : .text(
+                    text, engine: record.transcriptEngine ?? "the transcription engine", trust: Self.trust(record, minimum: config.transcription.minConfidence))
         } else if record.transcriptStatus == .retrying {
             let reason = record.transcriptFailure ?? "no transcription engine answered"
             let since = record.notifiedAt ?? record.updatedAt  // before the first send: when the engines gave up
@@ -19,7 +21,8 @@ extension MessageCard {
         }
         self.init(
             voicemailID: record.id ?? 0, key: record.key, token: record.token, caller: record.caller(owner: config.owner), receivedAt: record.receivedAt,
-            duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, isMissedCall: record.kind == .missedCall, mailbox: record.mailbox, transcript: transcript, dueAt: record.dueAt,
+            duration: .milliseconds(record.durationMs), isUrgent: record.isUrgent, isMissedCall: record.kind == .missedCall, mailbox: record.mailbox,
+            transcript: transcript, dueAt: record.dueAt,
             timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
             attachment: attachment.map { Self.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) })
         if case .text = transcript { transcriptSegments = record.transcriptSegments ?? [] }

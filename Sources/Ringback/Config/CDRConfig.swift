@@ -14,7 +14,10 @@ public struct CDRConfig: Sendable, Decodable {
     public var columns: [String]?
     public var poll: ConfigDuration
 
-    public init(path: String, format: Format = .asterisk, timezone: TimeZone? = nil, minTalkSeconds: Int = 10, columns: [String]? = nil, poll: ConfigDuration = .init(.seconds(10))) {
+    public init(
+        path: String, format: Format = .asterisk, timezone: TimeZone? = nil, minTalkSeconds: Int = 10, columns: [String]? = nil,
+        poll: ConfigDuration = .init(.seconds(10))
+    ) {
         self.path = path
         self.format = format
         self.timezone = timezone
@@ -30,7 +33,9 @@ public struct CDRConfig: Sendable, Decodable {
     ]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, format, timezone, minTalkSeconds = "min_talk_seconds", columns, poll
+        case path, format, timezone
+        case minTalkSeconds = "min_talk_seconds"
+        case columns, poll
     }
 
     public init(from decoder: any Decoder) throws {

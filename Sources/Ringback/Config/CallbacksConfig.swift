@@ -49,10 +49,18 @@ public struct CallbacksConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dueWithin = "due_within", businessHours = "business_hours", holidays, urgentDueWithin = "urgent_due_within"
-        case urgentKeywords = "urgent_keywords", vip, cdr
-        case remindBefore = "remind_before", remindAtDeadline = "remind_at_deadline", escalateTo = "escalate_to"
-        case escalateAfter = "escalate_after", quietHours = "quiet_hours", digest
+        case dueWithin = "due_within"
+        case businessHours = "business_hours"
+        case holidays
+        case urgentDueWithin = "urgent_due_within"
+        case urgentKeywords = "urgent_keywords"
+        case vip, cdr
+        case remindBefore = "remind_before"
+        case remindAtDeadline = "remind_at_deadline"
+        case escalateTo = "escalate_to"
+        case escalateAfter = "escalate_after"
+        case quietHours = "quiet_hours"
+        case digest
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,7 +82,9 @@ public struct CallbacksConfig: Sendable, Decodable {
         escalateAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .escalateAfter) ?? .init(.seconds(3600))
         digest = try container.decodeIfPresent(DigestConfig.self, forKey: .digest)
         if let quiet = try container.decodeIfPresent(String.self, forKey: .quietHours) {
-            guard let hours = QuietHours(parsing: quiet) else { throw container.invalid(.quietHours, "expected hours like \"21:00-07:00\", found \"\(quiet)\"") }
+            guard let hours = QuietHours(parsing: quiet) else {
+                throw container.invalid(.quietHours, "expected hours like \"21:00-07:00\", found \"\(quiet)\"")
+            }
             quietHours = hours
         } else {
             quietHours = nil
@@ -136,7 +146,9 @@ public struct QuietHours: Sendable, Equatable {
         let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
         func minutes(_ text: String) -> Int? {
             let pieces = text.split(separator: ":")
-            guard pieces.count == 2, let hour = Int(pieces[0]), let minute = Int(pieces[1]), (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+            guard pieces.count == 2, let hour = Int(pieces[0]), let minute = Int(pieces[1]), (0..<24).contains(hour), (0..<60).contains(minute) else {
+                return nil
+            }
             return hour * 60 + minute
         }
         guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start != end else { return nil }

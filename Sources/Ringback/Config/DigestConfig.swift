@@ -49,9 +49,10 @@ public struct DigestConfig: Sendable, Decodable {
         for _ in 0..<8 {
             let weekday = calendar.component(.weekday, from: day)
             if days.contains(weekday),
-                let time = calendar.date(from: DateComponents(
-                    year: calendar.component(.year, from: day), month: calendar.component(.month, from: day),
-                    day: calendar.component(.day, from: day), hour: at / 60, minute: at % 60)),
+                let time = calendar.date(
+                    from: DateComponents(
+                        year: calendar.component(.year, from: day), month: calendar.component(.month, from: day),
+                        day: calendar.component(.day, from: day), hour: at / 60, minute: at % 60)),
                 time <= now
             {
                 return (time, WallClock.format(time, "yyyy-MM-dd HH:mm", in: timeZone))

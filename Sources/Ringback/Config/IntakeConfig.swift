@@ -53,7 +53,9 @@ public struct IntakeConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case path, layout, poll, settle, pattern, mailboxes, db, after
-        case minSeconds = "min_seconds", archiveTo = "archive_to", orphanAfter = "orphan_after"
+        case minSeconds = "min_seconds"
+        case archiveTo = "archive_to"
+        case orphanAfter = "orphan_after"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,7 +85,9 @@ public struct IntakeConfig: Sendable, Decodable {
         self.mailboxes = mailboxes
         db = try container.decodeIfPresent(String.self, forKey: .db)
         if layout == .freeswitch, db == nil {
-            throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.db]).dotted, "the freeswitch layout needs its voicemail database (db: …/voicemail_default.db)")
+            throw ConfigError(
+                .missing, key: (container.codingPath + [CodingKeys.db]).dotted,
+                "the freeswitch layout needs its voicemail database (db: …/voicemail_default.db)")
         }
         minSeconds = try container.decodeIfPresent(Double.self, forKey: .minSeconds) ?? 2
         after = try container.decodeChoice(.after, default: .keep)

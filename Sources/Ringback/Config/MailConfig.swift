@@ -62,7 +62,10 @@ public struct MailConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case from, to, cc, transport, maildir, smtp, attachAudio = "attach_audio", attachMaxBytes = "attach_max_bytes",
+        case from, to, cc, transport, maildir, smtp
+        case attachAudio = "attach_audio"
+        case attachMaxBytes = "attach_max_bytes"
+        case
             templates, timezones
     }
 
@@ -147,7 +150,12 @@ public struct SMTPConfig: Sendable, Decodable {
         self.timeout = timeout
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case url, starttls, username, password, oauth2Token = "oauth2_token", caFile = "ca_file", timeout }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case url, starttls, username, password
+        case oauth2Token = "oauth2_token"
+        case caFile = "ca_file"
+        case timeout
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

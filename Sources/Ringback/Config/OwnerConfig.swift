@@ -10,7 +10,8 @@ public struct OwnerConfig: Sendable, Decodable {
     /// The PBX's outside-line prefixes (`["9"]`), stripped from caller IDs that carry them.
     public var dialPrefixes: [String]
 
-    public init(name: String = "Owner", email: String = "owner@example.com", timezone: TimeZone = .current, country: String = "US", dialPrefixes: [String] = []) {
+    public init(name: String = "Owner", email: String = "owner@example.com", timezone: TimeZone = .current, country: String = "US", dialPrefixes: [String] = [])
+    {
         self.name = name
         self.email = email
         self.timezone = timezone
@@ -18,7 +19,10 @@ public struct OwnerConfig: Sendable, Decodable {
         self.dialPrefixes = dialPrefixes
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, email, timezone, country, dialPrefixes = "dial_prefixes" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, email, timezone, country
+        case dialPrefixes = "dial_prefixes"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

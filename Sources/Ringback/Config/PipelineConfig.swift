@@ -33,7 +33,11 @@ public struct PipelineConfig: Sendable, Decodable {
         self.web = nil
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case owner, intake, transcription, mail, callbacks, ledger, quarantine, web, shutdownGrace = "shutdown_grace", retryAfter = "retry_after" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case owner, intake, transcription, mail, callbacks, ledger, quarantine, web
+        case shutdownGrace = "shutdown_grace"
+        case retryAfter = "retry_after"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

@@ -43,7 +43,9 @@ public struct TranscriptionConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case engines, retry, minConfidence = "min_confidence", followUpWithin = "follow_up_within"
+        case engines, retry
+        case minConfidence = "min_confidence"
+        case followUpWithin = "follow_up_within"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,7 +81,8 @@ public struct EngineConfig: Sendable, Decodable {
 
     /// Engines Ringback had once, and what replaced them: named in the error a config that still uses one gets.
     static let retired: [String: String] = [
-        "pocketsphinx": "pocketsphinx was replaced by the offline whisper engine (whisper.cpp, in-process; far fewer wrong words on telephone audio): write `kind: whisper`"
+        "pocketsphinx":
+            "pocketsphinx was replaced by the offline whisper engine (whisper.cpp, in-process; far fewer wrong words on telephone audio): write `kind: whisper`"
     ]
 
     public var kind: Kind
@@ -129,8 +132,15 @@ public struct EngineConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, url, apiKey = "api_key", model, language, prompt, timeout, caFile = "ca_file", maxConcurrent = "max_concurrent"
-        case maxSeconds = "max_seconds", maxBytes = "max_bytes", threads, beamSize = "beam_size"
+        case kind, url
+        case apiKey = "api_key"
+        case model, language, prompt, timeout
+        case caFile = "ca_file"
+        case maxConcurrent = "max_concurrent"
+        case maxSeconds = "max_seconds"
+        case maxBytes = "max_bytes"
+        case threads
+        case beamSize = "beam_size"
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `web`: the one-click links on cards, reminders and digests, served by `ringback watch`.
 public struct WebConfig: Sendable, Decodable {
@@ -21,7 +21,12 @@ public struct WebConfig: Sendable, Decodable {
         self.linkTTL = linkTTL
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case listen, publicURL = "public_url", secret, linkTTL = "link_ttl" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen
+        case publicURL = "public_url"
+        case secret
+        case linkTTL = "link_ttl"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

@@ -146,65 +146,88 @@ public struct CountryDialing: Sendable, Hashable {
     /// callback, while a slightly long number still folds consistently.
     public static let all: [CountryDialing] = [
         // NANP: NPA and the rest; area codes never start with 0 or 1 (exchange codes are not checked: see PhoneNumber).
-        CountryDialing(code: "US", callingCode: "1", trunkPrefix: "1", trunkPrefixIsOptional: true,
-                       internationalPrefix: "011", shapes: [shape("23456789", 10...10)]),
-        CountryDialing(code: "CA", callingCode: "1", trunkPrefix: "1", trunkPrefixIsOptional: true,
-                       internationalPrefix: "011", shapes: [shape("23456789", 10...10)]),
+        CountryDialing(
+            code: "US", callingCode: "1", trunkPrefix: "1", trunkPrefixIsOptional: true,
+            internationalPrefix: "011", shapes: [shape("23456789", 10...10)]),
+        CountryDialing(
+            code: "CA", callingCode: "1", trunkPrefix: "1", trunkPrefixIsOptional: true,
+            internationalPrefix: "011", shapes: [shape("23456789", 10...10)]),
         // 01 geographic (some 9 digits), 02 geographic, 03 non-geographic, 05 corporate/old freephone, 07 mobile,
         // 08 freephone/shared cost (0800 1111 is 7), 09 premium.
-        CountryDialing(code: "GB", callingCode: "44", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("1", 9...10), shape("2", 10...10), shape("3", 10...10), shape("5", 9...10),
-                                shape("7", 10...10), shape("8", 7...10), shape("9", 10...10)]),
+        CountryDialing(
+            code: "GB", callingCode: "44", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [
+                shape("1", 9...10), shape("2", 10...10), shape("3", 10...10), shape("5", 9...10),
+                shape("7", 10...10), shape("8", 7...10), shape("9", 10...10),
+            ]),
         // 015x/016x/017x mobiles are 10-11; geographic numbers vary with the area code and carry direct-dial digits.
-        CountryDialing(code: "DE", callingCode: "49", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("1", 10...11), shape("23456789", 6...13)]),
-        CountryDialing(code: "FR", callingCode: "33", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("123456789", 9...9)]),
+        CountryDialing(
+            code: "DE", callingCode: "49", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("1", 10...11), shape("23456789", 6...13)]),
+        CountryDialing(
+            code: "FR", callingCode: "33", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("123456789", 9...9)]),
         // 02/03/07/08 geographic, 04/05 mobile; 13/1300/1800 numbers are dialled without the 0 and never call out.
-        CountryDialing(code: "AU", callingCode: "61", trunkPrefix: "0", internationalPrefix: "0011",
-                       shapes: [shape("2345789", 9...9)]),
+        CountryDialing(
+            code: "AU", callingCode: "61", trunkPrefix: "0", internationalPrefix: "0011",
+            shapes: [shape("2345789", 9...9)]),
         // 01-07 geographic and mobile (06), 08/09 service numbers of 7-10.
-        CountryDialing(code: "NL", callingCode: "31", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("1234567", 9...9), shape("89", 7...10)]),
+        CountryDialing(
+            code: "NL", callingCode: "31", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("1234567", 9...9), shape("89", 7...10)]),
         // 01 Dublin (8) and 1800/1850/1890 in international form (10), other areas 7-9, 08x mobiles 9.
-        CountryDialing(code: "IE", callingCode: "353", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("1", 8...10), shape("2345679", 7...9), shape("8", 9...9)]),
+        CountryDialing(
+            code: "IE", callingCode: "353", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("1", 8...10), shape("2345679", 7...9), shape("8", 9...9)]),
         // 03/04/06/07/09 landlines 8, 02x mobiles 8-10, 0800/0508 freephone.
-        CountryDialing(code: "NZ", callingCode: "64", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("34679", 8...8), shape("2", 8...10), shape("58", 8...10)]),
-        CountryDialing(code: "CH", callingCode: "41", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("23456789", 9...9)]),
-        CountryDialing(code: "AT", callingCode: "43", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("123456789", 5...13)]),
+        CountryDialing(
+            code: "NZ", callingCode: "64", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("34679", 8...8), shape("2", 8...10), shape("58", 8...10)]),
+        CountryDialing(
+            code: "CH", callingCode: "41", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("23456789", 9...9)]),
+        CountryDialing(
+            code: "AT", callingCode: "43", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("123456789", 5...13)]),
         // 04 is Liège (8) and mobiles (9).
-        CountryDialing(code: "BE", callingCode: "32", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("12356789", 8...8), shape("4", 8...9)]),
-        CountryDialing(code: "SE", callingCode: "46", trunkPrefix: "0", internationalPrefix: "00",
-                       shapes: [shape("123456789", 7...10)]),
+        CountryDialing(
+            code: "BE", callingCode: "32", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("12356789", 8...8), shape("4", 8...9)]),
+        CountryDialing(
+            code: "SE", callingCode: "46", trunkPrefix: "0", internationalPrefix: "00",
+            shapes: [shape("123456789", 7...10)]),
         // No trunk prefix since 1998: every number is 9 digits, 6/7 mobile, 8/9 fixed and service.
-        CountryDialing(code: "ES", callingCode: "34", trunkPrefix: nil, internationalPrefix: "00",
-                       shapes: [shape("6789", 9...9)]),
+        CountryDialing(
+            code: "ES", callingCode: "34", trunkPrefix: nil, internationalPrefix: "00",
+            shapes: [shape("6789", 9...9)]),
         // The 0 of a landline is part of the number (+39 06…), never followed by another 0 (that would be the
         // international prefix); 3xx mobiles; 80x freephone.
-        CountryDialing(code: "IT", callingCode: "39", trunkPrefix: nil, internationalPrefix: "00",
-                       shapes: [shape("0", then: "123456789", 6...11), shape("3", 9...10), shape("8", 6...9)]),
-        CountryDialing(code: "DK", callingCode: "45", trunkPrefix: nil, internationalPrefix: "00",
-                       shapes: [shape("23456789", 8...8)]),
-        CountryDialing(code: "NO", callingCode: "47", trunkPrefix: nil, internationalPrefix: "00",
-                       shapes: [shape("23456789", 8...8)]),
+        CountryDialing(
+            code: "IT", callingCode: "39", trunkPrefix: nil, internationalPrefix: "00",
+            shapes: [shape("0", then: "123456789", 6...11), shape("3", 9...10), shape("8", 6...9)]),
+        CountryDialing(
+            code: "DK", callingCode: "45", trunkPrefix: nil, internationalPrefix: "00",
+            shapes: [shape("23456789", 8...8)]),
+        CountryDialing(
+            code: "NO", callingCode: "47", trunkPrefix: nil, internationalPrefix: "00",
+            shapes: [shape("23456789", 8...8)]),
         // Ten digits everywhere since 2019 (01/044/045 retired); "+52 1" is the old mobile marker.
-        CountryDialing(code: "MX", callingCode: "52", trunkPrefix: nil, internationalPrefix: "00",
-                       shapes: [shape("23456789", 10...10)], strayPrefixes: ["1"]),
+        CountryDialing(
+            code: "MX", callingCode: "52", trunkPrefix: nil, internationalPrefix: "00",
+            shapes: [shape("23456789", 10...10)], strayPrefixes: ["1"]),
         // Mobiles are written and presented without the 0 as often as with it.
-        CountryDialing(code: "IN", callingCode: "91", trunkPrefix: "0", trunkPrefixIsOptional: true,
-                       internationalPrefix: "00", shapes: [shape("123456789", 10...10)]),
+        CountryDialing(
+            code: "IN", callingCode: "91", trunkPrefix: "0", trunkPrefixIsOptional: true,
+            internationalPrefix: "00", shapes: [shape("123456789", 10...10)]),
         // Landlines 9, 050/070/080/090 and 0800 are 10. Nothing starts 010: that is the international prefix.
-        CountryDialing(code: "JP", callingCode: "81", trunkPrefix: "0", internationalPrefix: "010",
-                       shapes: [shape("1", then: "123456789", 9...10), shape("23456789", 9...10)]),
+        CountryDialing(
+            code: "JP", callingCode: "81", trunkPrefix: "0", internationalPrefix: "010",
+            shapes: [shape("1", then: "123456789", 9...10), shape("23456789", 9...10)]),
         // Two-digit area code and 8 (landline) or 9 (mobile) digits, written "(11) 98765-4321" without the 0.
         // Carrier-selection codes (0 XX …, 00 XX …) are not decoded.
-        CountryDialing(code: "BR", callingCode: "55", trunkPrefix: "0", trunkPrefixIsOptional: true,
-                       internationalPrefix: "00", shapes: [shape("123456789", 10...11)]),
+        CountryDialing(
+            code: "BR", callingCode: "55", trunkPrefix: "0", trunkPrefixIsOptional: true,
+            internationalPrefix: "00", shapes: [shape("123456789", 10...11)]),
     ]
 
     private static let byISO: [String: CountryDialing] =
@@ -291,8 +314,11 @@ public struct CountryDialing: Sendable, Hashable {
                 area = 4
             } else if first == "1" {
                 area = 3
-            } else if at(2) == "1" || starts("202", "203", "208", "209", "212", "214", "228", "234", "335", "340",
-                                             "345", "355", "365", "375", "385", "395", "700", "800", "900") {
+            } else if at(2) == "1"
+                || starts(
+                    "202", "203", "208", "209", "212", "214", "228", "234", "335", "340",
+                    "345", "355", "365", "375", "385", "395", "700", "800", "900")
+            {
                 area = 3
             } else {
                 area = 4
@@ -346,13 +372,14 @@ public struct CountryDialing: Sendable, Hashable {
             ]
             let area = first == "8" ? 1 : first == "7" || twoDigitAreas.contains(String(nsn.prefix(2))) ? 2 : 3
             let rest = String(nsn.dropFirst(area))
-            let sizes: [Int]? = switch rest.count {
-            case 5: [3, 2]
-            case 6: [2, 2, 2]
-            case 7: [3, 2, 2]
-            case 8: [3, 3, 2]
-            default: nil
-            }
+            let sizes: [Int]? =
+                switch rest.count {
+                case 5: [3, 2]
+                case 6: [2, 2, 2]
+                case 7: [3, 2, 2]
+                case 8: [3, 3, 2]
+                default: nil
+                }
             if let sizes { return [String(nsn.prefix(area))] + Self.chunks(rest, sizes) }
         case "ES" where n == 9:
             return Self.chunks(nsn, [3, 3, 3])

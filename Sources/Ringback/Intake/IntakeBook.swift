@@ -52,13 +52,14 @@ struct IntakeBook: Sendable {
     /// Notes the file's size and mtime so the watcher does not read it again until it changes or its retry is due.
     private func remember(_ url: URL, _ result: ProcessOutcome) async {
         guard let stamp = FileStamp(url) else { return }
-        let outcome: IntakeFileRecord.Outcome = switch result.status {
-        case _ where result.owesTranscript: .pending  // the watcher comes back for the transcript
-        case .notified, .followedUp: .notified
-        case .skipped: .duplicate
-        case .rejected: .rejected
-        case .pending, .planned, .waiting, .failed: .pending
-        }
+        let outcome: IntakeFileRecord.Outcome =
+            switch result.status {
+            case _ where result.owesTranscript: .pending  // the watcher comes back for the transcript
+            case .notified, .followedUp: .notified
+            case .skipped: .duplicate
+            case .rejected: .rejected
+            case .pending, .planned, .waiting, .failed: .pending
+            }
         try? await ledger.remember(
             IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: result.key, outcome: outcome, seenAt: now()))
     }
@@ -69,7 +70,8 @@ struct IntakeBook: Sendable {
         guard intake.after != .keep else { return }
         let manager = FileManager.default
         let root = URL(fileURLWithPath: intake.path).standardizedFileURL.path
-        let archive = URL(fileURLWithPath: intake.archiveTo ?? URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("archive").path)
+        let archive = URL(
+            fileURLWithPath: intake.archiveTo ?? URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("archive").path)
         for file in source.files {
             do {
                 if intake.after == .delete {
@@ -83,7 +85,8 @@ struct IntakeBook: Sendable {
                     try manager.moveItem(at: file, to: destination)
                 }
             } catch {
-                logger.warning("cannot \(intake.after.rawValue) a processed file", metadata: ["file": "\(file.path)", "error": "\(error.localizedDescription)"])
+                logger.warning(
+                    "cannot \(intake.after.rawValue) a processed file", metadata: ["file": "\(file.path)", "error": "\(error.localizedDescription)"])
             }
         }
     }

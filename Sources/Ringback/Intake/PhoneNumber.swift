@@ -45,7 +45,8 @@ public struct PhoneNumber: Sendable, Hashable, Codable {
 
     public init(parsing raw: String, country: String = "US", dialPrefixes: [String] = []) {
         self.raw = raw
-        let prefixes = dialPrefixes
+        let prefixes =
+            dialPrefixes
             .filter { !$0.isEmpty && $0.allSatisfy(CountryDialing.isDigit) }
             .sorted { $0.count > $1.count }
         switch Self.reading(raw, owner: CountryDialing.lookup(country), dialPrefixes: prefixes) {
@@ -117,7 +118,8 @@ public struct PhoneNumber: Sendable, Hashable, Codable {
         // "+44 (0)20 7946 0018": the bracketed 0 is the trunk prefix, written for callers at home. Italy's is part
         // of the number, so the bracketed digit is dropped only if that gives a valid number, else kept.
         if let withoutTrunk = removingBracketedTrunk(compact),
-           case .international(let number) = reading(compact: withoutTrunk, owner: owner, dialPrefixes: dialPrefixes) {
+            case .international(let number) = reading(compact: withoutTrunk, owner: owner, dialPrefixes: dialPrefixes)
+        {
             return .international(number)
         }
         return reading(compact: compact, owner: owner, dialPrefixes: dialPrefixes)
@@ -144,7 +146,8 @@ public struct PhoneNumber: Sendable, Hashable, Codable {
     /// `digits` (no "+") as an E.164 number when they form a complete outside number for an owner in `owner`.
     private static func completeNumber(_ digits: String, owner: CountryDialing?) -> String? {
         if let owner, digits.hasPrefix(owner.internationalPrefix),
-           let number = international(digits.dropFirst(owner.internationalPrefix.count)) {
+            let number = international(digits.dropFirst(owner.internationalPrefix.count))
+        {
             return number
         }
         // "00" is the international prefix almost everywhere (and the only one assumed without an owner country).
@@ -160,7 +163,8 @@ public struct PhoneNumber: Sendable, Hashable, Codable {
         // The owner's calling code without "+", as many SIP trunks send it ("442079460018"). Tried after the
         // national reading so that a national number that happens to start with those digits keeps its meaning.
         if digits.hasPrefix(owner.callingCode), let number = international(Substring(digits)),
-           number.hasPrefix("+" + owner.callingCode) {
+            number.hasPrefix("+" + owner.callingCode)
+        {
             return number
         }
         return nil
@@ -175,7 +179,7 @@ public struct PhoneNumber: Sendable, Hashable, Codable {
             nsn = repaired
         }
         guard !nsn.isEmpty,
-              (minimumInternationalDigits...maximumInternationalDigits).contains(callingCode.count + nsn.count)
+            (minimumInternationalDigits...maximumInternationalDigits).contains(callingCode.count + nsn.count)
         else { return nil }
         return "+" + callingCode + nsn
     }

@@ -94,7 +94,8 @@ extension Ledger {
     /// Earlier voicemails and missed calls from the same number: how many, and when the last came in.
     public func earlierCalls(from number: String, before: Date, excluding id: Int64?) async throws(LedgerError) -> (count: Int, last: Date)? {
         try await read { db in
-            let request = VoicemailRecord
+            let request =
+                VoicemailRecord
                 .filter(Column("callerNumber") == number)
                 .filter(VoicemailRecord.Columns.receivedAt < before)
                 .filter(Column("id") != (id ?? -1))
@@ -116,7 +117,8 @@ extension Ledger {
     func applyCall(to number: String, at start: Date, talked: Bool, note: String) async throws(LedgerError) -> [CallOutcome] {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         return try await write { db in
-            let records = try VoicemailRecord
+            let records =
+                try VoicemailRecord
                 .filter(Column("callerNumber") == number || Column("spokenNumber") == number)
                 .filter(Column("foldedInto") == nil)
                 .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
@@ -125,7 +127,8 @@ extension Ledger {
             var outcomes: [CallOutcome] = []
             for var record in records {
                 guard let id = record.id else { continue }
-                let seen = try CallbackEventRecord
+                let seen =
+                    try CallbackEventRecord
                     .filter(Column("voicemailID") == id).filter(Column("actor") == CallbackEventRecord.Actor.cdr.rawValue)
                     .filter(Column("at") == start).fetchCount(db)
                 guard seen == 0 else { continue }
@@ -160,7 +163,8 @@ extension Ledger {
     func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError) {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO cdrCursor (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset",
+                sql:
+                    "INSERT INTO cdrCursor (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset",
                 arguments: [path, Int64(bitPattern: inode), Int64(offset)])
         }
     }
@@ -171,14 +175,16 @@ extension Ledger {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         return try await write { db in
             guard var record = try VoicemailRecord.fetchOne(db, key: id), record.foldedInto == nil, let number = record.callerNumber else { return nil }
-            guard var primary = try VoicemailRecord
-                .filter(Column("callerNumber") == number)
-                .filter(Column("id") != id)
-                .filter(Column("foldedInto") == nil)
-                .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
-                .filter(VoicemailRecord.Columns.receivedAt <= record.receivedAt)
-                .order(Column("id"))
-                .fetchOne(db)
+            guard
+                var primary =
+                    try VoicemailRecord
+                    .filter(Column("callerNumber") == number)
+                    .filter(Column("id") != id)
+                    .filter(Column("foldedInto") == nil)
+                    .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
+                    .filter(VoicemailRecord.Columns.receivedAt <= record.receivedAt)
+                    .order(Column("id"))
+                    .fetchOne(db)
             else { return nil }
             record.foldedInto = primary.id
             record.updatedAt = now

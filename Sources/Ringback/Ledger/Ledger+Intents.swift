@@ -60,7 +60,9 @@ extension Ledger {
     }
 
     /// The transcript owed after the card (or the reply carrying it) failed again; tried again at `retryAt`.
-    func postponeTranscript(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError) -> VoicemailRecord {
+    func postponeTranscript(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError)
+        -> VoicemailRecord
+    {
         var record = record
         record.attempts += 1
         record.lastError = error

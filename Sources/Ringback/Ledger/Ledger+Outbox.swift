@@ -3,7 +3,9 @@ import GRDB
 
 extension Ledger {
     /// Records a message about to be sent (again). One row per Message-ID: a resend reuses its card's row.
-    func enqueue(voicemailID: Int64, purpose: OutboxRecord.Purpose, messageID: String, recipients: [MailAddress], at now: Date) async throws(LedgerError) -> OutboxRecord {
+    func enqueue(voicemailID: Int64, purpose: OutboxRecord.Purpose, messageID: String, recipients: [MailAddress], at now: Date) async throws(LedgerError)
+        -> OutboxRecord
+    {
         try await write { db in
             if var existing = try OutboxRecord.filter(Column("messageID") == messageID).fetchOne(db) {
                 existing.state = .queued

@@ -55,7 +55,10 @@ extension Ledger {
         let owed = [VoicemailRecord.TranscriptStatus.retrying, .followUpDue].map(\.rawValue)
         return try await read { db in
             try VoicemailRecord
-                .filter(![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state) || owed.contains(Column("transcriptStatus")))
+                .filter(
+                    ![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state)
+                        || owed.contains(Column("transcriptStatus"))
+                )
                 .filter(Column("nextAttemptAt") == nil || Column("nextAttemptAt") <= now)
                 .order(Column("id"))
                 .fetchAll(db)
@@ -69,7 +72,10 @@ extension Ledger {
             try Date.fetchOne(
                 db,
                 VoicemailRecord
-                    .filter(![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state) || owed.contains(Column("transcriptStatus")))
+                    .filter(
+                        ![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state)
+                            || owed.contains(Column("transcriptStatus"))
+                    )
                     .filter(Column("nextAttemptAt") > now)
                     .select(min(Column("nextAttemptAt"))))
         }

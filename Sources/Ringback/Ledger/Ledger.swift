@@ -110,10 +110,11 @@ public struct Ledger: Sendable {
                 t.add(column: "transcriptIsDraft", .boolean).notNull().defaults(to: false)
                 t.add(column: "transcriptFailure", .text)
             }
-            try db.execute(sql: """
-                UPDATE voicemail SET transcriptStatus = CASE WHEN transcript IS NULL THEN 'skipped' ELSE 'done' END
-                WHERE state != 'received'
-                """)
+            try db.execute(
+                sql: """
+                    UPDATE voicemail SET transcriptStatus = CASE WHEN transcript IS NULL THEN 'skipped' ELSE 'done' END
+                    WHERE state != 'received'
+                    """)
         }
         migrator.registerMigration("v4: outbox") { db in
             try db.create(table: "outbox") { t in
@@ -207,7 +208,10 @@ public struct Ledger: Sendable {
         } catch let error as LedgerError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw LedgerError(code: .full, path: path, message: "the disk holding the ledger is full; nothing was written, and it is tried again once there is room (\(error.message ?? "SQLITE_FULL"))")
+            throw LedgerError(
+                code: .full, path: path,
+                message:
+                    "the disk holding the ledger is full; nothing was written, and it is tried again once there is room (\(error.message ?? "SQLITE_FULL"))")
         } catch {
             throw LedgerError(code: .query, path: path, message: "\(error)")
         }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Who reads times in which zone: `mail.timezones` per address, the owner's for everyone else.
 struct MailZones {

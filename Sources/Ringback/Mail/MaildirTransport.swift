@@ -17,7 +17,9 @@ public struct MaildirTransport: MailTransport {
     @discardableResult
     public func deliver(_ message: OutgoingMessage) async throws(MailError) -> DeliveryReport {
         let manager = FileManager.default
-        let tmp = root.appendingPathComponent("tmp"), new = root.appendingPathComponent("new"), cur = root.appendingPathComponent("cur")
+        let tmp = root.appendingPathComponent("tmp")
+        let new = root.appendingPathComponent("new")
+        let cur = root.appendingPathComponent("cur")
         do {
             for folder in [tmp, new, cur] { try manager.createDirectory(at: folder, withIntermediateDirectories: true) }
         } catch {

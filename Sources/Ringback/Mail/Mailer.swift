@@ -17,7 +17,9 @@ struct Mailer: Sendable {
     /// Message-ID (`….tz-europe-berlin@…`) and thread. Those copies go first, each recorded in the outbox, so a retry
     /// after a partial failure sends only what did not go out; the caller's copy, under the card's own Message-ID,
     /// goes last.
-    func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], resending: Bool = false) async throws(MailError) -> DeliveryReport {
+    func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], resending: Bool = false)
+        async throws(MailError) -> DeliveryReport
+    {
         let context = await CardContext.gather(for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone)
         var report = DeliveryReport(accepted: [], refused: [])
         for group in MailZones(config.mail, owner: config.owner.timezone).groups(to: recipients, cc: config.mail.cc) {
@@ -40,7 +42,8 @@ struct Mailer: Sendable {
                 if let entry { try? await ledger.markFailed(entry, error: error, at: now()) }
                 // Refused for good: those recipients are refused, the others still get theirs. Transient: try all later.
                 guard error.isPermanent else { throw error }
-                logger.warning("a copy was refused for good", metadata: ["voicemail": "\(record.id ?? 0)", "zone": "\(group.zone.identifier)", "error": "\(error)"])
+                logger.warning(
+                    "a copy was refused for good", metadata: ["voicemail": "\(record.id ?? 0)", "zone": "\(group.zone.identifier)", "error": "\(error)"])
                 report.refused += (group.to + group.cc).map {
                     DeliveryReport.Refusal(recipient: $0, reply: error.message, responseCode: error.responseCode)
                 }
@@ -50,7 +53,9 @@ struct Mailer: Sendable {
     }
 
     /// `ringback card preview`: the card written to `file`, nothing sent.
-    func preview(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress], file: URL) async throws(MailError) -> MessageCard {
+    func preview(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress], file: URL) async throws(MailError)
+        -> MessageCard
+    {
         let context = await CardContext.gather(for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone)
         return try await composer.compose(card, record: record, probe: probe, context: context, to: recipients, cc: config.mail.cc, file: file)
     }
@@ -64,7 +69,9 @@ struct Mailer: Sendable {
             for copy in written.cc where !envelope.contains(where: { $0.address.lowercased() == copy.address.lowercased() }) { envelope.append(copy) }
             let report = try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: envelope, token: written.token))
             for refusal in report.refused {
-                logger.warning("a recipient refused the card", metadata: ["voicemail": "\(record.id ?? 0)", "recipient": "\(refusal.recipient.address)", "reply": "\(refusal.reply)"])
+                logger.warning(
+                    "a recipient refused the card",
+                    metadata: ["voicemail": "\(record.id ?? 0)", "recipient": "\(refusal.recipient.address)", "reply": "\(refusal.reply)"])
             }
             return report
         }

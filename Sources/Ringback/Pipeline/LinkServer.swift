@@ -1,5 +1,5 @@
 public import Foundation
-public import Hummingbird
+import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
@@ -53,7 +53,8 @@ public struct LinkServer: Sendable {
         switch links.verify(token, now: now()) {
         case .success(let valid): claim = valid
         case .failure(.malformed): return Self.html(.badRequest, "Not a Ringback link", "This link is incomplete or damaged. Open it from the email again.")
-        case .failure(.tampered): return Self.html(.forbidden, "This link is not valid", "It was changed after Ringback signed it, or signed with another key. Nothing was done.")
+        case .failure(.tampered):
+            return Self.html(.forbidden, "This link is not valid", "It was changed after Ringback signed it, or signed with another key. Nothing was done.")
         case .failure(.expired(let when)):
             return Self.html(.gone, "This link has expired", "It stopped working on \(format(when)). Use ringback callbacks, or a newer email.")
         }
@@ -67,24 +68,29 @@ public struct LinkServer: Sendable {
         let caller = record.caller(owner: owner)
         let who = "#\(claim.voicemailID) \(caller)"
         guard acting else {
-            let form = #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#
+            let form =
+                #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#
             return Self.html(.ok, claim.action.question, "Callback \(who), received \(format(record.receivedAt)), due \(format(record.dueAt)).", extra: form)
         }
         do throws(LedgerError) {
             guard try await ledger.useLink(nonce: claim.nonce, voicemailID: claim.voicemailID, at: now()) else {
-                return Self.html(.conflict, "This link was already used", "Each link acts once. Callback \(who) is \(record.callbackState(at: now()).rawValue).")
+                return Self.html(
+                    .conflict, "This link was already used", "Each link acts once. Callback \(who) is \(record.callbackState(at: now()).rawValue).")
             }
-            let change: Ledger.CallbackChange = switch claim.action {
-            case .done: .done
-            case .tried: .tried
-            case .snooze: .snooze(until: now().addingTimeInterval(2 * 3600))
-            case .noCallback: .noCallbackNeeded
-            }
+            let change: Ledger.CallbackChange =
+                switch claim.action {
+                case .done: .done
+                case .tried: .tried
+                case .snooze: .snooze(until: now().addingTimeInterval(2 * 3600))
+                case .noCallback: .noCallbackNeeded
+                }
             let result = try await ledger.changeCallback(id: claim.voicemailID, change, by: .link, at: now())
             let state = result.record.callbackState(at: now())
             let done = result.changed ? "Done." : "Nothing to change:"
-            return Self.html(.ok, "\(done) \(claim.action.label)", "Callback \(who) is now \(state.rawValue)\(state == .snoozed ? " until \(format(result.record.callbackSnoozedUntil ?? now()))" : "").")
-        } catch where error.code == .conflict {
+            return Self.html(
+                .ok, "\(done) \(claim.action.label)",
+                "Callback \(who) is now \(state.rawValue)\(state == .snoozed ? " until \(format(result.record.callbackSnoozedUntil ?? now()))" : "").")
+        } catch  where error.code == .conflict {
             return Self.html(.conflict, "Not done", error.message)
         } catch {
             return Self.html(.internalServerError, "Ringback cannot write its ledger", "Nothing was done. Try again in a minute.")
@@ -103,6 +109,8 @@ public struct LinkServer: Sendable {
             <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
             <div style="max-width:560px;margin:0 auto"><h1 style="font-size:22px">\(h(title))</h1><p>\(h(text))</p>\(extra)</div></body></html>
             """
+        // A literal, valid header name: its initializer fails only on characters a token cannot hold.
+        // swift-format-ignore: NeverForceUnwrap
         return Response(
             status: status,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .init("Referrer-Policy")!: "no-referrer"],

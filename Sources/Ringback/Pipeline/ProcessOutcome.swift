@@ -32,9 +32,11 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     /// Where the voicemail's transcript stands (`done`, `retrying`, `followed_up`, …) once it is in the ledger.
     public var transcript: VoicemailRecord.TranscriptStatus?
 
-    public init(path: String, status: Status, voicemailID: Int64? = nil, key: String? = nil, caller: String? = nil,
-                durationMs: Int64? = nil, dueAt: String? = nil, detail: String, errorCode: ErrorCode? = nil,
-                transcript: VoicemailRecord.TranscriptStatus? = nil) {
+    public init(
+        path: String, status: Status, voicemailID: Int64? = nil, key: String? = nil, caller: String? = nil,
+        durationMs: Int64? = nil, dueAt: String? = nil, detail: String, errorCode: ErrorCode? = nil,
+        transcript: VoicemailRecord.TranscriptStatus? = nil
+    ) {
         self.path = path
         self.status = status
         self.voicemailID = voicemailID
@@ -79,7 +81,8 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
 
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
-            self = LedgerError.Code(rawValue: text).map(Self.ledger)
+            self =
+                LedgerError.Code(rawValue: text).map(Self.ledger)
                 ?? TranscriptionError.Code(rawValue: text).map(Self.transcription)
                 ?? MailError.Code(rawValue: text).map(Self.mail)
                 ?? .input(text)

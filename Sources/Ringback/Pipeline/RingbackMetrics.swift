@@ -10,17 +10,25 @@ public final class RingbackMetrics: Sendable {
 
     public init() {}
 
-    static let latencyBuckets: [Duration] = [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120)]
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        .seconds(120),
+    ]
+
+    /// `ringback_NAME_UNIT`, with its help text.
+    static func metric(_ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "ringback", metricName: name, unitName: unit, helpText: help)
+    }
 
     /// One request to an engine.
     public func recordAttempt(engine: String, duration: Duration, failed: Bool) {
         registry.makeCounter(
-            name: "ringback_transcription_attempts_total", labels: [("engine", engine), ("result", failed ? "error" : "ok")],
-            help: "Requests to transcription engines, by engine and result."
+            descriptor: Self.metric("transcription_attempts", unit: "total", help: "Requests to transcription engines, by engine and result."),
+            labels: [("engine", engine), ("result", failed ? "error" : "ok")]
         ).increment()
         registry.makeDurationHistogram(
-            name: "ringback_transcription_seconds", labels: [("engine", engine)], buckets: Self.latencyBuckets,
-            help: "How long each request to a transcription engine took."
+            descriptor: Self.metric("transcription", unit: "seconds", help: "How long each request to a transcription engine took."),
+            labels: [("engine", engine)], buckets: Self.latencyBuckets
         ).record(duration)
     }
 
@@ -28,21 +36,20 @@ public final class RingbackMetrics: Sendable {
     public func scrape(ledger: Ledger, now: Date) async -> String {
         if let counts = try? await ledger.counts() {
             for (state, count) in counts {
-                registry.makeGauge(name: "ringback_voicemails", labels: [("state", state.rawValue)], help: "Voicemails in the ledger, by pipeline state.")
+                registry.makeGauge(descriptor: Self.metric("voicemails", help: "Voicemails in the ledger, by pipeline state."), labels: [("state", state.rawValue)])
                     .set(Double(count))
             }
         }
         if let unsent = try? await ledger.outbox(.unsent) {
             let failed = unsent.filter { $0.state == .failed }.count
-            registry.makeGauge(name: "ringback_outbox_messages", labels: [("state", "queued")], help: "Mail not delivered yet (queued) or refused for good (failed).")
-                .set(Double(unsent.count - failed))
-            registry.makeGauge(name: "ringback_outbox_messages", labels: [("state", "failed")], help: "Mail not delivered yet (queued) or refused for good (failed).")
-                .set(Double(failed))
+            let outbox = Self.metric("outbox_messages", help: "Mail not delivered yet (queued) or refused for good (failed).")
+            registry.makeGauge(descriptor: outbox, labels: [("state", "queued")]).set(Double(unsent.count - failed))
+            registry.makeGauge(descriptor: outbox, labels: [("state", "failed")]).set(Double(failed))
         }
         if let open = try? await ledger.callbacks(.open, now: now) {
-            registry.makeGauge(name: "ringback_callbacks_open", help: "Callbacks not yet made (snoozed included).").set(Double(open.count))
+            registry.makeGauge(descriptor: Self.metric("callbacks_open", help: "Callbacks not yet made (snoozed included).")).set(Double(open.count))
             let overdue = open.filter { $0.callbackState(at: now) == .open && $0.dueAt < now }.count
-            registry.makeGauge(name: "ringback_callbacks_overdue", help: "Open callbacks past their deadline.").set(Double(overdue))
+            registry.makeGauge(descriptor: Self.metric("callbacks_overdue", help: "Open callbacks past their deadline.")).set(Double(overdue))
         }
         return registry.emitToString()
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import RingbackCurl
 import RingbackWhisper
 
@@ -48,9 +48,10 @@ public struct SetupCheck: Sendable {
         }
         if let cdr = config.callbacks.cdr {
             let readable = FileManager.default.isReadableFile(atPath: cdr.path)
-            items.append(Item(
-                subject: "callbacks.cdr \(cdr.path)", ok: readable,
-                detail: readable ? "readable (\(cdr.format.rawValue))" : "not readable: callbacks cannot close from call records"))
+            items.append(
+                Item(
+                    subject: "callbacks.cdr \(cdr.path)", ok: readable,
+                    detail: readable ? "readable (\(cdr.format.rawValue))" : "not readable: callbacks cannot close from call records"))
         }
         return items
     }
@@ -64,7 +65,9 @@ public struct SetupCheck: Sendable {
             do throws(MailError) {
                 let offered = try await transport.verify()
                 let login = smtp.username.map { " logged in as \($0)," } ?? ""
-                return Item(subject: "mail \(transport.name)", ok: true, detail: "connected,\(smtp.starttls == .required ? " TLS," : "")\(login) NOOP accepted (offers: \(offered.joined(separator: ", ")))")
+                return Item(
+                    subject: "mail \(transport.name)", ok: true,
+                    detail: "connected,\(smtp.starttls == .required ? " TLS," : "")\(login) NOOP accepted (offers: \(offered.joined(separator: ", ")))")
             } catch {
                 return Item(subject: "mail \(transport.name)", ok: false, detail: error.message)
             }
@@ -119,7 +122,10 @@ public struct SetupCheck: Sendable {
         var existing = URL(fileURLWithPath: path)
         while !manager.fileExists(atPath: existing.path), existing.path != "/" { existing.deleteLastPathComponent() }
         let ok = manager.isWritableFile(atPath: existing.path)
-        let detail = existing.path == path ? (ok ? "writable" : "not writable by this user") : (ok ? "will be created in \(existing.path)" : "cannot be created: \(existing.path) is not writable")
+        let detail =
+            existing.path == path
+            ? (ok ? "writable" : "not writable by this user")
+            : (ok ? "will be created in \(existing.path)" : "cannot be created: \(existing.path) is not writable")
         return Item(subject: "\(key) \(path)", ok: ok, detail: "\(what): \(detail)")
     }
 }

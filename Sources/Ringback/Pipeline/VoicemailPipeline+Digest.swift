@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension VoicemailPipeline {
     /// The digest as of now: since the last one sent (or the last 24 hours), to `callbacks.digest.to` or `mail.to`.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension VoicemailPipeline {
     /// One reminder that was due.
@@ -52,9 +52,11 @@ extension VoicemailPipeline {
         func outcome(_ sent: Bool, _ detail: String) -> ReminderOutcome { ReminderOutcome(voicemailID: id, kind: kind, sent: sent, detail: detail) }
         do throws(LedgerError) {
             if try await ledger.isSettled(messageID: reminder.messageID) { return outcome(false, "already sent or refused for good") }
-            let recipients = kind == .escalation
+            let recipients =
+                kind == .escalation
                 ? config.callbacks.escalateTo
-                : config.intake(containing: URL(fileURLWithPath: record.sourcePath)).recipients(mailbox: record.mailbox, context: record.mailboxContext) ?? config.mail.to
+                : config.intake(containing: URL(fileURLWithPath: record.sourcePath)).recipients(mailbox: record.mailbox, context: record.mailboxContext)
+                    ?? config.mail.to
             let entry = try await ledger.enqueue(voicemailID: id, purpose: .reminder, messageID: reminder.messageID, recipients: recipients, at: now())
             let report: DeliveryReport
             do throws(MailError) {

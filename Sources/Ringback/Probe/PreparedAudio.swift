@@ -43,7 +43,9 @@ public final class PreparedAudio: Sendable {
         case .none: return nil
         case .original: return onDisk
         case .wav: return probe.format == .pcm16WAV ? onDisk : probe.frames * Int64(probe.channels) * 2 + 44
-        case .mp3: return probe.format == .mp3 ? onDisk : AudioTranscoder.expectedMP3Bytes(frames: probe.frames, sampleRate: probe.sampleRate, channels: probe.channels)
+        case .mp3:
+            return probe.format == .mp3
+                ? onDisk : AudioTranscoder.expectedMP3Bytes(frames: probe.frames, sampleRate: probe.sampleRate, channels: probe.channels)
         }
     }
 

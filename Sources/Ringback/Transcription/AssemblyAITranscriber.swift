@@ -97,7 +97,8 @@ public struct AssemblyAITranscriber: Transcriber {
         }
         if job.status == "error" {
             throw TranscriptionError(
-                code: .rejected, engine: name, url: jobURL, message: job.error.map { "job \(job.id) failed: \($0)" } ?? "job \(job.id) failed without a message")
+                code: .rejected, engine: name, url: jobURL, message: job.error.map { "job \(job.id) failed: \($0)" } ?? "job \(job.id) failed without a message"
+            )
         }
         guard let text = job.text else {
             throw TranscriptionError(code: .unparseable, engine: name, url: jobURL, status: 200, message: "job \(job.id) completed without text")

@@ -35,7 +35,8 @@ public struct ClipPlan: Sendable {
         }
         let needsConversion = !requirements.formats.accepts(probe.format) || rate != probe.sampleRate
         let sentFormat = needsConversion ? requirements.convertTo : probe.format
-        let wholeBytes = needsConversion
+        let wholeBytes =
+            needsConversion
             ? Self.estimatedBytes(requirements.convertTo, rate: rate, channels: probe.channels, seconds: seconds)
             : Self.fileSize(source)
         if Self.fits(bytes: wholeBytes, seconds: seconds, requirements) {
@@ -108,14 +109,15 @@ public struct ClipPlan: Sendable {
     }
 
     static func bytesPerSecond(_ format: AudioFormat, rate: Int, channels: Int) -> Double {
-        let bytesPerSample: Double = switch format.encoding {
-        case .pcm16: 2
-        case .pcm24: 3
-        case .pcm32, .float: 4
-        case .ulaw, .alaw, .pcm8, .pcmU8: 1
-        case .double: 8
-        default: 2
-        }
+        let bytesPerSample: Double =
+            switch format.encoding {
+            case .pcm16: 2
+            case .pcm24: 3
+            case .pcm32, .float: 4
+            case .ulaw, .alaw, .pcm8, .pcmU8: 1
+            case .double: 8
+            default: 2
+            }
         return Double(rate * channels) * bytesPerSample
     }
 

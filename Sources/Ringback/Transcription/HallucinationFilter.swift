@@ -50,7 +50,9 @@ enum HallucinationFilter {
     static func isSpeech(_ segment: WhisperResult.Segment, level: SpeechLevel, noSpeech: Double) -> Bool {
         let normalised = normalise(segment.text)
         guard !normalised.isEmpty, !isAnnotation(segment.text) else { return false }
-        let meanLog = segment.tokens.isEmpty ? -Double.infinity
+        let meanLog =
+            segment.tokens.isEmpty
+            ? -Double.infinity
             : segment.tokens.reduce(0.0) { $0 + log(max($1.probability, 1e-9)) } / Double(segment.tokens.count)
         if noSpeech > noSpeechThreshold && meanLog < logProbabilityThreshold { return false }
         let words = Double(normalised.split(separator: " ").count)

@@ -17,7 +17,9 @@ public struct OpenAITranscriber: Transcriber {
     public let timeout: Duration
     public let caFile: String?
 
-    public init(url: String, apiKey: Secret?, model: String, language: String? = nil, prompt: String? = nil, timeout: Duration = .seconds(60), caFile: String? = nil) {
+    public init(
+        url: String, apiKey: Secret?, model: String, language: String? = nil, prompt: String? = nil, timeout: Duration = .seconds(60), caFile: String? = nil
+    ) {
         self.url = url
         self.apiKey = apiKey
         self.model = model

@@ -72,7 +72,9 @@ struct TranscriptStage: Sendable {
             try await ledger.markFailed(entry, error: error, at: now())
             guard error.isPermanent else { return try await postpone(record, error: error.description, code: .mail(error.code)) }
             record = try await ledger.abandonTranscript(record, reason: "the mail server refused the reply carrying it", error: error.description, at: now())
-            logger.error("the mail server refused the transcript reply for good", metadata: ["voicemail": "\(record.id ?? 0)", "outbox": "\(entry.id ?? 0)", "error": "\(error)"])
+            logger.error(
+                "the mail server refused the transcript reply for good",
+                metadata: ["voicemail": "\(record.id ?? 0)", "outbox": "\(entry.id ?? 0)", "error": "\(error)"])
             return StageResult(.failed, record, "\(error) — not retried; `ringback outbox retry \(entry.id ?? 0)` sends it again", code: .mail(error.code))
         }
         try await ledger.markSent(entry, report: report, at: now())
@@ -91,7 +93,8 @@ struct TranscriptStage: Sendable {
             counted.attempts += 1
             let abandoned = try await ledger.abandonTranscript(counted, reason: nil, error: error, at: now)
             logger.error("gave up on the transcript", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
-            return StageResult(.skipped, abandoned, "card sent earlier; gave up on its transcript after \(config.transcription.followUpWithin): \(error)", code: code)
+            return StageResult(
+                .skipped, abandoned, "card sent earlier; gave up on its transcript after \(config.transcription.followUpWithin): \(error)", code: code)
         }
         let first = followUpDelay
         let postponed = try await ledger.postponeTranscript(record, error: error, at: now) { attempts in

@@ -19,7 +19,9 @@ public struct TranscriptionChain: Sendable {
     public let retry: RetryPolicy
     let sleep: @Sendable (Duration) async -> Void
 
-    public init(engines: [any Transcriber], retry: RetryPolicy = .init(), sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
+    public init(
+        engines: [any Transcriber], retry: RetryPolicy = .init(), sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+    ) {
         self.engines = engines
         self.retry = retry
         self.sleep = sleep

@@ -42,7 +42,8 @@ public struct WhisperCppTranscriber: Transcriber {
             var error = EngineSupport.rejection(response, engine: name, url: url)
             if response.status == 400 {
                 let said = APIErrorBody.message(in: response.body).map { "\"\($0)\"" } ?? "an empty 400"
-                error.message = "whisper.cpp answered \(said): it could not read the upload as \(clip.format) "
+                error.message =
+                    "whisper.cpp answered \(said): it could not read the upload as \(clip.format) "
                     + "(its decoder takes PCM, µ-law and A-law WAV, FLAC, MP3, Ogg Vorbis), or the form lacked the 'file' field"
             } else if response.status == 404 {
                 error.message += " (is \(url) the server's --inference-path?)"
