@@ -36,8 +36,10 @@ public final class RingbackMetrics: Sendable {
     public func scrape(ledger: Ledger, now: Date) async -> String {
         if let counts = try? await ledger.counts() {
             for (state, count) in counts {
-                registry.makeGauge(descriptor: Self.metric("voicemails", help: "Voicemails in the ledger, by pipeline state."), labels: [("state", state.rawValue)])
-                    .set(Double(count))
+                registry.makeGauge(
+                    descriptor: Self.metric("voicemails", help: "Voicemails in the ledger, by pipeline state."), labels: [("state", state.rawValue)]
+                )
+                .set(Double(count))
             }
         }
         if let unsent = try? await ledger.outbox(.unsent) {
