@@ -139,6 +139,11 @@ import Testing
         #expect(HallucinationFilter.withoutLoops([inside]).isEmpty)
         let across = (0..<4).map { segment("I'm going to start with the first one.", Double($0) * 2, Double($0) * 2 + 2) }
         #expect(HallucinationFilter.withoutLoops(across).isEmpty)
+        // What whisper wrote over -35 dBFS white noise at 9a278dd: the loop cut off mid-sentence by the token limit.
+        let cutOff = segment(String(repeating: "I'm going to go back to the next one. ", count: 9) + "I'm going to go back to the", 0, 20)
+        #expect(HallucinationFilter.withoutLoops([cutOff]).isEmpty)
+        let thenSpeech = segment(String(repeating: "Hello? ", count: 3) + "This is Dana, call me back.", 0, 6)
+        #expect(HallucinationFilter.withoutLoops([thenSpeech]).count == 1, "a real sentence after the repeats keeps the segment")
     }
 
     @Test func aCallerRepeatingTheirNumberTwiceIsKept() {

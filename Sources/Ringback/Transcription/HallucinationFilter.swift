@@ -79,7 +79,11 @@ enum HallucinationFilter {
         while start < sentences.count {
             var end = start + 1
             while end < sentences.count && sentences[end].text == sentences[start].text { end += 1 }
-            if end - start >= loopRepeats { looping.formUnion(start..<end) }
+            if end - start >= loopRepeats {
+                // A loop the token limit cut off mid-sentence ends in a piece of the same sentence.
+                if end < sentences.count, sentences[start].text.hasPrefix(sentences[end].text) { end += 1 }
+                looping.formUnion(start..<end)
+            }
             start = end
         }
         // A segment goes when every sentence in it belongs to a loop.
