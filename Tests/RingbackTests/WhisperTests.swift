@@ -142,6 +142,9 @@ import Testing
         // What whisper wrote over -35 dBFS white noise at 9a278dd: the loop cut off mid-sentence by the token limit.
         let cutOff = segment(String(repeating: "I'm going to go back to the next one. ", count: 9) + "I'm going to go back to the", 0, 20)
         #expect(HallucinationFilter.withoutLoops([cutOff]).isEmpty)
+        // At 1990f4e: the same loop written across segments, each sentence split in two.
+        let split = (0..<20).map { segment($0 % 2 == 0 ? "I'm going to go back to the" : "next one.", Double($0), Double($0) + 1) }
+        #expect(HallucinationFilter.withoutLoops(split).isEmpty)
         let thenSpeech = segment(String(repeating: "Hello? ", count: 3) + "This is Dana, call me back.", 0, 6)
         #expect(HallucinationFilter.withoutLoops([thenSpeech]).count == 1, "a real sentence after the repeats keeps the segment")
     }

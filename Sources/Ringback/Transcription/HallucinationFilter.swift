@@ -68,12 +68,26 @@ enum HallucinationFilter {
     }
 
     /// Drops every run of one sentence repeated `loopRepeats` times or more, whether the model wrote the repeats as
-    /// segments of their own or inside one segment ("I'm going to go back to the next one." nine times over hiss).
+    /// segments of their own, inside one segment ("I'm going to go back to the next one." nine times over hiss), or
+    /// across segments ("I'm going to go back to the" | "next one." | …), and a loop the token limit cut off
+    /// mid-sentence.
     static func withoutLoops(_ segments: [WhisperResult.Segment]) -> [WhisperResult.Segment] {
-        let sentences: [(segment: Int, text: String)] = segments.enumerated().flatMap { index, segment in
-            segment.text.split(whereSeparator: { ".!?".contains($0) }).map { normalise(String($0)) }.filter { !$0.isEmpty }
-                .map { (segment: index, text: $0) }
+        // The segments as one text, each sentence with the segments it touches.
+        var sentences: [(text: String, segments: Set<Int>)] = []
+        var current = (text: "", segments: Set<Int>())
+        for (index, segment) in segments.enumerated() {
+            for character in segment.text + " " {
+                current.text.append(character)
+                current.segments.insert(index)
+                if ".!?".contains(character) {
+                    sentences.append((normalise(current.text), current.segments))
+                    current = ("", [])
+                }
+            }
         }
+        if !normalise(current.text).isEmpty { sentences.append((normalise(current.text), current.segments)) }
+        sentences.removeAll { $0.text.isEmpty }
+
         var looping = Set<Int>()  // indices into `sentences`
         var start = 0
         while start < sentences.count {
@@ -86,9 +100,9 @@ enum HallucinationFilter {
             }
             start = end
         }
-        // A segment goes when every sentence in it belongs to a loop.
+        // A segment goes when every sentence it is part of belongs to a loop.
         return segments.enumerated().filter { index, _ in
-            let own = sentences.indices.filter { sentences[$0].segment == index }
+            let own = sentences.indices.filter { sentences[$0].segments.contains(index) }
             return own.isEmpty || !own.allSatisfy(looping.contains)
         }.map(\.element)
     }
