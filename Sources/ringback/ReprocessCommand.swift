@@ -40,25 +40,13 @@ struct ReprocessCommand: AsyncParsableCommand {
         let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
         let clock = ContinuousClock()
         let started = clock.now
-        var results: [ProcessOutcome] = []
         let width = String(voicemails.count).count
-
-        await withTaskGroup(of: ProcessOutcome.self) { group in
-            var next = 0
-            func report(_ result: ProcessOutcome) {
-                results.append(result)
-                let counter = "[\(String(repeating: " ", count: width - String(results.count).count))\(results.count)/\(voicemails.count)]"
-                let line = "\(counter) \(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
-                if json { printError(line) } else { print(line) }
-            }
-            while next < voicemails.count || !group.isEmpty {
-                while next < voicemails.count, next - results.count < concurrency {
-                    let voicemail = voicemails[next]
-                    group.addTask { await pipeline.process(voicemail, options: options) }
-                    next += 1
-                }
-                if let result = await group.next() { report(result) }
-            }
+        var done = 0
+        let results = await pipeline.process(voicemails, options: options, concurrency: concurrency) { result in
+            done += 1
+            let counter = "[\(String(repeating: " ", count: width - String(done).count))\(done)/\(voicemails.count)]"
+            let line = "\(counter) \(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
+            if json { printError(line) } else { print(line) }
         }
 
         let elapsed = clock.now - started

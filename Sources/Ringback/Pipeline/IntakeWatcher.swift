@@ -34,7 +34,10 @@ public struct IntakeWatcher: Service {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
             while !Task.isShuttingDownGracefully {
                 let batch = state.takeReady()
-                for outcome in await process(batch) {
+                let outcomes = await pipeline.process(batch, concurrency: concurrency) { result in
+                    logger.info("processed", metadata: ["file": "\(result.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
+                }
+                for outcome in outcomes {
                     if case .ledger = outcome.errorCode {
                         // The ledger could not record it (a full disk, say), so it cannot hold the retry time either.
                         state.lookAgain(at: outcome.path, after: pipeline.config.retryAfter.seconds)
@@ -67,30 +70,6 @@ public struct IntakeWatcher: Service {
     /// rather than rounded up to the next tick.
     private func nextOwedAttempt() async -> Date {
         (try? await pipeline.ledger.nextAttempt(after: pipeline.now())) ?? .distantFuture
-    }
-
-    /// Runs a batch with bounded concurrency; work in flight finishes even when shutdown is requested.
-    private func process(_ sources: [VoicemailSource]) async -> [ProcessOutcome] {
-        guard !sources.isEmpty else { return [] }
-        return await withTaskGroup(of: ProcessOutcome.self) { group in
-            var outcomes: [ProcessOutcome] = []
-            var next = 0
-            var running = 0
-            while next < sources.count || running > 0 {
-                while next < sources.count, running < concurrency {
-                    let source = sources[next]
-                    group.addTask { await pipeline.process(source) }
-                    next += 1
-                    running += 1
-                }
-                if let result = await group.next() {
-                    running -= 1
-                    outcomes.append(result)
-                    logger.info("processed", metadata: ["file": "\(result.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
-                }
-            }
-            return outcomes
-        }
     }
 }
 
