@@ -253,23 +253,19 @@ struct CardRenderer {
                 #"<blockquote style="margin:0;padding:8px 12px;border-left:4px solid #cccccc;font-size:16px;line-height:1.4">\#(timed)</blockquote>"#
         }
         let urgent = card.isUrgent ? #"<p style="margin:0 0 8px;color:#b42318;font-weight:700">URGENT</p>"# : ""
-        return """
-            <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light"><meta name="supported-color-schemes" content="light"><title>\(h(subject))</title></head>
-            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
-            <div style="max-width:560px;margin:0 auto">
-            \(urgent)<h1 style="margin:0 0 4px;font-size:22px">\(h(headline))</h1>
-            \(replyIntro.map { #"<p style="margin:0 0 8px">\#(h($0))</p>"# } ?? "")
-            <p style="margin:0 0 16px;color:#555555">\(h(relative(card.receivedAt))) · \(h(card.durationText))\(card.mailbox.map { " · mailbox " + h($0) } ?? "")</p>
-            \(numberRow)
-            <p style="margin:16px 0 0;font-size:16px"><strong style="color:\(card.dueAt < now ? "#b42318" : "#1f2328")">Call back by \(h(deadlineLine))</strong></p>
-            \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
-            \(transcriptBlock)
-            \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
-            \(actionsBlock)
-            <p style="margin:24px 0 0;color:#6e7781;font-size:12px">\(h(footer))</p>
-            </div></body></html>
-            """
+        return HTMLPage.render(
+            title: subject,
+            content: """
+                \(urgent)<h1 style="margin:0 0 4px;font-size:22px">\(h(headline))</h1>
+                \(replyIntro.map { #"<p style="margin:0 0 8px">\#(h($0))</p>"# } ?? "")
+                <p style="margin:0 0 16px;color:#555555">\(h(relative(card.receivedAt))) · \(h(card.durationText))\(card.mailbox.map { " · mailbox " + h($0) } ?? "")</p>
+                \(numberRow)
+                <p style="margin:16px 0 0;font-size:16px"><strong style="color:\(card.dueAt < now ? "#b42318" : "#1f2328")">Call back by \(h(deadlineLine))</strong></p>
+                \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
+                \(transcriptBlock)
+                \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
+                \(actionsBlock)
+                <p style="margin:24px 0 0;color:#6e7781;font-size:12px">\(h(footer))</p>
+                """)
     }
 }

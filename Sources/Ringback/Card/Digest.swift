@@ -157,18 +157,14 @@ public struct Digest: Sendable {
             body += "</ul>"
         }
         if sections.isEmpty { body = #"<p>Nothing is waiting and nothing came in.</p>"# }
-        return """
-            <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light"><meta name="supported-color-schemes" content="light"><title>\(h(subject))</title></head>
-            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
-            <div style="max-width:560px;margin:0 auto">
-            <h1 style="margin:0 0 8px;font-size:22px">\(h(subject))</h1>
-            \(body)
-            <p style="margin:20px 0 0;color:#555555">\(h(weekLine))</p>
-            <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback digest</p>
-            </div></body></html>
-            """
+        return HTMLPage.render(
+            title: subject,
+            content: """
+                <h1 style="margin:0 0 8px;font-size:22px">\(h(subject))</h1>
+                \(body)
+                <p style="margin:20px 0 0;color:#555555">\(h(weekLine))</p>
+                <p style="margin:24px 0 0;color:#6e7781;font-size:12px">Ringback digest</p>
+                """)
     }
 
     /// The whole message: headers, then text and HTML as `multipart/alternative`, CRLF and quoted-printable.

@@ -103,12 +103,7 @@ public struct LinkServer: Sendable {
 
     static func html(_ status: HTTPResponse.Status, _ title: String, _ text: String, extra: String = "") -> Response {
         let h = MIMEEncoding.html
-        let body = """
-            <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>\(h(title))</title></head>
-            <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328;background:#ffffff">
-            <div style="max-width:560px;margin:0 auto"><h1 style="font-size:22px">\(h(title))</h1><p>\(h(text))</p>\(extra)</div></body></html>
-            """
+        let body = HTMLPage.render(title: title, content: #"<h1 style="font-size:22px">\#(h(title))</h1><p>\#(h(text))</p>\#(extra)"#)
         // A literal, valid header name: its initializer fails only on characters a token cannot hold.
         // swift-format-ignore: NeverForceUnwrap
         return Response(
