@@ -13,31 +13,13 @@ public enum CardWriter {
         let crlf = MIMEEncoding.crlf
         let mixed = "rb-mixed-\(card.token)"
         let alternative = "rb-alt-\(card.token)"
-        var head = ""
-        func header(_ name: String, _ value: String) { head += "\(name): \(value)\(crlf)" }
-        header("From", MIMEEncoding.mailbox(card.from, prefixLength: 6))
-        header("To", card.to.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) "))
-        if !card.cc.isEmpty { header("Cc", card.cc.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) ")) }
-        header("Subject", MIMEEncoding.encodedHeaderValue(renderer.subject, prefixLength: 9))
-        header("Date", MIMEEncoding.rfc5322Date(now, timeZone: card.timeZone))
-        header("Message-ID", card.messageID)
-        if let parent = card.inReplyTo {
-            header("In-Reply-To", parent)
-            header("References", parent)
-        }
-        header("MIME-Version", "1.0")
-        header("Auto-Submitted", "auto-generated")
-        header("X-Ringback-Voicemail", "\(card.voicemailID)")
-        if card.isUrgent { header("Importance", "high") }
-        header("Content-Type", "multipart/mixed;\(crlf) boundary=\"\(mixed)\"")
-        head += crlf
+        var extra: [(name: String, value: String)] = [("X-Ringback-Voicemail", "\(card.voicemailID)")]
+        if card.isUrgent { extra.append(("Importance", "high")) }
+        var head = MIMEMessage.head(
+            from: card.from, to: card.to, cc: card.cc, subject: renderer.subject, date: now, timeZone: card.timeZone, messageID: card.messageID,
+            inReplyTo: card.inReplyTo, extra: extra, contentType: "multipart/mixed;\(crlf) boundary=\"\(mixed)\"")
         head += "--\(mixed)\(crlf)Content-Type: multipart/alternative;\(crlf) boundary=\"\(alternative)\"\(crlf)\(crlf)"
-        for (type, body) in [("text/plain", renderer.plainText), ("text/html", renderer.html)] {
-            head += "--\(alternative)\(crlf)"
-            head += "Content-Type: \(type); charset=utf-8\(crlf)Content-Transfer-Encoding: quoted-printable\(crlf)\(crlf)"
-            head += MIMEEncoding.quotedPrintable(body) + crlf
-        }
-        head += "--\(alternative)--\(crlf)"
+        head += MIMEMessage.alternative(boundary: alternative, text: renderer.plainText, html: renderer.html)
         if card.purpose == .card {
             let calendar = CallbackCalendar(card: card, renderer: renderer, now: now)
             head += "--\(mixed)\(crlf)"

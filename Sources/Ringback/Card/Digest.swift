@@ -171,22 +171,11 @@ public struct Digest: Sendable {
     public func write(to file: URL, messageID: String) throws(MailError) {
         let crlf = MIMEEncoding.crlf
         let boundary = "rb-digest-\(UUID().uuidString)"
-        var text = ""
-        func header(_ name: String, _ value: String) { text += "\(name): \(value)\(crlf)" }
-        header("From", MIMEEncoding.mailbox(from, prefixLength: 6))
-        header("To", to.map { MIMEEncoding.mailbox($0, prefixLength: 4) }.joined(separator: ",\(crlf) "))
-        header("Subject", MIMEEncoding.encodedHeaderValue(subject, prefixLength: 9))
-        header("Date", MIMEEncoding.rfc5322Date(now, timeZone: owner.timezone))
-        header("Message-ID", messageID)
-        header("MIME-Version", "1.0")
-        header("Auto-Submitted", "auto-generated")
-        header("Content-Type", "multipart/alternative;\(crlf) boundary=\"\(boundary)\"")
-        text += crlf
-        for (type, body) in [("text/plain", plainText), ("text/html", html)] {
-            text += "--\(boundary)\(crlf)Content-Type: \(type); charset=utf-8\(crlf)Content-Transfer-Encoding: quoted-printable\(crlf)\(crlf)"
-            text += MIMEEncoding.quotedPrintable(body) + crlf
-        }
-        text += "--\(boundary)--\(crlf)"
+        let text =
+            MIMEMessage.head(
+                from: from, to: to, subject: subject, date: now, timeZone: owner.timezone, messageID: messageID,
+                contentType: "multipart/alternative;\(crlf) boundary=\"\(boundary)\"")
+            + MIMEMessage.alternative(boundary: boundary, text: plainText, html: html)
         do {
             try Data(text.utf8).write(to: file)
         } catch {
