@@ -5,93 +5,74 @@ import Foundation
 extension Ledger {
     /// The transcript stage is over, whatever it gave: `record` carries the transcript or the reason there is none.
     func markTranscribed(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        record.state = .transcribed
-        record.updatedAt = now
-        try await update(record)
-        return record
+        try await save(record, at: now) { $0.state = .transcribed }
     }
 
     /// The card is out. A transcript still owed is tried again from `followUpAt`.
     func markNotified(_ record: VoicemailRecord, at now: Date, followUpAt: Date?) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        record.state = .notified
-        record.notifiedAt = now
-        record.attempts = 0
-        record.lastError = nil
-        record.nextAttemptAt = record.awaitsTranscript ? followUpAt : nil
-        record.updatedAt = now
-        try await update(record)
-        return record
+        try await save(record, at: now) { record in
+            record.state = .notified
+            record.notifiedAt = now
+            record.attempts = 0
+            record.lastError = nil
+            record.nextAttemptAt = record.awaitsTranscript ? followUpAt : nil
+        }
     }
 
-    /// The card could not go out now; tried again at `retryAt`.
+    /// The card, or the transcript owed after it (or the reply carrying that), could not go out now; tried again at
+    /// `retryAt(attempts)`.
     func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        record.attempts += 1
-        record.lastError = error
-        record.nextAttemptAt = retryAt(record.attempts)
-        record.updatedAt = now
-        try await update(record)
-        return record
+        try await save(record, at: now) { record in
+            record.attempts += 1
+            record.lastError = error
+            record.nextAttemptAt = retryAt(record.attempts)
+        }
     }
 
     /// The mail server refused the card for good: not retried until a person asks (`ringback outbox retry`).
     func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        record.state = .undeliverable
-        record.attempts += 1
-        record.lastError = error
-        record.nextAttemptAt = nil
-        record.updatedAt = now
-        try await update(record)
-        return record
+        try await save(record, at: now) { record in
+            record.state = .undeliverable
+            record.attempts += 1
+            record.lastError = error
+            record.nextAttemptAt = nil
+        }
     }
 
     /// A late transcript has arrived; the reply carrying it is due.
     func markLateTranscript(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        record.transcriptStatus = .followUpDue
-        record.attempts = 0
-        record.lastError = nil
-        record.updatedAt = now
-        try await update(record)
-        return record
-    }
-
-    /// The transcript owed after the card (or the reply carrying it) failed again; tried again at `retryAt`.
-    func postponeTranscript(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError)
-        -> VoicemailRecord
-    {
-        var record = record
-        record.attempts += 1
-        record.lastError = error
-        record.nextAttemptAt = retryAt(record.attempts)
-        record.updatedAt = now
-        try await update(record)
-        return record
+        try await save(record, at: now) { record in
+            record.transcriptStatus = .followUpDue
+            record.attempts = 0
+            record.lastError = nil
+        }
     }
 
     /// No transcript will follow the card: the engines kept failing past `follow_up_within`, or the mail server
     /// refused the reply for good (`reason`).
     func abandonTranscript(_ record: VoicemailRecord, reason: String?, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        record.transcriptStatus = .abandoned
-        if let reason { record.transcriptFailure = reason }
-        record.lastError = error
-        record.nextAttemptAt = nil
-        record.updatedAt = now
-        try await update(record)
-        return record
+        try await save(record, at: now) { record in
+            record.transcriptStatus = .abandoned
+            if let reason { record.transcriptFailure = reason }
+            record.lastError = error
+            record.nextAttemptAt = nil
+        }
     }
 
     /// The reply carrying the late transcript is out: nothing more is owed.
     func markFollowedUp(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
+        try await save(record, at: now) { record in
+            record.transcriptStatus = .followedUp
+            record.attempts = 0
+            record.lastError = nil
+            record.nextAttemptAt = nil
+        }
+    }
+
+    /// `change`, stamped `now`, in one write.
+    private func save(_ record: VoicemailRecord, at now: Date, _ change: (inout VoicemailRecord) -> Void) async throws(LedgerError) -> VoicemailRecord {
         var record = record
-        record.transcriptStatus = .followedUp
-        record.attempts = 0
-        record.lastError = nil
-        record.nextAttemptAt = nil
+        change(&record)
         record.updatedAt = now
         try await update(record)
         return record

@@ -97,7 +97,7 @@ struct TranscriptStage: Sendable {
                 .skipped, abandoned, "card sent earlier; gave up on its transcript after \(config.transcription.followUpWithin): \(error)", code: code)
         }
         let first = followUpDelay
-        let postponed = try await ledger.postponeTranscript(record, error: error, at: now) { attempts in
+        let postponed = try await ledger.postpone(record, error: error, at: now) { attempts in
             min(now.addingTimeInterval(RetrySchedule.delay(attempt: attempts + 1, first: first)), max(giveUpAt, now))
         }
         logger.warning("transcript follow-up will retry", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
