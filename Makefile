@@ -76,9 +76,11 @@ test: deps format-check
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
-# The committed .swift-format (4 spaces, 160 columns, no force unwraps or force tries); `make test` runs it first.
+# The committed .swift-format (4 spaces, 160 columns, no force unwraps or force tries), and no folder of
+# Sources/Ringback depending back on one that depends on it; `make test` runs both first.
 format-check:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	/usr/bin/python3 contrib/folder_deps.py --check
 
 clean:
 	rm -rf .build

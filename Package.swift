@@ -83,10 +83,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The values every stage shares (phone numbers, caller ID, mail addresses, transcripts, identities, business
+        // hours): a leaf, so configuration and the stages depend on it and it on nothing of theirs.
+        .target(
+            name: "RingbackCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+
         // The domain: no C imports.
         .target(
             name: "Ringback",
             dependencies: [
+                "RingbackCore",
                 "RingbackAudio",
                 "RingbackCurl",
                 "RingbackInotify",
@@ -136,10 +145,12 @@ let package = Package(
         .testTarget(
             name: "RingbackTests",
             dependencies: [
-                "Ringback", "RingbackTesting", "RingbackAudio", "RingbackCurl", "RingbackWhisper",
+                "Ringback", "RingbackCore", "RingbackTesting", "RingbackAudio", "RingbackCurl", "RingbackWhisper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -618,6 +618,11 @@ def verdicts(results):
         out["cpu_per_voicemail_vs_wire"] = ratio(ring["cpu_ms_per_voicemail"], wire["cpu_ms_per_voicemail"])
     if ring:
         out["peak_rss_mb"] = ring["peak_rss_mb"]
+    # --compare: each attach_audio run against the other build's run of it.
+    out["vs_before"] = {
+        r["run"]: {"cpu_per_voicemail": ratio(r["cpu_ms_per_voicemail"], by[f"before-{r['attach_audio']}"]["cpu_ms_per_voicemail"]),
+                   "peak_rss": ratio(r["peak_rss_mb"], by[f"before-{r['attach_audio']}"]["peak_rss_mb"])}
+        for r in results if r["kind"] == "ringback" and not r["run"].startswith("before-") and f"before-{r['attach_audio']}" in by}
     met = {}
     if out.get("throughput_vs_baseline") is not None:
         met["throughput_vs_baseline"] = out["throughput_vs_baseline"] >= TARGETS["throughput_vs_baseline"]
@@ -659,6 +664,9 @@ def print_table(meta, results, verdict):
         print(f"{verdict['ringback_run']} / wire throughput:     {verdict.get('throughput_vs_wire')} "
               f"(target >= {t['throughput_vs_wire']:g}){mark('throughput_vs_wire')}; "
               f"CPU per voicemail {verdict.get('cpu_per_voicemail_vs_wire')}x the wire's")
+    for run, against in verdict.get("vs_before", {}).items():
+        print(f"{run} / before: CPU per voicemail {against['cpu_per_voicemail']}x, peak RSS {against['peak_rss']}x "
+              f"(below 1 is better)")
     print(f"{verdict['ringback_run']} peak RSS:              {verdict.get('peak_rss_mb')} MB "
           f"(target <= {t['peak_rss_mb']:g} MB){mark('peak_rss_mb')}")
     print()
@@ -699,6 +707,9 @@ def main():
     parser.add_argument("--attach", default="mp3,wav", help="attach_audio values to run, first is the main one")
     parser.add_argument("--isolate", action="store_true",
                         help="also run ringback with attach_audio none, and with engine none + attach none")
+    parser.add_argument("--compare", metavar="BINARY",
+                        help="another ringback build (e.g. an earlier commit) run on the same voicemails after each "
+                             "of --binary's runs, as 'before-ATTACH'; the ratios are printed")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-wire", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
@@ -738,12 +749,17 @@ def main():
         servers["smtp"] = Server("smtp", os.path.join(work, "first-message.eml"))
         meta = {"count": args.count, "concurrency": args.concurrency, "cores": os.cpu_count(), "seed": args.seed,
                 "mix": ", ".join(f"{v} {k}" for k, v in mix.items()), "audio_minutes": audio_s / 60,
-                "spool_mb": round(spool_mb, 1), "binary": binary, "work": work}
+                "spool_mb": round(spool_mb, 1), "binary": binary, "work": work,
+                "compare": os.path.abspath(args.compare) if args.compare else None}
         attaches = [a.strip() for a in args.attach.split(",") if a.strip()]
         # The sink keeps its first message of each run as a sample: one per run, in the run's folder.
         for attach in attaches:
             results.append(run_ringback(binary, work, spool, servers, args.count, args.concurrency, attach))
             keep_sample(work, results[-1]["run"])
+            if args.compare:
+                results.append(run_ringback(os.path.abspath(args.compare), work, spool, servers, args.count, args.concurrency,
+                                            attach, label=f"before-{attach}"))
+                keep_sample(work, results[-1]["run"])
         if not args.skip_baseline:
             results.append(run_baseline(work, paths, servers, args.count, args.concurrency))
             keep_sample(work, "baseline")

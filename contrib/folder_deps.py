@@ -2,8 +2,9 @@
 """Which folder of Sources/Ringback uses which: the dependency list docs/architecture.md shows.
 
 A folder uses another when one of its files names a type (struct, enum, class, actor, protocol) declared at the top
-level of a file in the other. Comments and string literals are ignored. Cycles (A uses B and B uses A) are listed
-last: they are what the pipeline redesign removes.
+level of a file in the other. Comments and string literals are ignored. Then the folders in layers, each using only
+folders of the layers before it; a cycle of any length (A uses B, B uses C, C uses A) is listed instead.
+The values every folder shares are a target of their own (Sources/RingbackCore), which the compiler keeps a leaf.
 
 Usage: contrib/folder_deps.py [--check]   (--check exits 1 when there is a cycle)
 """
@@ -37,10 +38,22 @@ def main():
         uses[folder] = {owner[w] for w in words if w in owner and owner[w] != folder}
     for folder in folders:
         print(f"{folder:14} -> {', '.join(sorted(uses[folder])) or '(nothing)'}")
-    cycles = sorted({tuple(sorted((a, b))) for a in folders for b in uses[a] if a in uses[b]})
+    # Layers: peel off the folders whose uses are all in earlier layers; what never peels off sits on a cycle.
+    placed, layers = set(), []
+    while len(placed) < len(folders):
+        layer = [f for f in folders if f not in placed and uses[f] <= placed]
+        if not layer:
+            break
+        layers.append(layer)
+        placed |= set(layer)
     print()
-    print("two-way:", ", ".join(f"{a} <-> {b}" for a, b in cycles) if cycles else "none")
-    if "--check" in sys.argv and cycles:
+    for number, layer in enumerate(layers, 1):
+        print(f"layer {number}: {', '.join(layer)}")
+    stuck = [f for f in folders if f not in placed]
+    if stuck:
+        print("not layered (on a cycle, or using a folder on one):", ", ".join(stuck))
+        print("two-way:", ", ".join(f"{a} <-> {b}" for a in stuck for b in sorted(uses[a]) if a < b and a in uses[b]) or "none (longer cycles)")
+    if "--check" in sys.argv and stuck:
         sys.exit(1)
 
 

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 public import Ringback
+import RingbackCore
 
 struct CallbacksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct CallbacksCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         @Flag(help: "Which callbacks: open (default), overdue or all.")
-        var filter: Ledger.CallbackFilter = .open
+        var filter: CallbackFilter = .open
 
         @Flag(help: "Print JSON instead of text.")
         var json = false
@@ -192,7 +193,7 @@ struct ChangeOptions: ParsableArguments {
     @Option(help: "A note kept with the change (\"left a message\").")
     var note: String?
 
-    func apply(_ change: Ledger.CallbackChange, past: String) async throws {
+    func apply(_ change: CallbackChange, past: String) async throws {
         let config = try global.loadConfig()
         let ledger = try openLedger(config)
         let result: (record: VoicemailRecord, changed: Bool)
@@ -234,7 +235,7 @@ struct CallbackDetail: Encodable {
     var events: [CallbackEventRecord]
 }
 
-extension Ledger.CallbackFilter: EnumerableFlag {}
+extension CallbackFilter: EnumerableFlag {}
 
 struct CallbackItem: Encodable {
     var id: Int64

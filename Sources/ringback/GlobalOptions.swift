@@ -56,9 +56,9 @@ struct GlobalOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// The ledger the configuration names; one that cannot be opened exits 2 with the reason.
-func openLedger(_ config: PipelineConfig) throws -> Ledger {
+func openLedger(_ config: PipelineConfig) throws -> any Ledger {
     do {
-        return try Ledger(path: config.ledger)
+        return try LedgerStore.open(config)
     } catch {
         printError("error: \(error)")
         throw ExitCode(2)

@@ -15,7 +15,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         @Flag(help: "Which messages: unsent (default: queued or failed), failed or all.")
-        var filter: Ledger.OutboxFilter = .unsent
+        var filter: OutboxFilter = .unsent
 
         @Flag(help: "Print JSON instead of text.")
         var json = false
@@ -67,4 +67,4 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 }
 
-extension Ledger.OutboxFilter: EnumerableFlag {}
+extension OutboxFilter: EnumerableFlag {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ringback
+import RingbackCore
 
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Ringback
+import RingbackCore
 import Testing
 
 @Suite struct CallerIDTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Ringback
+import RingbackCore
 import RingbackTesting
 import Testing
 

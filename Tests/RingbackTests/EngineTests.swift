@@ -1,6 +1,7 @@
 import Foundation
 import Ringback
 import RingbackAudio
+import RingbackCore
 import RingbackTesting
 import Testing
 

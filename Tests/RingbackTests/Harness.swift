@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Ringback
 import RingbackAudio
+import RingbackCore
 import RingbackTesting
 
 /// A pipeline in a temp folder with a real ledger file, a real Maildir and whatever transport a test needs.
@@ -33,11 +34,11 @@ struct Harness {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     func pipeline(
-        transcriber: (any Transcriber)? = nil, transport: (any MailTransport)? = nil, ledger: Ledger? = nil,
+        transcriber: (any Transcriber)? = nil, transport: (any MailTransport)? = nil, ledger: (any Ledger)? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> VoicemailPipeline {
         VoicemailPipeline(
-            config: config, ledger: try ledger ?? Ledger(path: config.ledger), transcriber: transcriber,
+            config: config, ledger: try ledger ?? SQLiteLedger(path: config.ledger), transcriber: transcriber,
             transport: transport ?? MaildirTransport(root: maildir), logger: Self.logger, now: now)
     }
 

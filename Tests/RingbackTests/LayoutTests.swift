@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ringback
 import RingbackAudio
+import RingbackCore
 import RingbackTesting
 import Testing
 

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func theSameKeyIsStoredOnce() async throws {
-        let ledger = try Ledger(writer: DatabaseQueue())
+        let ledger = try SQLiteLedger(writer: DatabaseQueue())
         let now = Date(timeIntervalSince1970: 1_790_000_000)  // whole milliseconds: SQLite keeps ms
         let first = try await ledger.insertIfAbsent(record("a", due: now))
         let second = try await ledger.insertIfAbsent(record("a", due: now.addingTimeInterval(99)))
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func callbacksListSoonestFirstAndDoneClosesOnce() async throws {
-        let ledger = try Ledger(writer: DatabaseQueue())
+        let ledger = try SQLiteLedger(writer: DatabaseQueue())
         let now = Date()
         _ = try await ledger.insertIfAbsent(record("later", due: now.addingTimeInterval(7200)))
         let overdue = try await ledger.insertIfAbsent(record("overdue", due: now.addingTimeInterval(-600))).record
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func aCallbackIsTriedSnoozedClosedAndReopenedWithEveryStepInItsHistory() async throws {
-        let ledger = try Ledger(writer: DatabaseQueue())
+        let ledger = try SQLiteLedger(writer: DatabaseQueue())
         let now = Date(timeIntervalSince1970: 1_790_000_000)
         let id = try #require(try await ledger.insertIfAbsent(record("a", due: now.addingTimeInterval(600))).record.id)
 
@@ -80,10 +80,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("ringback.sqlite").path
         do {
-            let ledger = try Ledger(path: path)
+            let ledger = try SQLiteLedger(path: path)
             _ = try await ledger.insertIfAbsent(record("kept", due: Date()))
         }
-        let reopened = try Ledger(path: path)
+        let reopened = try SQLiteLedger(path: path)
         #expect(try await reopened.voicemail(key: "kept")?.callerName == "Maria Lopez")
     }
 }

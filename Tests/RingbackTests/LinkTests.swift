@@ -1,6 +1,9 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import Ringback
+import RingbackCore
 import RingbackCurl
 import RingbackTesting
 import ServiceLifecycle
@@ -48,64 +51,52 @@ import Testing
         let link = try #require(card.firstMatch(of: /Called back: (https:\/\/ringback\.example\.com\/a\/[A-Za-z0-9_.\-]+)/)?.1)
         let token = link.dropFirst("https://ringback.example.com/a/".count)
 
+        // Hummingbird's testing client hands requests to the router: no socket needed to check what a page says.
         let server = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner)
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = server.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { portSink.yield($0) }
-        let running = Task { try await app.run() }
-        defer { running.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let base = "http://127.0.0.1:\(port)/a/"
-        func request(_ method: String, _ token: Substring) async throws -> HTTPResponse {
-            try await HTTPClient().perform(HTTPRequest(method: method, url: base + token))
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            func request(_ method: HTTPRequest.Method, _ token: Substring) async throws -> TestResponse {
+                try await client.execute(uri: "/a/" + token, method: method)
+            }
+            let page = try await request(.get, token)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Mark this callback as called back?"))
+            #expect(page.text.contains(#"<form method="post">"#))
+            #expect(try await pipeline.ledger.voicemail(id: id)?.callbackState == .open, "a GET (a mail scanner's prefetch) changes nothing")
+
+            let acted = try await request(.post, token)
+            #expect(acted.status == .ok)
+            #expect(acted.text.contains("Done. Called back"))
+            let closed = try #require(try await pipeline.ledger.voicemail(id: id))
+            #expect(closed.callbackState == .done)
+            #expect(closed.callbackClosedBy == "link")
+
+            #expect(try await request(.post, token).status == .conflict, "a link acts once")
+            var tampered = Array(token)
+            tampered[tampered.count - 3] = tampered[tampered.count - 3] == "A" ? "B" : "A"
+            let refused = try await request(.post, Substring(String(tampered)))
+            #expect(refused.status == .forbidden)
+            #expect(refused.text.contains("This link is not valid"))
+            #expect(refused.headers[.contentType] == "text/html; charset=utf-8", "a refusal is a page like the others")
+            #expect(try await request(.get, "garbage").status == .badRequest)
         }
-
-        let page = try await request("GET", token)
-        #expect(page.status == 200)
-        #expect(page.bodyText.contains("Mark this callback as called back?"))
-        #expect(page.bodyText.contains(#"<form method="post">"#))
-        #expect(try await pipeline.ledger.voicemail(id: id)?.callbackState == .open, "a GET (a mail scanner's prefetch) changes nothing")
-
-        let acted = try await request("POST", token)
-        #expect(acted.status == 200)
-        #expect(acted.bodyText.contains("Done. Called back"))
-        let closed = try #require(try await pipeline.ledger.voicemail(id: id))
-        #expect(closed.callbackState == .done)
-        #expect(closed.callbackClosedBy == "link")
-
-        #expect(try await request("POST", token).status == 409, "a link acts once")
-        var tampered = Array(token)
-        tampered[tampered.count - 3] = tampered[tampered.count - 3] == "A" ? "B" : "A"
-        let refused = try await request("POST", Substring(String(tampered)))
-        #expect(refused.status == 403)
-        #expect(refused.bodyText.contains("This link is not valid"))
-        #expect(try await request("GET", "garbage").status == 400)
 
         // /metrics: Prometheus text with the ledger's figures (the one callback is closed now).
         let metricsServer = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner, metrics: pipeline.metrics)
-        let (metricsPorts, metricsSink) = AsyncStream.makeStream(of: Int.self)
-        let metricsApp = metricsServer.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { metricsSink.yield($0) }
-        let metricsRun = Task { try await metricsApp.run() }
-        defer { metricsRun.cancel() }
-        var metricsIterator = metricsPorts.makeAsyncIterator()
-        let metricsPort = try #require(await metricsIterator.next())
-        let scrape = try await HTTPClient().perform(HTTPRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"))
-        #expect(scrape.status == 200)
-        #expect(scrape.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
-        #expect(scrape.bodyText.contains(#"ringback_voicemails{state="notified"} 1"#), "\(scrape.bodyText)")
-        #expect(scrape.bodyText.contains("ringback_callbacks_open 0"))
-        #expect(scrape.bodyText.contains("ringback_callbacks_overdue 0"))
-        #expect(scrape.bodyText.contains(#"ringback_outbox_messages{state="failed"} 0"#))
+        try await metricsServer.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let scrape = try await client.execute(uri: "/metrics", method: .get)
+            #expect(scrape.status == .ok)
+            #expect(scrape.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(scrape.text.contains(#"ringback_voicemails{state="notified"} 1"#), "\(scrape.text)")
+            #expect(scrape.text.contains("ringback_callbacks_open 0"))
+            #expect(scrape.text.contains("ringback_callbacks_overdue 0"))
+            #expect(scrape.text.contains(#"ringback_outbox_messages{state="failed"} 0"#))
+        }
 
         let later = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner, now: { Date().addingTimeInterval(15 * 86400) })
-        let (laterPorts, laterSink) = AsyncStream.makeStream(of: Int.self)
-        let laterApp = later.application(host: "127.0.0.1", port: 0, logger: Harness.logger) { laterSink.yield($0) }
-        let laterRun = Task { try await laterApp.run() }
-        defer { laterRun.cancel() }
-        var laterIterator = laterPorts.makeAsyncIterator()
-        let laterPort = try #require(await laterIterator.next())
-        let expired = try await HTTPClient().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(laterPort)/a/" + token))
-        #expect(expired.status == 410)
+        try await later.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let expired = try await client.execute(uri: "/a/" + token, method: .get)
+            #expect(expired.status == .gone)
+        }
     }
 
     @Test func metricsCountTranscriptionAttemptsAndTheirLatency() async throws {
@@ -124,4 +115,8 @@ import Testing
         #expect(text.contains(#"ringback_voicemails{state="notified"} 1"#))
         #expect(text.contains("ringback_callbacks_open 1"))
     }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Ringback
+import RingbackCore
 import Testing
 
 /// The E.164 form is the key repeat callers fold on and call-detail records match against, so every accepted form

@@ -1,6 +1,7 @@
 import Foundation
 import Ringback
 import RingbackAudio
+import RingbackCore
 import RingbackTesting
 import Testing
 
@@ -96,7 +97,7 @@ import Testing
         standIn.enqueue(.respond(.json(502, #"{"detail":"bad gateway"}"#)))
         let file = try harness.drop("call.wav")
         let pipeline = VoicemailPipeline(
-            config: harness.config, ledger: try Ledger(path: harness.config.ledger),
+            config: harness.config, ledger: try SQLiteLedger(path: harness.config.ledger),
             transcription: TranscriptionChain(engines: [harness.openAI(standIn)], retry: RetryPolicy(attempts: 3, backoff: .milliseconds(5))),
             transport: MaildirTransport(root: harness.maildir), logger: Harness.logger)
         let outcome = await pipeline.process(file)

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 import Testing
 
 @testable import Ringback

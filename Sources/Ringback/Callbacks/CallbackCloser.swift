@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import RingbackCore
 
 /// Closes callbacks from the PBX's call records: an answered outbound call to the caller's number, long enough to be
 /// a conversation, marks the callback done; a shorter or unanswered one records a try.
@@ -9,12 +10,12 @@ public import Logging
 public actor CallbackCloser {
     let config: CDRConfig
     let owner: OwnerConfig
-    let ledger: Ledger
+    let ledger: any Ledger
     let logger: Logger
     private let format: CallRecordFormat
     private var follower: CallRecordFollower?
 
-    public init(config: CDRConfig, owner: OwnerConfig, ledger: Ledger, logger: Logger) throws(CallRecordFormatError) {
+    public init(config: CDRConfig, owner: OwnerConfig, ledger: any Ledger, logger: Logger) throws(CallRecordFormatError) {
         self.config = config
         self.owner = owner
         self.ledger = ledger
@@ -24,13 +25,13 @@ public actor CallbackCloser {
 
     /// Reads what was appended since the last look and applies it; returns what changed.
     @discardableResult
-    public func sync() async throws(LedgerError) -> [Ledger.CallOutcome] {
+    public func sync() async throws(LedgerError) -> [CallOutcome] {
         if follower == nil {
             let saved = try await ledger.cdrCursor(path: config.path)
             follower = CallRecordFollower(path: config.path, resumeAt: saved.map { .init(inode: $0.inode, offset: $0.offset) })
         }
         guard let follower else { return [] }
-        var changes: [Ledger.CallOutcome] = []
+        var changes: [CallOutcome] = []
         repeat {
             for line in follower.readNewLines() {
                 guard let call = format.record(line) else { continue }

@@ -1,3 +1,5 @@
+public import RingbackCore
+
 /// A phone number the caller said ("call me on five five five, zero one nine nine"), read from the transcript.
 ///
 /// Digits may be spoken ("five", "oh", "double five") or written ("555-0199"), in one run with only pauses,

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 /// The callback as an iCalendar event (RFC 5545) attached to the card: one tap puts "Call back Maria Lopez" in the
 /// owner's calendar at the deadline, with the number and what the caller said.

@@ -1,5 +1,6 @@
 import Foundation
 import RingbackAudio
+import RingbackCore
 
 /// What a card shows beyond its own record, read from the ledger before composing so that composing never reads
 /// it: earlier calls from the number, today's calls, and the open callback a repeat call joined.
@@ -21,7 +22,7 @@ struct CardComposer: Sendable {
     func compose(
         _ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, context: CardContext,
         to recipients: [MailAddress], cc: [MailAddress], file: URL
-    ) async throws(MailError) -> MessageCard {
+    ) async throws(CardError) -> MessageCard {
         var card = card
         var prepared: PreparedAudio?
         if card.purpose == .card, record.kind == .voicemail, let probe {  // a missed call carries no recording worth playing
@@ -45,13 +46,13 @@ struct CardComposer: Sendable {
         }
         let written = card
         let (time, templates) = (now(), config.mail.templates)
-        try await BlockingWork.run { () throws(MailError) in try CardWriter.write(written, to: file, now: time, templates: templates) }
+        try await BlockingWork.run { () throws(CardError) in try CardWriter.write(written, to: file, now: time, templates: templates) }
         withExtendedLifetime(prepared) {}  // a converted attachment is a temp file, removed on release
         return card
     }
 
     /// The recording as the card attaches it, or why it is not attached.
-    private func attachment(for probe: VoicemailProbe) async throws(MailError) -> (PreparedAudio?, note: String?) {
+    private func attachment(for probe: VoicemailProbe) async throws(CardError) -> (PreparedAudio?, note: String?) {
         let choice = config.mail.attachAudio
         let limit = Int64(config.mail.attachMaxBytes)
         let source = URL(fileURLWithPath: probe.path)
@@ -67,7 +68,7 @@ struct CardComposer: Sendable {
                 try PreparedAudio.forMail(source, probe: probe.audio, as: choice)
             }
         } catch {
-            throw MailError(code: .render, message: "cannot prepare the audio attachment (\(choice.rawValue)): \(error)")
+            throw CardError("cannot prepare the audio attachment (\(choice.rawValue)): \(error)")
         }
         guard let audio = prepared else { return (nil, "not attached (mail.attach_audio is none). \(serverCopy)") }
         if audio.size > limit {  // the expectation can be short by a header or a frame

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 /// How a card says times: in the card's time zone, relative to when it is written, the way people say them.
 extension CardRenderer {

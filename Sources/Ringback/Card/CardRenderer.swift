@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 /// Turns a card into its subject, plain text and HTML. Every value from a caller or a transcript is escaped.
 struct CardRenderer {

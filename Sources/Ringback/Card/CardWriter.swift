@@ -3,11 +3,11 @@ public import Foundation
 /// Writes a card as a complete RFC 5322 message to a file: CRLF only, no line over 76 characters in the body,
 /// the audio streamed in as base64 so memory stays flat however long the recording.
 public enum CardWriter {
-    public static func write(_ card: MessageCard, to destination: URL, now: Date, templates: CardTemplates = .init()) throws(MailError) {
+    public static func write(_ card: MessageCard, to destination: URL, now: Date, templates: CardTemplates = .init()) throws(CardError) {
         let renderer = CardRenderer(card: card, now: now, templates: templates)
         guard FileManager.default.createFile(atPath: destination.path, contents: nil),
             let output = try? FileHandle(forWritingTo: destination)
-        else { throw MailError(code: .render, message: "cannot create \(destination.path)") }
+        else { throw CardError("cannot create \(destination.path)") }
         defer { try? output.close() }
 
         let crlf = MIMEEncoding.crlf
@@ -42,10 +42,10 @@ public enum CardWriter {
                 try streamBase64(from: attachment.path, to: output)
             }
             try output.write(contentsOf: Data("--\(mixed)--\(crlf)".utf8))
-        } catch let error as MailError {
+        } catch let error as CardError {
             throw error
         } catch {
-            throw MailError(code: .render, message: "cannot write \(destination.path): \(error.localizedDescription)")
+            throw CardError("cannot write \(destination.path): \(error.localizedDescription)")
         }
     }
 
@@ -58,7 +58,7 @@ public enum CardWriter {
     /// Base64 in 76-character lines, 57 input bytes at a time, read in blocks of 1000 lines.
     private static func streamBase64(from source: URL, to output: FileHandle) throws {
         guard let input = try? FileHandle(forReadingFrom: source) else {
-            throw MailError(code: .render, message: "cannot read the attachment \(source.path)")
+            throw CardError("cannot read the attachment \(source.path)")
         }
         defer { try? input.close() }
         let lineBytes = 57

@@ -1,9 +1,10 @@
 public import Foundation
+public import RingbackCore
 
 /// The morning summary: open callbacks (overdue first), what came in and what was closed since the last digest, the
 /// week's on-time rate and median time to callback, and mail the server refused.
 public struct Digest: Sendable {
-    public var facts: Ledger.DigestFacts
+    public var facts: DigestFacts
     public var now: Date
     public var since: Date
     public var owner: OwnerConfig
@@ -12,7 +13,7 @@ public struct Digest: Sendable {
     /// One-click links beside each open callback, when `web` signs them.
     public var links: CallbackLinks?
 
-    public init(facts: Ledger.DigestFacts, now: Date, since: Date, owner: OwnerConfig, from: MailAddress, to: [MailAddress]) {
+    public init(facts: DigestFacts, now: Date, since: Date, owner: OwnerConfig, from: MailAddress, to: [MailAddress]) {
         self.facts = facts
         self.now = now
         self.since = since
@@ -168,7 +169,7 @@ public struct Digest: Sendable {
     }
 
     /// The whole message: headers, then text and HTML as `multipart/alternative`, CRLF and quoted-printable.
-    public func write(to file: URL, messageID: String) throws(MailError) {
+    public func write(to file: URL, messageID: String) throws(CardError) {
         let crlf = MIMEEncoding.crlf
         let boundary = "rb-digest-\(UUID().uuidString)"
         let text =
@@ -179,7 +180,7 @@ public struct Digest: Sendable {
         do {
             try Data(text.utf8).write(to: file)
         } catch {
-            throw MailError(code: .render, message: "cannot write \(file.path): \(error.localizedDescription)")
+            throw CardError("cannot write \(file.path): \(error.localizedDescription)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 /// The encodings a mail message needs, each kept to RFC limits (lines ≤ 76 characters, CRLF only).
 enum MIMEEncoding {

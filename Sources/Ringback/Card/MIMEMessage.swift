@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 /// The parts every message Ringback writes shares (cards, replies, reminders, digests): the header block and the
 /// text-and-HTML `multipart/alternative`. CRLF only; every value from a caller or a transcript is encoded by

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 extension MessageCard {
     /// The card for a ledger row: what the ledger holds is what the owner reads, on the first send and any resend.

@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// What one card tells the owner. Built from the ledger row so a resend says exactly what the first send said.
 public struct MessageCard: Sendable {

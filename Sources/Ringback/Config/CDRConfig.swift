@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// `callbacks.cdr`: the PBX's call records, followed to close callbacks when the owner has called the number back.
 public struct CDRConfig: Sendable, Decodable {

@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// The callback promise: how soon a caller must hear back, counted in the hours the business is open.
 public struct CallbacksConfig: Sendable, Decodable {

@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// `callbacks.digest`: a morning summary of unreturned calls, sent once per slot.
 public struct DigestConfig: Sendable, Decodable {

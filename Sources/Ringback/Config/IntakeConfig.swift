@@ -1,3 +1,5 @@
+public import RingbackCore
+
 /// One folder a PBX drops voicemail into, and how that PBX lays it out.
 public struct IntakeConfig: Sendable, Decodable {
     public enum Layout: String, Sendable, Decodable, CaseIterable {

@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// Who cards come from, who they go to, and how they travel.
 public struct MailConfig: Sendable, Decodable {

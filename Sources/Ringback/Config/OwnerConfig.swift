@@ -1,4 +1,5 @@
 public import Foundation
+import RingbackCore
 
 /// Who the cards are for, and the clock they read.
 public struct OwnerConfig: Sendable, Decodable {

@@ -1,3 +1,5 @@
+public import RingbackCore
+
 /// Where audio is transcribed: engines tried in order.
 public struct TranscriptionConfig: Sendable, Decodable {
     public var engines: [EngineConfig]

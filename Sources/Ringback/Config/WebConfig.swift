@@ -1,4 +1,5 @@
 import Foundation
+public import RingbackCore
 
 /// `web`: the one-click links on cards, reminders and digests, served by `ringback watch`.
 public struct WebConfig: Sendable, Decodable {

@@ -1,5 +1,6 @@
 public import Foundation
 public import RingbackAudio
+import RingbackCore
 
 /// Asterisk's spool: `<context>/<mailbox>/<folder>/msgNNNN.<ext>` with `msgNNNN.txt` renamed in last.
 ///

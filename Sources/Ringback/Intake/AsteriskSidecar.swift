@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// Asterisk's `msgNNNN.txt`: an INI file whose `[message]` section describes one voicemail.
 public struct AsteriskSidecar: Sendable, Codable, Equatable {

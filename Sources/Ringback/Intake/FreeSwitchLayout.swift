@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import RingbackAudio
+import RingbackCore
 
 /// FreeSWITCH mod_voicemail: `<storage>/voicemail/<profile>/<domain>/<id>/msg_<uuid>.<ext>`, no sidecar; the
 /// caller and time live in the `voicemail_msgs` table of its SQLite database, which Ringback opens read-only.

@@ -1,25 +1,23 @@
 import Foundation
 import Logging
+import RingbackCore
 
 /// Intake's bookkeeping around each file it hands on: bad input quarantined with its reason, every file's size and
 /// time remembered (so the watcher does not read it again until it changes or its retry is due), and the PBX's files
 /// archived or deleted once their voicemail is final (`after:`).
 struct IntakeBook: Sendable {
     let config: PipelineConfig
-    let ledger: Ledger
+    let ledger: any Ledger
     let quarantine: Quarantine
     let logger: Logger
     let now: @Sendable () -> Date
 
     /// Bad input: a copy and the reason go to quarantine (the original is never deleted), the ledger records it.
-    func reject(_ url: URL, code: String, reason: String, dryRun: Bool) async -> ProcessOutcome {
-        guard !dryRun else {
-            return ProcessOutcome(path: url.path, status: .rejected, detail: "\(reason) (would be quarantined)", errorCode: .input(code))
-        }
+    /// Returns the reason as the file's outcome line gives it (with where the copy went).
+    func reject(_ url: URL, code: String, reason: String, dryRun: Bool) async -> String {
+        guard !dryRun else { return "\(reason) (would be quarantined)" }
         logger.warning("rejected", metadata: ["file": "\(url.path)", "reason": "\(reason)"])
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            return ProcessOutcome(path: url.path, status: .rejected, detail: reason, errorCode: .input(code))  // nothing to keep
-        }
+        guard FileManager.default.fileExists(atPath: url.path) else { return reason }  // nothing to keep
         var destination: URL?
         do {
             destination = try quarantine.admit(
@@ -29,11 +27,8 @@ struct IntakeBook: Sendable {
         }
         let rejection = RejectionRecord(id: nil, path: url.path, code: code, reason: reason, quarantinedTo: destination?.path, rejectedAt: now())
         try? await ledger.recordRejection(rejection)
-        let result = ProcessOutcome(
-            path: url.path, status: .rejected,
-            detail: destination.map { "\(reason) (quarantined to \($0.path))" } ?? reason, errorCode: .input(code))
-        await remember(url, result)
-        return result
+        await remember(url, key: nil, .rejected)
+        return destination.map { "\(reason) (quarantined to \($0.path))" } ?? reason
     }
 
     /// Damaged but readable: the card goes out with what could be read, and a copy is kept with the reason.
@@ -43,25 +38,18 @@ struct IntakeBook: Sendable {
         logger.warning("damaged recording", metadata: ["file": "\(source.audio.path)", "damage": "\(damage)"])
     }
 
-    /// After a run: every file of the voicemail remembered with how it ended, and settled once nothing more will happen.
-    func finish(_ source: VoicemailSource, _ result: ProcessOutcome) async {
-        for file in [source.audio] + source.alternates { await remember(file, result) }
-        if result.isFinal { settle(source) }
+    /// After a run: every file of the voicemail remembered with how it ended (`outcome`), and settled once nothing
+    /// more will happen to it (`isFinal`).
+    func finish(_ source: VoicemailSource, key: String?, _ outcome: IntakeFileRecord.Outcome, isFinal: Bool) async {
+        for file in [source.audio] + source.alternates { await remember(file, key: key, outcome) }
+        if isFinal { settle(source) }
     }
 
     /// Notes the file's size and mtime so the watcher does not read it again until it changes or its retry is due.
-    private func remember(_ url: URL, _ result: ProcessOutcome) async {
+    private func remember(_ url: URL, key: String?, _ outcome: IntakeFileRecord.Outcome) async {
         guard let stamp = FileStamp(url) else { return }
-        let outcome: IntakeFileRecord.Outcome =
-            switch result.status {
-            case _ where result.owesTranscript: .pending  // the watcher comes back for the transcript
-            case .notified, .followedUp: .notified
-            case .skipped: .duplicate
-            case .rejected: .rejected
-            case .pending, .planned, .waiting, .failed: .pending
-            }
         try? await ledger.remember(
-            IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: result.key, outcome: outcome, seenAt: now()))
+            IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: key, outcome: outcome, seenAt: now()))
     }
 
     /// `after: archive|delete`: the PBX's files go once the card is out. `keep` (the default) never touches them.
@@ -89,17 +77,5 @@ struct IntakeBook: Sendable {
                     "cannot \(intake.after.rawValue) a processed file", metadata: ["file": "\(file.path)", "error": "\(error.localizedDescription)"])
             }
         }
-    }
-}
-
-/// Size and modification time: how the watcher tells a file it has seen from one that changed.
-struct FileStamp: Equatable {
-    var size: Int64
-    var modifiedAt: Double
-
-    init?(_ url: URL) {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
-        size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        modifiedAt = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
     }
 }

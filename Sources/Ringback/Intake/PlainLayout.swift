@@ -1,5 +1,6 @@
 public import Foundation
 public import RingbackAudio
+import RingbackCore
 
 /// Any folder of recordings. Caller details come from, in order: `NAME.json`, an Asterisk-style `NAME.txt`,
 /// the filename `pattern`, the WAV INFO strings; a field missing from one place is taken from the next.

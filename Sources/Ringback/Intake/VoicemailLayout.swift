@@ -1,5 +1,6 @@
 public import Foundation
 public import RingbackAudio
+import RingbackCore
 
 /// How one PBX lays out its voicemail. One type per PBX, each in its own file in `Intake/`.
 public protocol VoicemailLayout: Sendable {

@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// What the PBX says about a message, from whichever place its layout keeps it.
 public struct VoicemailMetadata: Sendable, Codable, Equatable {

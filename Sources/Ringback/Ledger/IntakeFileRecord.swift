@@ -1,18 +1,18 @@
-import Foundation
-import GRDB
+public import Foundation
+public import GRDB
 
 /// What the watcher already knows about a path at a given size and mtime, so a poll does not re-read it.
-struct IntakeFileRecord: Sendable, Codable, Equatable {
-    enum Outcome: String, Sendable, Codable { case notified, rejected, pending, duplicate }
+public struct IntakeFileRecord: Sendable, Codable, Equatable {
+    public enum Outcome: String, Sendable, Codable { case notified, rejected, pending, duplicate }
 
-    var path: String
-    var size: Int64
-    var modifiedAt: Double
-    var voicemailKey: String?
-    var outcome: Outcome
-    var seenAt: Date
+    public var path: String
+    public var size: Int64
+    public var modifiedAt: Double
+    public var voicemailKey: String?
+    public var outcome: Outcome
+    public var seenAt: Date
 }
 
 extension IntakeFileRecord: FetchableRecord, PersistableRecord {
-    static let databaseTableName = "intakeFile"
+    public static let databaseTableName = "intakeFile"
 }

@@ -1,219 +1,114 @@
-import Foundation
-public import GRDB
+public import Foundation
+public import RingbackCore
 
-/// The ledger: every voicemail Ringback has seen, in SQLite. Wraps one `DatabaseWriter` and migrates it on open.
-public struct Ledger: Sendable {
-    private let writer: any DatabaseWriter
-    public let path: String
+/// The ledger: every voicemail Ringback has seen, where each stands in the pipeline and where its callback stands.
+///
+/// The stages speak to it only through these intents, each one transaction that keeps a record's invariants, so a
+/// second store (PostgreSQL, for several machines) is one more type conforming to this protocol. `SQLiteLedger` is
+/// the one-machine store.
+public protocol Ledger: Sendable {
+    /// Where the ledger is, for messages (a path, never a password).
+    var path: String { get }
 
-    /// Opens (creating if needed) the ledger file; WAL mode so `callbacks list` can read while `watch` writes.
-    public init(path: String) throws(LedgerError) {
-        do {
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            // SQLite's default page cache is 2 MB per connection and the writer's fills as the ledger grows (about
-            // 1.2 kB per voicemail): 512 kB keeps what a batch needs (indexes, the newest rows); the rest is in the
-            // OS page cache anyway.
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try self.init(writer: pool, path: path)
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw LedgerError(code: .open, path: path, message: "cannot open the ledger: \(error)")
-        }
-    }
+    /// The store's own check of its files and indexes: empty when it is sound.
+    func problems() async throws(LedgerError) -> [String]
 
-    /// Wraps any writer; tests pass an in-memory `DatabaseQueue`.
-    public init(writer: any DatabaseWriter, path: String = ":memory:") throws(LedgerError) {
-        self.writer = writer
-        self.path = path
-        do {
-            try Self.migrator.migrate(writer)
-        } catch {
-            throw LedgerError(code: .open, path: path, message: "cannot migrate the ledger: \(error)")
-        }
-    }
+    // MARK: Voicemails, attempts, rejections, the files intake has seen
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.create(table: "voicemail") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("key", .text).notNull().unique()
-                t.column("sourcePath", .text).notNull()
-                t.column("state", .text).notNull()
-                t.column("receivedAt", .datetime).notNull()
-                t.column("callerName", .text)
-                t.column("callerNumber", .text)
-                t.column("callerRaw", .text).notNull()
-                t.column("durationMs", .integer).notNull()
-                t.column("format", .text).notNull()
-                t.column("isUrgent", .boolean).notNull().defaults(to: false)
-                t.column("transcript", .text)
-                t.column("transcriptEngine", .text)
-                t.column("attempts", .integer).notNull().defaults(to: 0)
-                t.column("lastError", .text)
-                t.column("nextAttemptAt", .datetime)
-                t.column("messageID", .text).notNull()
-                t.column("notifiedAt", .datetime)
-                t.column("dueAt", .datetime).notNull()
-                t.column("callbackState", .text).notNull().defaults(to: "open")
-                t.column("callbackClosedAt", .datetime)
-                t.column("callbackClosedBy", .text)
-                t.column("createdAt", .datetime).notNull()
-                t.column("updatedAt", .datetime).notNull()
-            }
-            try db.create(index: "voicemail_state", on: "voicemail", columns: ["state"])
-            try db.create(index: "voicemail_callback", on: "voicemail", columns: ["callbackState", "dueAt"])
-            try db.create(table: "transcriptionAttempt") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("voicemail", onDelete: .cascade).notNull()
-                t.column("engine", .text).notNull()
-                t.column("startedAt", .datetime).notNull()
-                t.column("durationMs", .integer).notNull()
-                t.column("succeeded", .boolean).notNull()
-                t.column("httpStatus", .integer)
-                t.column("error", .text)
-            }
-            try db.create(table: "rejection") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("path", .text).notNull()
-                t.column("code", .text).notNull()
-                t.column("reason", .text).notNull()
-                t.column("quarantinedTo", .text)
-                t.column("rejectedAt", .datetime).notNull()
-            }
-            try db.create(table: "intakeFile") { t in
-                t.primaryKey("path", .text)
-                t.column("size", .integer).notNull()
-                t.column("modifiedAt", .double).notNull()
-                t.column("voicemailKey", .text)
-                t.column("outcome", .text).notNull()
-                t.column("seenAt", .datetime).notNull()
-            }
-        }
-        migrator.registerMigration("v2: layouts, routing and missed calls") { db in
-            try db.alter(table: "voicemail") { t in
-                t.add(column: "kind", .text).notNull().defaults(to: "voicemail")
-                t.add(column: "mailbox", .text)
-                t.add(column: "mailboxContext", .text)
-            }
-            try db.create(index: "voicemail_callerNumber", on: "voicemail", columns: ["callerNumber"])
-        }
-        migrator.registerMigration("v3: transcript status, confidence and follow-ups") { db in
-            try db.alter(table: "voicemail") { t in
-                t.add(column: "transcriptStatus", .text).notNull().defaults(to: "pending")
-                t.add(column: "transcriptConfidence", .double)
-                t.add(column: "transcriptIsDraft", .boolean).notNull().defaults(to: false)
-                t.add(column: "transcriptFailure", .text)
-            }
-            try db.execute(
-                sql: """
-                    UPDATE voicemail SET transcriptStatus = CASE WHEN transcript IS NULL THEN 'skipped' ELSE 'done' END
-                    WHERE state != 'received'
-                    """)
-        }
-        migrator.registerMigration("v4: outbox") { db in
-            try db.create(table: "outbox") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("voicemailID", .integer).notNull().indexed().references("voicemail", onDelete: .cascade)
-                t.column("purpose", .text).notNull()
-                t.column("messageID", .text).notNull().unique()
-                t.column("recipients", .text).notNull()
-                t.column("state", .text).notNull()
-                t.column("attempts", .integer).notNull().defaults(to: 0)
-                t.column("lastError", .text)
-                t.column("responseCode", .integer)
-                t.column("refused", .text)
-                t.column("createdAt", .datetime).notNull()
-                t.column("updatedAt", .datetime).notNull()
-                t.column("sentAt", .datetime)
-            }
-        }
-        migrator.registerMigration("v5: callback states and their history") { db in
-            try db.alter(table: "voicemail") { t in
-                t.add(column: "callbackSnoozedUntil", .datetime)
-                t.add(column: "callbackTries", .integer).notNull().defaults(to: 0)
-            }
-            try db.create(table: "callbackEvent") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("voicemailID", .integer).notNull().indexed().references("voicemail", onDelete: .cascade)
-                t.column("action", .text).notNull()
-                t.column("actor", .text).notNull()
-                t.column("at", .datetime).notNull()
-                t.column("note", .text)
-                t.column("until", .datetime)
-            }
-        }
-        migrator.registerMigration("v6: call-record cursor") { db in
-            try db.create(table: "cdrCursor") { t in
-                t.primaryKey("path", .text)
-                t.column("inode", .integer).notNull()
-                t.column("offset", .integer).notNull()
-            }
-        }
-        migrator.registerMigration("v7: repeat callers fold into one callback") { db in
-            try db.alter(table: "voicemail") { t in
-                t.add(column: "foldedInto", .integer).references("voicemail", onDelete: .setNull)
-            }
-        }
-        migrator.registerMigration("v8: digests sent") { db in
-            try db.create(table: "digest") { t in
-                t.primaryKey("slot", .text)
-                t.column("sentAt", .datetime).notNull()
-            }
-        }
-        migrator.registerMigration("v9: one-click links used") { db in
-            try db.create(table: "linkUse") { t in
-                t.primaryKey("nonce", .text)
-                t.column("voicemailID", .integer).notNull()
-                t.column("usedAt", .datetime).notNull()
-            }
-        }
-        migrator.registerMigration("v10: a callback number said in the message") { db in
-            try db.alter(table: "voicemail") { t in t.add(column: "spokenNumber", .text) }
-        }
-        migrator.registerMigration("v11: the transcript's language and timed segments") { db in
-            try db.alter(table: "voicemail") { t in
-                t.add(column: "transcriptLanguage", .text)
-                t.add(column: "transcriptSegments", .text)  // JSON: [{start, end, text}] in seconds
-            }
-        }
-        return migrator
-    }
+    func voicemail(key: String) async throws(LedgerError) -> VoicemailRecord?
+    func voicemail(id: Int64) async throws(LedgerError) -> VoicemailRecord?
+    /// Inserts the voicemail unless its key is already there; returns the stored row either way.
+    func insertIfAbsent(_ record: VoicemailRecord) async throws(LedgerError) -> (record: VoicemailRecord, inserted: Bool)
+    func update(_ record: VoicemailRecord) async throws(LedgerError)
+    func recordAttempt(_ attempt: TranscriptionAttemptRecord) async throws(LedgerError)
+    func attempts(voicemailID: Int64) async throws(LedgerError) -> [TranscriptionAttemptRecord]
+    func recordRejection(_ rejection: RejectionRecord) async throws(LedgerError)
+    func rejections() async throws(LedgerError) -> [RejectionRecord]
+    /// Voicemails whose card, or whose transcript after the card, is still owed and whose retry time has come.
+    func pending(dueBy now: Date) async throws(LedgerError) -> [VoicemailRecord]
+    /// When the next voicemail held up, or owed a transcript, is due to be tried again (after `now`).
+    func nextAttempt(after now: Date) async throws(LedgerError) -> Date?
+    func counts() async throws(LedgerError) -> [VoicemailRecord.State: Int]
+    func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord?
+    func remember(_ file: IntakeFileRecord) async throws(LedgerError)
 
-    // MARK: Access
+    // MARK: A voicemail's stages: each one transaction that keeps the record's invariants
 
-    /// SQLite's own check of every page and index (`PRAGMA quick_check`): empty when the file is sound.
-    public func problems() async throws(LedgerError) -> [String] {
-        try await read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
-    }
+    /// The transcript stage is over, whatever it gave: `record` carries the transcript or the reason there is none.
+    func markTranscribed(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord
+    /// The card is out. A transcript still owed is tried again from `followUpAt`.
+    func markNotified(_ record: VoicemailRecord, at now: Date, followUpAt: Date?) async throws(LedgerError) -> VoicemailRecord
+    /// The card, or the transcript owed after it (or the reply carrying that), could not go out now; tried again at
+    /// `retryAt(attempts)`.
+    func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError) -> VoicemailRecord
+    /// The mail server refused the card for good: not retried until a person asks (`ringback outbox retry`).
+    func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord
+    /// A late transcript has arrived; the reply carrying it is due.
+    func markLateTranscript(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord
+    /// No transcript will follow the card: the engines kept failing past `follow_up_within`, or the mail server
+    /// refused the reply for good (`reason`).
+    func abandonTranscript(_ record: VoicemailRecord, reason: String?, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord
+    /// The reply carrying the late transcript is out: nothing more is owed.
+    func markFollowedUp(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord
 
-    func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
-        do {
-            return try await writer.read(work)
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw LedgerError(code: .query, path: path, message: "\(error)")
-        }
-    }
+    // MARK: The outbox
 
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
-        do {
-            return try await writer.write(work)
-        } catch let error as LedgerError {
-            throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw LedgerError(
-                code: .full, path: path,
-                message:
-                    "the disk holding the ledger is full; nothing was written, and it is tried again once there is room (\(error.message ?? "SQLITE_FULL"))")
-        } catch {
-            throw LedgerError(code: .query, path: path, message: "\(error)")
-        }
+    /// Records a message about to be sent (again). One row per Message-ID: a resend reuses its card's row.
+    func enqueue(voicemailID: Int64, purpose: OutboxRecord.Purpose, messageID: String, recipients: [MailAddress], at now: Date) async throws(LedgerError)
+        -> OutboxRecord
+    /// Delivered; `refusals` are the recipients the server refused while accepting others.
+    func markSent(_ entry: OutboxRecord, refusals: [String], at now: Date) async throws(LedgerError)
+    /// Not delivered: queued again, or `failed` when retrying cannot help (until `outbox retry`).
+    func markFailed(_ entry: OutboxRecord, reason: String, responseCode: Int?, permanent: Bool, at now: Date) async throws(LedgerError)
+    /// Whether the message with this Message-ID is done with: sent, or refused for good (until `outbox retry`).
+    func isSettled(messageID: String) async throws(LedgerError) -> Bool
+    /// Newest first.
+    func outbox(_ filter: OutboxFilter) async throws(LedgerError) -> [OutboxRecord]
+    /// `ringback outbox retry ID`: a message the server refused for good goes back in the queue, and its voicemail
+    /// becomes work again for `watch` (within its retry interval) and `reprocess`.
+    func retryOutbox(id: Int64, at now: Date) async throws(LedgerError) -> OutboxRecord
+
+    // MARK: Callbacks, call records, links
+
+    /// Callbacks by deadline, soonest first. `open` includes snoozed ones; `overdue` leaves out those snoozed now.
+    func callbacks(_ filter: CallbackFilter, now: Date) async throws(LedgerError) -> [VoicemailRecord]
+    /// Applies a change and records it as an event. A change that would change nothing (closing a closed callback,
+    /// reopening an open one) is reported as such and not recorded; snoozing a closed callback is a conflict.
+    func changeCallback(
+        id: Int64, _ change: CallbackChange, by actor: CallbackEventRecord.Actor, at now: Date, note: String?
+    ) async throws(LedgerError) -> (record: VoicemailRecord, changed: Bool)
+    /// A callback's history, oldest first.
+    func callbackEvents(id: Int64) async throws(LedgerError) -> [CallbackEventRecord]
+    /// Earlier voicemails and missed calls from the same number: how many, and when the last came in.
+    func earlierCalls(from number: String, before: Date, excluding id: Int64?) async throws(LedgerError) -> (count: Int, last: Date)?
+    /// An outbound call from the PBX's records to `number` (E.164): every callback for that number still open and
+    /// older than the call is closed (`done` by cdr, at the call's time) when the call was answered and talked at
+    /// least `minTalkSeconds`, or gets a `tried` otherwise. Reading the same record twice changes nothing.
+    func applyCall(to number: String, at start: Date, talked: Bool, note: String) async throws(LedgerError) -> [CallOutcome]
+    func cdrCursor(path: String) async throws(LedgerError) -> (inode: UInt64, offset: UInt64)?
+    func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError)
+    /// A new call from a number whose callback is still open joins that callback: one callback, the earlier
+    /// deadline, urgent if either is. Returns the callback it joined, nil when it stands on its own.
+    func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord?
+    /// When the calls from `number` received in `[start, end)` came in, in order: for "3rd call today" and its list.
+    func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date]
+    /// Marks a one-click link as used; false when it already was (a replay).
+    func useLink(nonce: String, voicemailID: Int64, at now: Date) async throws(LedgerError) -> Bool
+
+    // MARK: The digest
+
+    func digestFacts(since: Date, now: Date) async throws(LedgerError) -> DigestFacts
+    /// As of when the last digest reported: the next one reports what came after.
+    func lastDigest() async throws(LedgerError) -> Date?
+    func digestSent(slot: String) async throws(LedgerError) -> Bool
+    func recordDigest(slot: String, at now: Date) async throws(LedgerError)
+}
+
+extension Ledger {
+    /// A change without a note.
+    public func changeCallback(
+        id: Int64, _ change: CallbackChange, by actor: CallbackEventRecord.Actor, at now: Date
+    ) async throws(LedgerError) -> (record: VoicemailRecord, changed: Bool) {
+        try await changeCallback(id: id, change, by: actor, at: now, note: nil)
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+public import RingbackCore
 
 /// One voicemail in the ledger: where it is in the pipeline and where its callback stands.
 public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {

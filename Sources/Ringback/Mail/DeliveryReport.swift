@@ -1,3 +1,5 @@
+public import RingbackCore
+
 /// What a transport did with one message. With several recipients a refused one does not hold up the others:
 /// the message counts as delivered and the refusals are reported here.
 public struct DeliveryReport: Sendable, Equatable {

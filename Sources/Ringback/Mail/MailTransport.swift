@@ -1,4 +1,5 @@
 public import Foundation
+public import RingbackCore
 
 /// Delivers a rendered message. One type per transport; the pipeline only knows this protocol.
 public protocol MailTransport: Sendable {

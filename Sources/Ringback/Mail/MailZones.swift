@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 
 /// Who reads times in which zone: `mail.timezones` per address, the owner's for everyone else.
 struct MailZones {

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import RingbackCore
 
 /// Sends what Ringback writes (cards, transcript replies, reminders, digests): each message is written to a file in
 /// `outgoing/` beside the ledger, handed to the transport, and removed.
 struct Mailer: Sendable {
     let config: PipelineConfig
-    let ledger: Ledger
+    let ledger: any Ledger
     let transport: any MailTransport
     let composer: CardComposer
     let logger: Logger
@@ -57,14 +58,18 @@ struct Mailer: Sendable {
         -> MessageCard
     {
         let context = await CardContext.gather(for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone)
-        return try await composer.compose(card, record: record, probe: probe, context: context, to: recipients, cc: config.mail.cc, file: file)
+        return try await rendering { () async throws(CardError) in
+            try await composer.compose(card, record: record, probe: probe, context: context, to: recipients, cc: config.mail.cc, file: file)
+        }
     }
 
     private func sendOne(
         _ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, context: CardContext, to recipients: [MailAddress], cc: [MailAddress]
     ) async throws(MailError) -> DeliveryReport {
         try await withMessageFile(token: card.token) { file async throws(MailError) -> DeliveryReport in
-            let written = try await composer.compose(card, record: record, probe: probe, context: context, to: recipients, cc: cc, file: file)
+            let written = try await rendering { () async throws(CardError) in
+                try await composer.compose(card, record: record, probe: probe, context: context, to: recipients, cc: cc, file: file)
+            }
             var envelope = written.to
             for copy in written.cc where !envelope.contains(where: { $0.address.lowercased() == copy.address.lowercased() }) { envelope.append(copy) }
             let report = try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: envelope, token: written.token))
@@ -80,9 +85,16 @@ struct Mailer: Sendable {
     /// Sends a digest, written by `Digest` itself.
     func send(_ digest: Digest, token: String) async throws(MailError) {
         try await withMessageFile(token: token) { file async throws(MailError) in
-            try digest.write(to: file, messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain))
+            try await rendering { () throws(CardError) in
+                try digest.write(to: file, messageID: MessageCard.messageID(token: token, domain: config.mail.from.domain))
+            }
             try await transport.deliver(OutgoingMessage(file: file, from: config.mail.from, recipients: digest.to, token: token))
         }
+    }
+
+    /// A message that could not be written fails as `mail.render`.
+    private func rendering<T>(_ body: () async throws(CardError) -> T) async throws(MailError) -> T {
+        do throws(CardError) { return try await body() } catch { throw MailError(code: .render, message: error.message) }
     }
 
     /// A fresh file in `outgoing/` for one message, removed once `body` is done with it.

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 import RingbackCurl
 
 /// Sends cards through an SMTP relay with libcurl: STARTTLS required unless configured off, TLS verified, and never

@@ -1,4 +1,5 @@
 public import Logging
+import RingbackCore
 public import ServiceLifecycle
 
 /// `ringback watch`'s clocks, each a service of its own beside the intake watcher and the web listener: reminders

@@ -2,7 +2,7 @@ import Foundation
 
 extension CardContext {
     /// What the ledger adds to `record`'s card. Niceties: a ledger hiccup leaves them out rather than hold the card.
-    static func gather(for record: VoicemailRecord, purpose: MessageCard.Purpose, from ledger: Ledger, timeZone: TimeZone) async -> CardContext {
+    static func gather(for record: VoicemailRecord, purpose: MessageCard.Purpose, from ledger: any Ledger, timeZone: TimeZone) async -> CardContext {
         var context = CardContext()
         if purpose == .card, let number = record.callerNumber {
             context.earlierCalls = try? await ledger.earlierCalls(from: number, before: record.receivedAt, excluding: record.id)

@@ -72,10 +72,3 @@ public struct IntakeWatcher: Service {
         (try? await pipeline.ledger.nextAttempt(after: pipeline.now())) ?? .distantFuture
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-}

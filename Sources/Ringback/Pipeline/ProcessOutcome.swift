@@ -61,6 +61,17 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         }
     }
 
+    /// How the watcher remembers the file: it comes back for a pending one (and a transcript still owed).
+    var intakeOutcome: IntakeFileRecord.Outcome {
+        switch status {
+        case _ where owesTranscript: .pending
+        case .notified, .followedUp: .notified
+        case .skipped: .duplicate
+        case .rejected: .rejected
+        case .pending, .planned, .waiting, .failed: .pending
+        }
+    }
+
     /// What failed, by the stage that failed: `ledger.full`, `mail.transport`, `transcription.cancelled`, or the
     /// probe's name for bad input (`audio.truncated`). In JSON, that string.
     public enum ErrorCode: Sendable, Equatable, Codable, CustomStringConvertible {

@@ -32,7 +32,7 @@ public struct SetupCheck: Sendable {
         let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
         items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
         do throws(LedgerError) {
-            let problems = try await Ledger(path: config.ledger).problems()
+            let problems = try await LedgerStore.open(config).problems()
             let room = Self.freeSpace(at: ledgerFolder).map { ", \(CardComposer.megabytes($0)) free on its disk" } ?? ""
             items.append(
                 problems.isEmpty

@@ -4,7 +4,7 @@ public import Logging
 extension VoicemailPipeline {
     /// One engine, tried once: for tests and callers that bring their own transcriber.
     public init(
-        config: PipelineConfig, ledger: Ledger, transcriber: (any Transcriber)?, transport: any MailTransport,
+        config: PipelineConfig, ledger: any Ledger, transcriber: (any Transcriber)?, transport: any MailTransport,
         logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.init(

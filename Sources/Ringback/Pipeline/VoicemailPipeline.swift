@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import RingbackAudio
+import RingbackCore
 
 /// One voicemail file through every stage: probe → ledger → transcript → card → mail.
 ///
@@ -17,7 +18,7 @@ public struct VoicemailPipeline: Sendable {
     }
 
     public let config: PipelineConfig
-    public let ledger: Ledger
+    public let ledger: any Ledger
     /// The engines, tried in order with retries; nil when transcription is off.
     public let transcription: TranscriptionChain?
     public let transport: any MailTransport
@@ -32,7 +33,7 @@ public struct VoicemailPipeline: Sendable {
     let mailer: Mailer
 
     public init(
-        config: PipelineConfig, ledger: Ledger, transcription: TranscriptionChain?, transport: any MailTransport,
+        config: PipelineConfig, ledger: any Ledger, transcription: TranscriptionChain?, transport: any MailTransport,
         logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.config = config
@@ -69,7 +70,8 @@ public struct VoicemailPipeline: Sendable {
             // Every frame is read: off the cooperative threads.
             probe = try await BlockingWork.run { () throws(VoicemailProbeError) -> VoicemailProbe in try VoicemailProbe.probe(source, layout: reader) }
         } catch {
-            return await intake.reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
+            let detail = await intake.reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
+            return ProcessOutcome(path: url.path, status: .rejected, detail: detail, errorCode: .input(error.code))
         }
         guard await claims.claim(probe.identity.key) else {
             return outcome(probe, StageResult(.skipped, nil, "same voicemail as a file being processed now (\(probe.identity.key))"))
@@ -82,7 +84,7 @@ public struct VoicemailPipeline: Sendable {
             result = outcome(probe, StageResult(.pending, nil, "ledger error: \(error)", code: .ledger(error.code)))
         }
         await claims.release(probe.identity.key)
-        if !options.dryRun { await intake.finish(source, result) }
+        if !options.dryRun { await intake.finish(source, key: result.key, result.intakeOutcome, isFinal: result.isFinal) }
         return result
     }
 

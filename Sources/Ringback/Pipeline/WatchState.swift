@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RingbackCore
 import RingbackInotify
 
 /// What the watcher knows between wake-ups: files waiting to settle or for their PBX to finish, and what is ready.

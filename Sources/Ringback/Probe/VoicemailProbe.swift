@@ -1,5 +1,6 @@
 public import Foundation
 public import RingbackAudio
+public import RingbackCore
 
 /// Everything Ringback learns about one voicemail before it does anything with it.
 public struct VoicemailProbe: Sendable, Codable {

@@ -1,5 +1,6 @@
 import Foundation
 import RingbackAudio
+public import RingbackCore
 import RingbackCurl
 
 /// AssemblyAI's asynchronous v2 API: `POST /v2/upload` (raw bytes) → `upload_url`, `POST /v2/transcript

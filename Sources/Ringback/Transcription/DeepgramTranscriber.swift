@@ -1,5 +1,6 @@
 import Foundation
 import RingbackAudio
+public import RingbackCore
 import RingbackCurl
 
 /// Deepgram pre-recorded audio: `POST /v1/listen?model=…&smart_format=true`, the audio as the raw body with its

@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCore
 import RingbackCurl
 
 /// What every HTTP engine does the same way: send, map failures, read whisper-style replies.

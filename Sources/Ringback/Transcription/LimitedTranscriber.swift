@@ -1,3 +1,5 @@
+public import RingbackCore
+
 /// An engine under the limits pipeline.yml sets on it: `max_concurrent` requests at once, and `max_seconds` /
 /// `max_bytes` tighter than its API's own.
 public struct LimitedTranscriber: Transcriber {

@@ -1,4 +1,5 @@
 import Foundation
+public import RingbackCore
 import RingbackCurl
 
 /// `POST /v1/audio/transcriptions`: OpenAI, Groq, speaches, LocalAI, vLLM.

@@ -1,5 +1,6 @@
 public import Foundation
 public import RingbackAudio
+public import RingbackCore
 
 /// Engines tried in order. Each engine gets the voicemail prepared to its requirements (converted, or cut into
 /// parts at quiet moments and joined afterwards). A transient failure is retried on the same engine under the retry

@@ -1,5 +1,6 @@
 import Foundation
 import RingbackAudio
+public import RingbackCore
 import RingbackCurl
 
 /// ahmetoner/whisper-asr-webservice: `POST /asr?task=transcribe&language=…&output=json&encode=true`, the audio in

@@ -1,5 +1,6 @@
 import Foundation
 import RingbackAudio
+public import RingbackCore
 import RingbackCurl
 
 /// whisper.cpp's `server` example: `POST /inference` (or its `--inference-path`), multipart `file`, no auth.

@@ -1,5 +1,6 @@
 import Foundation
 import RingbackAudio
+public import RingbackCore
 public import RingbackWhisper
 import Synchronization
 
@@ -18,9 +19,6 @@ public struct WhisperTranscriber: Transcriber {
     public let modelPath: String
     public let options: WhisperOptions
     private let runner: WhisperRunner
-
-    /// The model installed by `make deps`, looked for beside the configuration and the binary.
-    public static let defaultModelName = "ggml-base-q8_0.bin"
 
     public init(modelPath: String, options: WhisperOptions = WhisperOptions()) {
         self.modelPath = modelPath

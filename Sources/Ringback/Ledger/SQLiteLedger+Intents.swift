@@ -1,15 +1,13 @@
-import Foundation
+public import Foundation
 
 /// What happens to a voicemail, one intent per step, each one write that keeps the record's invariants: a stage
 /// says what happened, the ledger decides which fields that touches. Each returns the record as stored.
-extension Ledger {
-    /// The transcript stage is over, whatever it gave: `record` carries the transcript or the reason there is none.
-    func markTranscribed(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
+extension SQLiteLedger {
+    public func markTranscribed(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
         try await save(record, at: now) { $0.state = .transcribed }
     }
 
-    /// The card is out. A transcript still owed is tried again from `followUpAt`.
-    func markNotified(_ record: VoicemailRecord, at now: Date, followUpAt: Date?) async throws(LedgerError) -> VoicemailRecord {
+    public func markNotified(_ record: VoicemailRecord, at now: Date, followUpAt: Date?) async throws(LedgerError) -> VoicemailRecord {
         try await save(record, at: now) { record in
             record.state = .notified
             record.notifiedAt = now
@@ -19,9 +17,9 @@ extension Ledger {
         }
     }
 
-    /// The card, or the transcript owed after it (or the reply carrying that), could not go out now; tried again at
-    /// `retryAt(attempts)`.
-    func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError) -> VoicemailRecord {
+    public func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError)
+        -> VoicemailRecord
+    {
         try await save(record, at: now) { record in
             record.attempts += 1
             record.lastError = error
@@ -29,8 +27,7 @@ extension Ledger {
         }
     }
 
-    /// The mail server refused the card for good: not retried until a person asks (`ringback outbox retry`).
-    func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
+    public func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
         try await save(record, at: now) { record in
             record.state = .undeliverable
             record.attempts += 1
@@ -39,8 +36,7 @@ extension Ledger {
         }
     }
 
-    /// A late transcript has arrived; the reply carrying it is due.
-    func markLateTranscript(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
+    public func markLateTranscript(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
         try await save(record, at: now) { record in
             record.transcriptStatus = .followUpDue
             record.attempts = 0
@@ -48,9 +44,7 @@ extension Ledger {
         }
     }
 
-    /// No transcript will follow the card: the engines kept failing past `follow_up_within`, or the mail server
-    /// refused the reply for good (`reason`).
-    func abandonTranscript(_ record: VoicemailRecord, reason: String?, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
+    public func abandonTranscript(_ record: VoicemailRecord, reason: String?, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
         try await save(record, at: now) { record in
             record.transcriptStatus = .abandoned
             if let reason { record.transcriptFailure = reason }
@@ -59,8 +53,7 @@ extension Ledger {
         }
     }
 
-    /// The reply carrying the late transcript is out: nothing more is owed.
-    func markFollowedUp(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
+    public func markFollowedUp(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
         try await save(record, at: now) { record in
             record.transcriptStatus = .followedUp
             record.attempts = 0

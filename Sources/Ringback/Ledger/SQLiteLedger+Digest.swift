@@ -1,24 +1,7 @@
 public import Foundation
 import GRDB
 
-extension Ledger {
-    /// What a digest reports, read in one transaction.
-    public struct DigestFacts: Sendable {
-        /// Open callbacks, soonest deadline first.
-        public var open: [VoicemailRecord]
-        /// Voicemails and missed calls recorded since the last digest.
-        public var new: [VoicemailRecord]
-        /// Callbacks closed since the last digest.
-        public var closed: [VoicemailRecord]
-        /// Callbacks due in the last seven days that were called back (or needed none), and of those on time.
-        public var dueThisWeek: Int
-        public var onTimeThisWeek: Int
-        /// Seconds from the call to the callback, for callbacks made in the last seven days.
-        public var callbackTimesThisWeek: [TimeInterval]
-        /// Mail the server refused for good.
-        public var refusedMail: [OutboxRecord]
-    }
-
+extension SQLiteLedger {
     public func digestFacts(since: Date, now: Date) async throws(LedgerError) -> DigestFacts {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         let weekAgo = now.addingTimeInterval(-7 * 86400)
@@ -43,16 +26,15 @@ extension Ledger {
         }
     }
 
-    /// As of when the last digest reported: the next one reports what came after.
     public func lastDigest() async throws(LedgerError) -> Date? {
         try await read { db in try Date.fetchOne(db, sql: "SELECT MAX(sentAt) FROM digest") }
     }
 
-    func digestSent(slot: String) async throws(LedgerError) -> Bool {
+    public func digestSent(slot: String) async throws(LedgerError) -> Bool {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest WHERE slot = ?", arguments: [slot]) ?? 0 > 0 }
     }
 
-    func recordDigest(slot: String, at now: Date) async throws(LedgerError) {
+    public func recordDigest(slot: String, at now: Date) async throws(LedgerError) {
         try await write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO digest (slot, sentAt) VALUES (?, ?)", arguments: [slot, now])
         }

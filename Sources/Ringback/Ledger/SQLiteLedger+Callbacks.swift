@@ -1,12 +1,7 @@
 public import Foundation
 import GRDB
 
-extension Ledger {
-    public enum CallbackFilter: String, Sendable, CaseIterable {
-        case open, overdue, all
-    }
-
-    /// Callbacks by deadline, soonest first. `open` includes snoozed ones; `overdue` leaves out those snoozed now.
+extension SQLiteLedger {
     public func callbacks(_ filter: CallbackFilter, now: Date) async throws(LedgerError) -> [VoicemailRecord] {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         let records = try await read { db in
@@ -23,17 +18,6 @@ extension Ledger {
         return records.filter { $0.callbackState(at: now) == .open && $0.dueAt < now }
     }
 
-    /// What a person (or the call records) did about a callback.
-    public enum CallbackChange: Sendable, Equatable {
-        case done
-        case tried
-        case snooze(until: Date)
-        case noCallbackNeeded
-        case reopen
-    }
-
-    /// Applies a change and records it as an event. A change that would change nothing (closing a closed callback,
-    /// reopening an open one) is reported as such and not recorded; snoozing a closed callback is a conflict.
     public func changeCallback(
         id: Int64, _ change: CallbackChange, by actor: CallbackEventRecord.Actor, at now: Date, note: String? = nil
     ) async throws(LedgerError) -> (record: VoicemailRecord, changed: Bool) {
@@ -86,12 +70,10 @@ extension Ledger {
         }
     }
 
-    /// A callback's history, oldest first.
     public func callbackEvents(id: Int64) async throws(LedgerError) -> [CallbackEventRecord] {
         try await read { db in try CallbackEventRecord.filter(Column("voicemailID") == id).order(Column("id")).fetchAll(db) }
     }
 
-    /// Earlier voicemails and missed calls from the same number: how many, and when the last came in.
     public func earlierCalls(from number: String, before: Date, excluding id: Int64?) async throws(LedgerError) -> (count: Int, last: Date)? {
         try await read { db in
             let request =
@@ -105,16 +87,7 @@ extension Ledger {
         }
     }
 
-    /// What one outbound call did to the open callbacks for its number.
-    public struct CallOutcome: Sendable, Equatable {
-        public var voicemailID: Int64
-        public var action: CallbackEventRecord.Action
-    }
-
-    /// An outbound call from the PBX's records to `number` (E.164): every callback for that number still open and
-    /// older than the call is closed (`done` by cdr, at the call's time) when the call was answered and talked at
-    /// least `minTalkSeconds`, or gets a `tried` otherwise. Reading the same record twice changes nothing.
-    func applyCall(to number: String, at start: Date, talked: Bool, note: String) async throws(LedgerError) -> [CallOutcome] {
+    public func applyCall(to number: String, at start: Date, talked: Bool, note: String) async throws(LedgerError) -> [CallOutcome] {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         return try await write { db in
             let records =
@@ -151,7 +124,7 @@ extension Ledger {
         }
     }
 
-    func cdrCursor(path: String) async throws(LedgerError) -> (inode: UInt64, offset: UInt64)? {
+    public func cdrCursor(path: String) async throws(LedgerError) -> (inode: UInt64, offset: UInt64)? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT inode, offset FROM cdrCursor WHERE path = ?", arguments: [path]) else { return nil }
             let inode: Int64 = row["inode"]
@@ -160,7 +133,7 @@ extension Ledger {
         }
     }
 
-    func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError) {
+    public func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError) {
         try await write { db in
             try db.execute(
                 sql:
@@ -169,9 +142,7 @@ extension Ledger {
         }
     }
 
-    /// A new call from a number whose callback is still open joins that callback: one callback, the earlier
-    /// deadline, urgent if either is. Returns the callback it joined, nil when it stands on its own.
-    func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord? {
+    public func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord? {
         let unclosed = [VoicemailRecord.CallbackState.open, .snoozed].map(\.rawValue)
         return try await write { db in
             guard var record = try VoicemailRecord.fetchOne(db, key: id), record.foldedInto == nil, let number = record.callerNumber else { return nil }
@@ -197,8 +168,7 @@ extension Ledger {
         }
     }
 
-    /// When the calls from `number` received in `[start, end)` came in, in order: for "3rd call today" and its list.
-    func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date] {
+    public func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date] {
         try await read { db in
             try VoicemailRecord.filter(Column("callerNumber") == number)
                 .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt < end)
@@ -206,8 +176,7 @@ extension Ledger {
         }
     }
 
-    /// Marks a one-click link as used; false when it already was (a replay).
-    func useLink(nonce: String, voicemailID: Int64, at now: Date) async throws(LedgerError) -> Bool {
+    public func useLink(nonce: String, voicemailID: Int64, at now: Date) async throws(LedgerError) -> Bool {
         try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM linkUse WHERE nonce = ?", arguments: [nonce]) == 0 else { return false }
             try db.execute(sql: "INSERT INTO linkUse (nonce, voicemailID, usedAt) VALUES (?, ?, ?)", arguments: [nonce, voicemailID, now])

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// The stable key of one voicemail: the PBX's own id (Asterisk `msg_id`, FreeSWITCH uuid) when it gives one, else
 /// the SHA-256 of the audio bytes.
@@ -27,23 +27,5 @@ public struct VoicemailIdentity: Sendable, Hashable, Codable, CustomStringConver
     /// Short, filename- and Message-ID-safe token derived from the key.
     public var token: String {
         SHA256.hash(data: Data(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// Hashes a file in 64 KiB blocks: memory stays flat for any size.
-    public static func contentHash(of url: URL) throws(IntakeError) -> VoicemailIdentity {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw .unreadable(path: url.path, reason: "cannot open for reading")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        do {
-            while let block = try handle.read(upToCount: 64 * 1024), !block.isEmpty {
-                hasher.update(data: block)
-            }
-        } catch {
-            throw .unreadable(path: url.path, reason: "read failed: \(error.localizedDescription)")
-        }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return VoicemailIdentity(source: .contentHash, value: digest)
     }
 }

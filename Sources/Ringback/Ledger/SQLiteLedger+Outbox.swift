@@ -1,9 +1,9 @@
 public import Foundation
 import GRDB
+public import RingbackCore
 
-extension Ledger {
-    /// Records a message about to be sent (again). One row per Message-ID: a resend reuses its card's row.
-    func enqueue(voicemailID: Int64, purpose: OutboxRecord.Purpose, messageID: String, recipients: [MailAddress], at now: Date) async throws(LedgerError)
+extension SQLiteLedger {
+    public func enqueue(voicemailID: Int64, purpose: OutboxRecord.Purpose, messageID: String, recipients: [MailAddress], at now: Date) async throws(LedgerError)
         -> OutboxRecord
     {
         try await write { db in
@@ -23,7 +23,7 @@ extension Ledger {
         }
     }
 
-    func markSent(_ entry: OutboxRecord, report: DeliveryReport, at now: Date) async throws(LedgerError) {
+    public func markSent(_ entry: OutboxRecord, refusals: [String], at now: Date) async throws(LedgerError) {
         var entry = entry
         entry.state = .sent
         entry.attempts += 1
@@ -31,35 +31,26 @@ extension Ledger {
         entry.updatedAt = now
         entry.lastError = nil
         entry.responseCode = nil
-        entry.refused = report.refused.isEmpty ? nil : report.refused.map { "\($0.recipient.address): \($0.reply)" }.joined(separator: "; ")
+        entry.refused = refusals.isEmpty ? nil : refusals.joined(separator: "; ")
         try await write { [entry] db in try entry.update(db) }
     }
 
-    func markFailed(_ entry: OutboxRecord, error: MailError, at now: Date) async throws(LedgerError) {
+    public func markFailed(_ entry: OutboxRecord, reason: String, responseCode: Int?, permanent: Bool, at now: Date) async throws(LedgerError) {
         var entry = entry
-        entry.state = error.isPermanent ? .failed : .queued
+        entry.state = permanent ? .failed : .queued
         entry.attempts += 1
-        entry.lastError = error.description
-        entry.responseCode = error.responseCode
+        entry.lastError = reason
+        entry.responseCode = responseCode
         entry.updatedAt = now
         try await write { [entry] db in try entry.update(db) }
     }
 
-    /// Whether the message with this Message-ID is done with: sent, or refused for good (until `outbox retry`).
-    func isSettled(messageID: String) async throws(LedgerError) -> Bool {
+    public func isSettled(messageID: String) async throws(LedgerError) -> Bool {
         try await read { db in
             try OutboxRecord.filter(Column("messageID") == messageID).filter(Column("state") != OutboxRecord.State.queued.rawValue).fetchCount(db) > 0
         }
     }
 
-    public enum OutboxFilter: String, Sendable, CaseIterable {
-        /// Queued or failed: what still needs a delivery or a person.
-        case unsent
-        case failed
-        case all
-    }
-
-    /// Newest first.
     public func outbox(_ filter: OutboxFilter) async throws(LedgerError) -> [OutboxRecord] {
         try await read { db in
             var request = OutboxRecord.all()
@@ -72,8 +63,6 @@ extension Ledger {
         }
     }
 
-    /// `ringback outbox retry ID`: a message the server refused for good goes back in the queue, and its voicemail
-    /// becomes work again for `watch` (within its retry interval) and `reprocess`.
     public func retryOutbox(id: Int64, at now: Date) async throws(LedgerError) -> OutboxRecord {
         let path = self.path
         return try await write { db in

@@ -33,7 +33,7 @@ public final class RingbackMetrics: Sendable {
     }
 
     /// The text for one scrape: the ledger's figures as of now, then the counters.
-    public func scrape(ledger: Ledger, now: Date) async -> String {
+    public func scrape(ledger: any Ledger, now: Date) async -> String {
         if let counts = try? await ledger.counts() {
             for (state, count) in counts {
                 registry.makeGauge(

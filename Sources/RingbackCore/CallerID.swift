@@ -33,17 +33,7 @@ public struct CallerID: Sendable, Codable, Equatable, CustomStringConvertible {
         self.init(name: name, phone: phone, raw: raw, country: country)
     }
 
-    public init(parsing text: String, owner: OwnerConfig) {
-        self.init(parsing: text, country: owner.country, dialPrefixes: owner.dialPrefixes)
-    }
-
-    /// From separate fields (FreeSWITCH's `cid_name`/`cid_number`, a JSON sidecar, a filename pattern).
-    public init(name: String?, number: String?, owner: OwnerConfig) {
-        let quoted = name.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\" " } ?? ""
-        self.init(parsing: "\(quoted)<\(number ?? "")>", owner: owner)
-    }
-
-    init(name: String?, phone: PhoneNumber, raw: String, country: String) {
+    public init(name: String?, phone: PhoneNumber, raw: String, country: String) {
         var name = name?.trimmingCharacters(in: .whitespaces)
         // PBXs often repeat the number, or a placeholder, as the name.
         if let candidate = name,
@@ -84,7 +74,7 @@ public struct CallerID: Sendable, Codable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func containsNumber(_ text: String) -> Bool {
+    public static func containsNumber(_ text: String) -> Bool {
         text.filter(\.isNumber).count >= 2
     }
 

@@ -1,7 +1,7 @@
 public import Foundation
 import GRDB
 
-extension Ledger {
+extension SQLiteLedger {
     public func voicemail(key: String) async throws(LedgerError) -> VoicemailRecord? {
         try await read { db in try VoicemailRecord.filter(VoicemailRecord.Columns.key == key).fetchOne(db) }
     }
@@ -10,7 +10,6 @@ extension Ledger {
         try await read { db in try VoicemailRecord.fetchOne(db, key: id) }
     }
 
-    /// Inserts the voicemail unless its key is already there; returns the stored row either way.
     public func insertIfAbsent(_ record: VoicemailRecord) async throws(LedgerError) -> (record: VoicemailRecord, inserted: Bool) {
         try await write { db in
             if let existing = try VoicemailRecord.filter(VoicemailRecord.Columns.key == record.key).fetchOne(db) {
@@ -50,7 +49,6 @@ extension Ledger {
         try await read { db in try RejectionRecord.order(Column("id")).fetchAll(db) }
     }
 
-    /// Voicemails whose card, or whose transcript after the card, is still owed and whose retry time has come.
     public func pending(dueBy now: Date) async throws(LedgerError) -> [VoicemailRecord] {
         let owed = [VoicemailRecord.TranscriptStatus.retrying, .followUpDue].map(\.rawValue)
         return try await read { db in
@@ -65,7 +63,6 @@ extension Ledger {
         }
     }
 
-    /// When the next voicemail held up, or owed a transcript, is due to be tried again (after `now`).
     public func nextAttempt(after now: Date) async throws(LedgerError) -> Date? {
         let owed = [VoicemailRecord.TranscriptStatus.retrying, .followUpDue].map(\.rawValue)
         return try await read { db in
@@ -93,11 +90,11 @@ extension Ledger {
 
     // MARK: Files the watcher has seen
 
-    func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord? {
+    public func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord? {
         try await read { db in try IntakeFileRecord.fetchOne(db, key: path) }
     }
 
-    func remember(_ file: IntakeFileRecord) async throws(LedgerError) {
+    public func remember(_ file: IntakeFileRecord) async throws(LedgerError) {
         try await write { db in try file.upsert(db) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RingbackCore
 
 /// The transcript for a voicemail: before its card, and after it when the engines failed at first.
 ///
@@ -10,7 +11,7 @@ struct TranscriptStage: Sendable {
     /// The engines, tried in order with retries; nil when transcription is off.
     let chain: TranscriptionChain?
     let config: PipelineConfig
-    let ledger: Ledger
+    let ledger: any Ledger
     let mailer: Mailer
     let metrics: RingbackMetrics
     let logger: Logger

@@ -5,10 +5,12 @@ public import Foundation
 /// system-wide place an installed Ringback uses.
 public enum WhisperModelSearch {
     public static let systemFolder = "/usr/local/share/ringback/models"
+    /// The model `make deps` installs.
+    public static let defaultModelName = "ggml-base-q8_0.bin"
 
     /// Every place looked at, in order.
     public static func candidates(configFolder: URL?) -> [String] {
-        let name = WhisperTranscriber.defaultModelName
+        let name = defaultModelName
         var folders: [URL] = []
         if let configFolder { folders.append(configFolder) }
         if let executable = Bundle.main.executableURL?.deletingLastPathComponent() {

@@ -1,18 +1,18 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Dates as a pattern in a given time zone, with the POSIX locale so `EEE` and `a` read the same on every machine.
 ///
 /// Making a `DateFormatter` opens an ICU formatter, which cost more CPU per card than everything else but the MP3
 /// encoding; one formatter per pattern and zone is kept and used under a lock.
-enum WallClock {
+public enum WallClock {
     private static let formatters = Mutex<[String: DateFormatter]>([:])
 
-    static func format(_ date: Date, _ pattern: String, in zone: TimeZone) -> String {
+    public static func format(_ date: Date, _ pattern: String, in zone: TimeZone) -> String {
         withFormatter(pattern, zone) { $0.string(from: date) }
     }
 
-    static func parse(_ text: String, _ pattern: String, in zone: TimeZone) -> Date? {
+    public static func parse(_ text: String, _ pattern: String, in zone: TimeZone) -> Date? {
         withFormatter(pattern, zone) { $0.date(from: text) }
     }
 

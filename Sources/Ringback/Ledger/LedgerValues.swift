@@ -1,0 +1,46 @@
+public import Foundation
+
+// What the ledger's intents take and give besides records: filters, changes, the digest's figures.
+
+public enum OutboxFilter: String, Sendable, CaseIterable {
+    /// Queued or failed: what still needs a delivery or a person.
+    case unsent
+    case failed
+    case all
+}
+
+/// What a digest reports, read in one transaction.
+public struct DigestFacts: Sendable {
+    /// Open callbacks, soonest deadline first.
+    public var open: [VoicemailRecord]
+    /// Voicemails and missed calls recorded since the last digest.
+    public var new: [VoicemailRecord]
+    /// Callbacks closed since the last digest.
+    public var closed: [VoicemailRecord]
+    /// Callbacks due in the last seven days that were called back (or needed none), and of those on time.
+    public var dueThisWeek: Int
+    public var onTimeThisWeek: Int
+    /// Seconds from the call to the callback, for callbacks made in the last seven days.
+    public var callbackTimesThisWeek: [TimeInterval]
+    /// Mail the server refused for good.
+    public var refusedMail: [OutboxRecord]
+}
+
+public enum CallbackFilter: String, Sendable, CaseIterable {
+    case open, overdue, all
+}
+
+/// What a person (or the call records) did about a callback.
+public enum CallbackChange: Sendable, Equatable {
+    case done
+    case tried
+    case snooze(until: Date)
+    case noCallbackNeeded
+    case reopen
+}
+
+/// What one outbound call did to the open callbacks for its number.
+public struct CallOutcome: Sendable, Equatable {
+    public var voicemailID: Int64
+    public var action: CallbackEventRecord.Action
+}

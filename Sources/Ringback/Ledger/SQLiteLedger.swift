@@ -1,0 +1,219 @@
+import Foundation
+public import GRDB
+
+/// The ledger in one SQLite file, for one machine: wraps one `DatabaseWriter` and migrates it on open.
+public struct SQLiteLedger: Ledger {
+    private let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens (creating if needed) the ledger file; WAL mode so `callbacks list` can read while `watch` writes.
+    public init(path: String) throws(LedgerError) {
+        do {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            // SQLite's default page cache is 2 MB per connection and the writer's fills as the ledger grows (about
+            // 1.2 kB per voicemail): 512 kB keeps what a batch needs (indexes, the newest rows); the rest is in the
+            // OS page cache anyway.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try self.init(writer: pool, path: path)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(code: .open, path: path, message: "cannot open the ledger: \(error)")
+        }
+    }
+
+    /// Wraps any writer; tests pass an in-memory `DatabaseQueue`.
+    public init(writer: any DatabaseWriter, path: String = ":memory:") throws(LedgerError) {
+        self.writer = writer
+        self.path = path
+        do {
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw LedgerError(code: .open, path: path, message: "cannot migrate the ledger: \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "voicemail") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("key", .text).notNull().unique()
+                t.column("sourcePath", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("receivedAt", .datetime).notNull()
+                t.column("callerName", .text)
+                t.column("callerNumber", .text)
+                t.column("callerRaw", .text).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.column("format", .text).notNull()
+                t.column("isUrgent", .boolean).notNull().defaults(to: false)
+                t.column("transcript", .text)
+                t.column("transcriptEngine", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lastError", .text)
+                t.column("nextAttemptAt", .datetime)
+                t.column("messageID", .text).notNull()
+                t.column("notifiedAt", .datetime)
+                t.column("dueAt", .datetime).notNull()
+                t.column("callbackState", .text).notNull().defaults(to: "open")
+                t.column("callbackClosedAt", .datetime)
+                t.column("callbackClosedBy", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "voicemail_state", on: "voicemail", columns: ["state"])
+            try db.create(index: "voicemail_callback", on: "voicemail", columns: ["callbackState", "dueAt"])
+            try db.create(table: "transcriptionAttempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("voicemail", onDelete: .cascade).notNull()
+                t.column("engine", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.column("succeeded", .boolean).notNull()
+                t.column("httpStatus", .integer)
+                t.column("error", .text)
+            }
+            try db.create(table: "rejection") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull()
+                t.column("code", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("quarantinedTo", .text)
+                t.column("rejectedAt", .datetime).notNull()
+            }
+            try db.create(table: "intakeFile") { t in
+                t.primaryKey("path", .text)
+                t.column("size", .integer).notNull()
+                t.column("modifiedAt", .double).notNull()
+                t.column("voicemailKey", .text)
+                t.column("outcome", .text).notNull()
+                t.column("seenAt", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v2: layouts, routing and missed calls") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "voicemail")
+                t.add(column: "mailbox", .text)
+                t.add(column: "mailboxContext", .text)
+            }
+            try db.create(index: "voicemail_callerNumber", on: "voicemail", columns: ["callerNumber"])
+        }
+        migrator.registerMigration("v3: transcript status, confidence and follow-ups") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "transcriptStatus", .text).notNull().defaults(to: "pending")
+                t.add(column: "transcriptConfidence", .double)
+                t.add(column: "transcriptIsDraft", .boolean).notNull().defaults(to: false)
+                t.add(column: "transcriptFailure", .text)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE voicemail SET transcriptStatus = CASE WHEN transcript IS NULL THEN 'skipped' ELSE 'done' END
+                    WHERE state != 'received'
+                    """)
+        }
+        migrator.registerMigration("v4: outbox") { db in
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("voicemailID", .integer).notNull().indexed().references("voicemail", onDelete: .cascade)
+                t.column("purpose", .text).notNull()
+                t.column("messageID", .text).notNull().unique()
+                t.column("recipients", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lastError", .text)
+                t.column("responseCode", .integer)
+                t.column("refused", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("sentAt", .datetime)
+            }
+        }
+        migrator.registerMigration("v5: callback states and their history") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "callbackSnoozedUntil", .datetime)
+                t.add(column: "callbackTries", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "callbackEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("voicemailID", .integer).notNull().indexed().references("voicemail", onDelete: .cascade)
+                t.column("action", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("note", .text)
+                t.column("until", .datetime)
+            }
+        }
+        migrator.registerMigration("v6: call-record cursor") { db in
+            try db.create(table: "cdrCursor") { t in
+                t.primaryKey("path", .text)
+                t.column("inode", .integer).notNull()
+                t.column("offset", .integer).notNull()
+            }
+        }
+        migrator.registerMigration("v7: repeat callers fold into one callback") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "foldedInto", .integer).references("voicemail", onDelete: .setNull)
+            }
+        }
+        migrator.registerMigration("v8: digests sent") { db in
+            try db.create(table: "digest") { t in
+                t.primaryKey("slot", .text)
+                t.column("sentAt", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v9: one-click links used") { db in
+            try db.create(table: "linkUse") { t in
+                t.primaryKey("nonce", .text)
+                t.column("voicemailID", .integer).notNull()
+                t.column("usedAt", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v10: a callback number said in the message") { db in
+            try db.alter(table: "voicemail") { t in t.add(column: "spokenNumber", .text) }
+        }
+        migrator.registerMigration("v11: the transcript's language and timed segments") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "transcriptLanguage", .text)
+                t.add(column: "transcriptSegments", .text)  // JSON: [{start, end, text}] in seconds
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Access
+
+    /// SQLite's own check of every page and index (`PRAGMA quick_check`).
+    public func problems() async throws(LedgerError) -> [String] {
+        try await read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
+    }
+
+    func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
+        do {
+            return try await writer.read(work)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(code: .query, path: path, message: "\(error)")
+        }
+    }
+
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
+        do {
+            return try await writer.write(work)
+        } catch let error as LedgerError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw LedgerError(
+                code: .full, path: path,
+                message:
+                    "the disk holding the ledger is full; nothing was written, and it is tried again once there is room (\(error.message ?? "SQLITE_FULL"))")
+        } catch {
+            throw LedgerError(code: .query, path: path, message: "\(error)")
+        }
+    }
+}

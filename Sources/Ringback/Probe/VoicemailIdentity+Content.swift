@@ -1,0 +1,23 @@
+import Crypto
+public import Foundation
+public import RingbackCore
+
+extension VoicemailIdentity {
+    /// Hashes a file in 64 KiB blocks: memory stays flat for any size.
+    public static func contentHash(of url: URL) throws(IntakeError) -> VoicemailIdentity {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw .unreadable(path: url.path, reason: "cannot open for reading")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let block = try handle.read(upToCount: 64 * 1024), !block.isEmpty {
+                hasher.update(data: block)
+            }
+        } catch {
+            throw .unreadable(path: url.path, reason: "read failed: \(error.localizedDescription)")
+        }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return VoicemailIdentity(source: .contentHash, value: digest)
+    }
+}

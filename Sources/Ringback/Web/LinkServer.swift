@@ -1,0 +1,112 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+import RingbackCore
+
+/// `ringback watch`'s web side: the one-click links' confirmation pages.
+///
+/// `GET /a/TOKEN` checks the link and only asks ("Mark this callback as called back?"), so a mail scanner that
+/// prefetches links changes nothing; the page's button POSTs to the same URL, and only that acts, once. A tampered,
+/// expired, reused or unknown link gets a page that says which, with a 4xx status.
+///
+/// It also serves `/metrics` (Prometheus text) and `/healthz`.
+public struct LinkServer: Sendable {
+    let ledger: any Ledger
+    let links: CallbackLinks?
+    let owner: OwnerConfig
+    let metrics: RingbackMetrics?
+    let now: @Sendable () -> Date
+
+    public init(ledger: any Ledger, web: WebConfig, owner: OwnerConfig, metrics: RingbackMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.ledger = ledger
+        self.links = CallbackLinks(config: web)
+        self.owner = owner
+        self.metrics = metrics
+        self.now = now
+    }
+
+    /// The Hummingbird application, a Service for `watch`'s ServiceGroup. `onRunning` hears the bound port.
+    public func application(host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol
+    {
+        let router = Router()
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("metrics") { _, _ -> Response in
+            guard let metrics = self.metrics else { return Response(status: .notFound) }
+            let text = await metrics.scrape(ledger: self.ledger, now: self.now())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("a/:token") { _, context in
+            try await self.page(token: context.parameters.get("token") ?? "", acting: false)
+        }
+        router.post("a/:token") { _, context in
+            try await self.page(token: context.parameters.get("token") ?? "", acting: true)
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Ringback"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    /// The page for a link: the question (GET) or what was done (POST). Every refusal is a `LinkPage` thrown with its
+    /// 4xx or 5xx status, rendered by Hummingbird as the same kind of page.
+    func page(token: String, acting: Bool) async throws(LinkPage) -> LinkPage {
+        guard let links else { throw LinkPage(.notFound, "No links here", "This Ringback does not sign links (web.public_url and web.secret are not set).") }
+        let claim: CallbackLinks.Claim
+        switch links.verify(token, now: now()) {
+        case .success(let valid): claim = valid
+        case .failure(.malformed): throw LinkPage(.badRequest, "Not a Ringback link", "This link is incomplete or damaged. Open it from the email again.")
+        case .failure(.tampered):
+            throw LinkPage(.forbidden, "This link is not valid", "It was changed after Ringback signed it, or signed with another key. Nothing was done.")
+        case .failure(.expired(let when)):
+            throw LinkPage(.gone, "This link has expired", "It stopped working on \(format(when)). Use ringback callbacks, or a newer email.")
+        }
+        let record: VoicemailRecord?
+        do throws(LedgerError) {
+            record = try await ledger.voicemail(id: claim.voicemailID)
+        } catch {
+            throw LinkPage(.internalServerError, "Ringback cannot read its ledger", "Nothing was done. Try again in a minute.")
+        }
+        guard let record else { throw LinkPage(.notFound, "No such callback", "Callback #\(claim.voicemailID) is not in the ledger.") }
+        let caller = record.caller(owner: owner)
+        let who = "#\(claim.voicemailID) \(caller)"
+        guard acting else {
+            let form =
+                #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#
+            return LinkPage(.ok, claim.action.question, "Callback \(who), received \(format(record.receivedAt)), due \(format(record.dueAt)).", extra: form)
+        }
+        let used: Bool
+        do throws(LedgerError) {
+            used = try await ledger.useLink(nonce: claim.nonce, voicemailID: claim.voicemailID, at: now())
+        } catch {
+            throw LinkPage(.internalServerError, "Ringback cannot write its ledger", "Nothing was done. Try again in a minute.")
+        }
+        guard used else {
+            throw LinkPage(.conflict, "This link was already used", "Each link acts once. Callback \(who) is \(record.callbackState(at: now()).rawValue).")
+        }
+        let change: CallbackChange =
+            switch claim.action {
+            case .done: .done
+            case .tried: .tried
+            case .snooze: .snooze(until: now().addingTimeInterval(2 * 3600))
+            case .noCallback: .noCallbackNeeded
+            }
+        let result: (record: VoicemailRecord, changed: Bool)
+        do throws(LedgerError) {
+            result = try await ledger.changeCallback(id: claim.voicemailID, change, by: .link, at: now())
+        } catch  where error.code == .conflict {
+            throw LinkPage(.conflict, "Not done", error.message)
+        } catch {
+            throw LinkPage(.internalServerError, "Ringback cannot write its ledger", "Nothing was done. Try again in a minute.")
+        }
+        let state = result.record.callbackState(at: now())
+        let done = result.changed ? "Done." : "Nothing to change:"
+        return LinkPage(
+            .ok, "\(done) \(claim.action.label)",
+            "Callback \(who) is now \(state.rawValue)\(state == .snoozed ? " until \(format(result.record.callbackSnoozedUntil ?? now()))" : "").")
+    }
+
+    private func format(_ date: Date) -> String {
+        WallClock.format(date, "EEE MMM d, h:mm a", in: owner.timezone)
+    }
+}
