@@ -115,7 +115,7 @@ let package = Package(
         // Stand-in servers and fixtures shared by every test target.
         .target(
             name: "RingbackTesting",
-            dependencies: ["RingbackAudio"],
+            dependencies: ["Ringback", "RingbackCore", "RingbackAudio", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Resources/smtp_sink.py")],
             swiftSettings: strict
         ),

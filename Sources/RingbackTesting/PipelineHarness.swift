@@ -1,22 +1,21 @@
-import Foundation
-import Logging
-import Ringback
-import RingbackAudio
+public import Foundation
+public import Logging
+public import Ringback
+public import RingbackAudio
 import RingbackCore
-import RingbackTesting
 
 /// A pipeline in a temp folder with a real ledger file, a real Maildir and whatever transport a test needs.
-struct Harness {
-    let folder: TemporaryDirectory
-    var config: PipelineConfig
+public struct Harness: Sendable {
+    public let folder: TemporaryDirectory
+    public var config: PipelineConfig
 
-    var spool: URL { URL(fileURLWithPath: config.intake[0].path) }
+    public var spool: URL { URL(fileURLWithPath: config.intake[0].path) }
     /// The Maildir cards go to.
-    var maildir: URL { folder.url.appendingPathComponent("outbox") }
-    var maildirNew: URL { maildir.appendingPathComponent("new") }
-    var quarantine: URL { URL(fileURLWithPath: config.quarantine) }
+    public var maildir: URL { folder.url.appendingPathComponent("outbox") }
+    public var maildirNew: URL { maildir.appendingPathComponent("new") }
+    public var quarantine: URL { URL(fileURLWithPath: config.quarantine) }
 
-    init(dueWithin: Duration = .seconds(4 * 3600)) throws {
+    public init(dueWithin: Duration = .seconds(4 * 3600)) throws {
         folder = try TemporaryDirectory("pipeline")
         let root = folder.url.path
         config = PipelineConfig(
@@ -31,9 +30,9 @@ struct Harness {
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
     }
 
-    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    public static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    func pipeline(
+    public func pipeline(
         transcriber: (any Transcriber)? = nil, transport: (any MailTransport)? = nil, ledger: (any Ledger)? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> VoicemailPipeline {
@@ -42,24 +41,24 @@ struct Harness {
             transport: transport ?? MaildirTransport(root: maildir), logger: Self.logger, now: now)
     }
 
-    func smtp(_ sink: SMTPSink, username: String? = nil, password: String? = nil) -> SMTPTransport {
+    public func smtp(_ sink: SMTPSink, username: String? = nil, password: String? = nil) -> SMTPTransport {
         SMTPTransport(
             SMTPConfig(url: sink.url, username: username, password: password.map(Secret.init), caFile: sink.caFile.path, timeout: ConfigDuration(.seconds(10))))
     }
 
-    func openAI(_ standIn: OpenAITranscriptionStandIn, key: String = "sk-test") -> OpenAITranscriber {
+    public func openAI(_ standIn: OpenAITranscriptionStandIn, key: String = "sk-test") -> OpenAITranscriber {
         OpenAITranscriber(url: standIn.url, apiKey: Secret(key), model: "whisper-1", language: "en", timeout: .seconds(5))
     }
 
     /// Cards delivered to the Maildir's `new/`.
-    func cards() throws -> [URL] {
+    public func cards() throws -> [URL] {
         guard FileManager.default.fileExists(atPath: maildirNew.path) else { return [] }
         return try FileManager.default.contentsOfDirectory(at: maildirNew, includingPropertiesForKeys: nil).sorted { $0.path < $1.path }
     }
 
     /// A voicemail as a plain drop: a tone in `format`, optionally with an Asterisk sidecar.
     @discardableResult
-    func drop(_ name: String, format: AudioFormat = .pcm16WAV, seconds: Double = 2, sidecar: String? = nil) throws -> URL {
+    public func drop(_ name: String, format: AudioFormat = .pcm16WAV, seconds: Double = 2, sidecar: String? = nil) throws -> URL {
         let url = spool.appendingPathComponent(name)
         try AudioFixture.write(url, format: format, seconds: seconds)
         if let sidecar {
@@ -70,7 +69,7 @@ struct Harness {
 }
 
 /// Top-level headers of a message file, unfolded (enough for Maildir assertions; SMTP tests use the strict parser).
-func headers(of url: URL) throws -> [String: String] {
+public func headers(of url: URL) throws -> [String: String] {
     let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
     guard let end = text.range(of: "\r\n\r\n") else { return [:] }
     var result: [String: String] = [:]
@@ -88,10 +87,10 @@ func headers(of url: URL) throws -> [String: String] {
 }
 
 /// Wall times in the harness owner's time zone, America/Chicago: `2026-11-20 16:50` or `2026-09-22 09:30:00`.
-enum Chicago {
-    static let zone = TimeZone(identifier: "America/Chicago") ?? .current
+public enum Chicago {
+    public static let zone = TimeZone(identifier: "America/Chicago") ?? .current
 
-    static func date(_ text: String) -> Date {
+    public static func date(_ text: String) -> Date {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone
