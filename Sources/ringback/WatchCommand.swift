@@ -17,8 +17,10 @@ struct WatchCommand: AsyncParsableCommand {
         let logger = global.makeLogger(default: .info)
         let pipeline = try global.makePipeline(config, logger: logger)
         try await global.prepareEngines(pipeline)
+        // One watch per ledger: a second one stands by until the first stops renewing its lease.
+        let lease = WatchLease(pipeline: pipeline, logger: logger)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
-        var services: [any Service] = [watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)
+        var services: [any Service] = [lease] + ([watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)).map(lease.standby)
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
             let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner, metrics: pipeline.metrics)
             services.append(

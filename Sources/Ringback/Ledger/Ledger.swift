@@ -32,6 +32,15 @@ public protocol Ledger: Sendable {
     func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord?
     func remember(_ file: IntakeFileRecord) async throws(LedgerError)
 
+    // MARK: Claims: which process works on what
+
+    /// Takes `key` (a voicemail's, or `watch`) for `owner` until `until`, in one transaction: when nobody holds it,
+    /// its lease has run out, `owner` holds it already (a renewal), or its holder is `dead` (a process known to have
+    /// exited). Otherwise says who holds it and until when.
+    func claim(_ key: String, owner: String, until: Date, at now: Date, replacing dead: String?) async throws(LedgerError) -> Claim
+    /// Gives `key` up, if `owner` still holds it.
+    func release(_ key: String, owner: String) async throws(LedgerError)
+
     // MARK: A voicemail's stages: each one transaction that keeps the record's invariants
 
     /// The transcript stage is over, whatever it gave: `record` carries the transcript or the reason there is none.

@@ -44,3 +44,9 @@ public struct CallOutcome: Sendable, Equatable {
     public var voicemailID: Int64
     public var action: CallbackEventRecord.Action
 }
+
+/// Who holds a claim: this process now, or another one until its lease runs out.
+public enum Claim: Sendable, Equatable {
+    case granted
+    case held(by: String, until: Date)
+}

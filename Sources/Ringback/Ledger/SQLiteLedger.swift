@@ -182,6 +182,14 @@ public struct SQLiteLedger: Ledger {
                 t.add(column: "transcriptSegments", .text)  // JSON: [{start, end, text}] in seconds
             }
         }
+        migrator.registerMigration("v12: claims shared by every process on the ledger") { db in
+            try db.create(table: "claim") { t in
+                t.primaryKey("key", .text)  // a voicemail's key, or `watch` for the one watcher
+                t.column("owner", .text).notNull()  // host:pid:token
+                t.column("expiresAt", .datetime).notNull()
+                t.column("claimedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

@@ -41,6 +41,9 @@ public struct IntakeWatcher: Service {
                     if case .ledger = outcome.errorCode {
                         // The ledger could not record it (a full disk, say), so it cannot hold the retry time either.
                         state.lookAgain(at: outcome.path, after: pipeline.config.retryAfter.seconds)
+                    } else if outcome.status == .waiting {
+                        // Another process holds it (or the PBX is still writing): looked at again soon.
+                        state.lookAgain(at: outcome.path, after: 2)
                     } else {
                         state.wentThrough(outcome.path)
                     }

@@ -26,7 +26,7 @@ public struct VoicemailPipeline: Sendable {
     let now: @Sendable () -> Date
     /// Counted as the pipeline works; served at `/metrics`.
     public let metrics = RingbackMetrics()
-    private let claims = ClaimSet()
+    let claims: LedgerClaims
     // The stages.
     let intake: IntakeBook
     let transcripts: TranscriptStage
@@ -42,6 +42,7 @@ public struct VoicemailPipeline: Sendable {
         self.transport = transport
         self.logger = logger
         self.now = now
+        claims = LedgerClaims(ledger: ledger, logger: logger, now: now)
         let quarantine = Quarantine(folder: URL(fileURLWithPath: config.quarantine))
         intake = IntakeBook(config: config, ledger: ledger, quarantine: quarantine, logger: logger, now: now)
         mailer = Mailer(
@@ -73,19 +74,31 @@ public struct VoicemailPipeline: Sendable {
             let detail = await intake.reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
             return ProcessOutcome(path: url.path, status: .rejected, detail: detail, errorCode: .input(error.code))
         }
-        guard await claims.claim(probe.identity.key) else {
-            return outcome(probe, StageResult(.skipped, nil, "same voicemail as a file being processed now (\(probe.identity.key))"))
-        }
         let result: ProcessOutcome
         do throws(LedgerError) {
-            result = outcome(probe, try await run(probe, source: source, options: options))
+            result = try await claimed(probe, options: options) { () async throws(LedgerError) in
+                try await run(probe, source: source, options: options)
+            }
         } catch {
             logger.error("ledger failure", metadata: ["file": "\(url.path)", "error": "\(error)"])
             result = outcome(probe, StageResult(.pending, nil, "ledger error: \(error)", code: .ledger(error.code)))
         }
-        await claims.release(probe.identity.key)
         if !options.dryRun { await intake.finish(source, key: result.key, result.intakeOutcome, isFinal: result.isFinal) }
         return result
+    }
+
+    /// The stages under the voicemail's claim in the ledger, so no other Ringback process works on it meanwhile. A
+    /// dry run writes nothing, claims included.
+    private func claimed(
+        _ probe: VoicemailProbe, options: Options, _ stages: @Sendable () async throws(LedgerError) -> StageResult
+    ) async throws(LedgerError) -> ProcessOutcome {
+        guard !options.dryRun else { return outcome(probe, try await stages()) }
+        switch try await claims.holding(probe.identity.key, stages) {
+        case .ran(let result):
+            return outcome(probe, result)
+        case .heldElsewhere(let holder, _):
+            return outcome(probe, StageResult(.waiting, nil, "another Ringback process (\(holder)) is working on this voicemail; looked at again after it"))
+        }
     }
 
     /// The stages, each stored before the next starts: the record, its transcript, its card.
@@ -196,12 +209,4 @@ public enum CardPreviewError: Error, CustomStringConvertible {
         case .mail(let error): error.description
         }
     }
-}
-
-/// Keys being processed right now, so two files of one voicemail (Asterisk's three formats) never race to two cards.
-actor ClaimSet {
-    private var active: Set<String> = []
-
-    func claim(_ key: String) -> Bool { active.insert(key).inserted }
-    func release(_ key: String) { active.remove(key) }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import RingbackTesting
+import Testing
+
+/// Several Ringback processes on one ledger: every voicemail is claimed in the ledger by one process at a time, so a
+/// `reprocess` started beside `watch`, or a second `watch`, never sends a card twice. Cards are counted at the SMTP
+/// server by Message-ID, not as files.
+extension WatchTests {
+    /// Watch and two reprocess runs on the same spool and ledger at once: exactly one card per voicemail.
+    @Test func watchAndTwoReprocessRunsOnOneLedgerSendEachCardOnce() async throws {
+        let count = Self.fullSize ? 200 : 60
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        try writeSMTPConfig(sink)
+        try dropAtOnce(count, prefix: "shared")
+        let watch = try startWatching()
+        defer { if watch.isRunning { watch.terminate() } }
+        async let first = RingbackCLI.run(["reprocess", "--config", "pipeline.yml", "spool"], in: folder.url)
+        async let second = RingbackCLI.run(["reprocess", "--config", "pipeline.yml", "spool"], in: folder.url)
+        let runs = try await [first, second]
+        for run in runs { #expect(run.status == 0, "\(run.stderr)") }
+
+        let delivered = try await Eventually.holds(within: .seconds(120)) { ((try? sink.messages()) ?? []).count >= count }
+        #expect(delivered, "every voicemail carded")
+        try await Task.sleep(for: .seconds(3))  // a doubled card would arrive now
+        try await stop(watch)
+        let messages = try sink.messages()
+        let ids = Set(messages.compactMap { $0.header("Message-ID") })
+        #expect(messages.count == count, "one card per voicemail, not \(messages.count)")
+        #expect(ids.count == count, "one Message-ID per voicemail")
+        // The runs that found a voicemail claimed by another process said so.
+        let waiting = runs.map(\.stdout).joined().components(separatedBy: "another Ringback process").count - 1
+        let skipped = runs.map(\.stdout).joined().components(separatedBy: "already notified").count - 1
+        #expect(waiting + skipped > 0, "the reprocess runs met the other processes' work")
+    }
+
+    /// A second watch on the same ledger stands by (and says so); when the first is killed it takes over, and every
+    /// voicemail dropped before and after gets exactly one card.
+    @Test func aSecondWatchStandsByAndTakesOverWhenTheFirstDies() async throws {
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        try writeSMTPConfig(sink)
+        let first = try startWatching()
+        defer { if first.isRunning { first.terminate() } }
+        try dropAtOnce(10, prefix: "before")
+        #expect(try await Eventually.holds(within: .seconds(60)) { ((try? sink.messages()) ?? []).count >= 10 })
+        let second = try startWatching()
+        defer { if second.isRunning { second.terminate() } }
+        #expect(try await Eventually.holds(within: .seconds(20)) { (try? logText())?.contains("standing by") == true }, "the second watch says it stands by")
+
+        kill(first.processIdentifier, SIGKILL)
+        try await waitFor(timeout: .seconds(10)) { !first.isRunning }
+        try dropAtOnce(10, prefix: "after")
+        let carded = try await Eventually.holds(within: .seconds(60)) { ((try? sink.messages()) ?? []).count >= 20 }
+        let log = try logText()
+        #expect(carded, "the standby took over: \(log.suffix(2000))")
+        #expect(log.contains("taking over"))
+        try await Task.sleep(for: .seconds(3))
+        try await stop(second)
+        let messages = try sink.messages()
+        #expect(messages.count == 20)
+        #expect(Set(messages.compactMap { $0.header("Message-ID") }).count == 20)
+    }
+}
