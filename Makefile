@@ -67,7 +67,7 @@ card-preview: release
 # within shutdown_grace, an SMTP outage, permanent refusals. (make test runs the same tests with a smaller storm.)
 faults: deps
 	$(SWIFT) build --build-tests
-	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage"
+	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage"
 
 test: deps format-check
 	$(SWIFT) build --build-tests

@@ -12,8 +12,7 @@ public struct CallerID: Sendable, Codable, Equatable, CustomStringConvertible {
 
     public init(parsing text: String, country: String = "US", dialPrefixes: [String] = []) {
         // Control characters never survive into a name or number (they would end up in mail headers).
-        let raw = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
-            .trimmingCharacters(in: .whitespaces)
+        let raw = TextSafety.line(text)
         var name: String?
         var numberPart = raw
         if let open = raw.lastIndex(of: "<"), let close = raw.lastIndex(of: ">"), open < close {

@@ -203,7 +203,7 @@ struct ChangeOptions: ParsableArguments {
             switch error.code {
             case .notFound: printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
             case .conflict: printError("error: \(error.message)")
-            case .open, .query, .full: printError("error: \(error)")
+            case .open, .query, .full, .replaced: printError("error: \(error)")
             }
             throw ExitCode(error.code == .notFound || error.code == .conflict ? 1 : 2)
         }

@@ -47,7 +47,7 @@ struct GlobalOptions: ParsableArguments {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = chosen
-            return handler
+            return EscapingLogHandler(wrapped: handler)
         }
         return Logger(label: "ringback")
     }

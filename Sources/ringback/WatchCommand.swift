@@ -15,6 +15,7 @@ struct WatchCommand: AsyncParsableCommand {
         MallocArenas.limit()
         let config = try global.loadConfig()
         let logger = global.makeLogger(default: .info)
+        for warning in config.fileWarnings { logger.warning("the configuration is \(warning)") }
         let pipeline = try global.makePipeline(config, logger: logger)
         try await global.prepareEngines(pipeline)
         // One watch per ledger: a second one stands by until the first stops renewing its lease.

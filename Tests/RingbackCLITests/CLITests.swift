@@ -249,6 +249,7 @@ import Testing
                     of: "    - kind: whisper ",
                     with: "    - { kind: openai, url: \"\(standIn.url)\", api_key: sk-test, model: whisper-1 }\n    - kind: whisper ")
             try Data(text.utf8).write(to: config)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)  // it holds a password
         }
         try write(password: "s3cret")
         let good = try await ringback("check")
@@ -269,6 +270,29 @@ import Testing
         #expect(!bad.stdout.contains("wrong"), "the password never appears")
         #expect(try sink.messages().isEmpty, "a check sends nothing")
         #expect(standIn.received.isEmpty, "and spends no API quota")
+
+        // The same file readable by every user: check says so, naming the settings, never their values.
+        try write(password: "s3cret")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config.path)
+        let exposed = try await ringback("check")
+        #expect(exposed.status == 1)
+        #expect(exposed.stdout.contains("✘ configuration: readable by every user"), "\(exposed.stdout)")
+        #expect(exposed.stdout.contains("mail.smtp.password") && exposed.stdout.contains("api_key"), "\(exposed.stdout)")
+        #expect(!exposed.stdout.contains("s3cret") && !exposed.stdout.contains("sk-test"))
+    }
+
+    /// A YAML error names the line and the problem; the file's text, secrets included, is never printed.
+    @Test func aBrokenConfigurationNeverEchoesItsText() async throws {
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let committed = try String(contentsOf: config, encoding: .utf8)
+        try Data(
+            committed.replacingOccurrences(of: "    password: \"${SMTP_PASSWORD}\"", with: "    password: \"hunter2-literal\n    oops: [unclosed")
+                .utf8
+        ).write(to: config)
+        let broken = try await ringback("check")
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("not valid YAML") && broken.stderr.contains("line"), "\(broken.stderr)")
+        #expect(!(broken.stdout + broken.stderr).contains("hunter2"), "\(broken.stderr)")
     }
 
     @Test func digestPreviewsWithoutSending() async throws {

@@ -99,6 +99,45 @@ import Testing
         }
     }
 
+    /// The listener may face the internet: connections that send nothing are closed after the idle timeout, so a
+    /// crowd of them cannot hold descriptors, and the server keeps answering meanwhile.
+    @Test func idleConnectionsAreClosedAndTheServerKeepsAnswering() async throws {
+        let harness = try Harness()
+        let pipeline = try harness.pipeline()
+        let server = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = server.application(host: "127.0.0.1", port: 0, logger: Harness.logger, idleTimeout: .seconds(1)) { portSink.yield($0) }
+        let running = Task { try await app.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        // 300 connections that never send a byte; after 3 s, how many has the server closed?
+        let script = """
+            import socket, sys, time
+            held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(300)]
+            time.sleep(3)
+            closed = 0
+            for s in held:
+                s.settimeout(0.5)
+                try:
+                    closed += s.recv(1) == b""
+                except (socket.timeout, ConnectionResetError):
+                    closed += isinstance(sys.exc_info()[1], ConnectionResetError)
+            print(closed)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, String(port)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let health = try await HTTPClient().perform(RingbackCurl.HTTPRequest(url: "http://127.0.0.1:\(port)/healthz"))
+        #expect(health.status == 200, "the server answers while they are held")
+        process.waitUntilExit()
+        let closed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(closed == "300", "every idle connection was closed by the server")
+    }
+
     @Test func metricsCountTranscriptionAttemptsAndTheirLatency() async throws {
         let harness = try Harness()
         let standIn = try OpenAITranscriptionStandIn()

@@ -72,7 +72,7 @@ struct CallbackCalendar {
             case ";": escaped += "\\;"
             case ",": escaped += "\\,"
             case "\n": escaped += "\\n"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: escaped += " "
+            case _ where TextSafety.isUnsafe(scalar): escaped += " "
             default: escaped.unicodeScalars.append(scalar)
             }
         }

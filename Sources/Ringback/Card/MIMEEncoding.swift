@@ -5,14 +5,9 @@ import RingbackCore
 enum MIMEEncoding {
     static let crlf = "\r\n"
 
-    /// Removes anything that could end a header line or smuggle a new one in (CR, LF, NUL, other controls).
-    static func headerSafe(_ text: String) -> String {
-        let scalars = text.unicodeScalars.map { scalar -> Unicode.Scalar in
-            scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar
-        }
-        let flattened = String(String.UnicodeScalarView(scalars))
-        return flattened.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-    }
+    /// Removes anything that could end a header line or smuggle a new one in (CR, LF, NUL, C1 and other controls,
+    /// bidi overrides).
+    static func headerSafe(_ text: String) -> String { TextSafety.line(text) }
 
     /// A header value as RFC 2047 encoded words when it is not plain ASCII, folded so no line passes 78 characters.
     /// `prefixLength` is the length of `Name: ` already on the first line.
@@ -88,11 +83,12 @@ enum MIMEEncoding {
         return output
     }
 
-    /// Escapes text for HTML element content and attribute values.
+    /// Escapes text for HTML element content and attribute values; control characters and bidi overrides are dropped
+    /// (line breaks kept).
     static func html(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
-        for character in text {
+        for character in TextSafety.text(text) {
             switch character {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"

@@ -45,4 +45,23 @@ struct EnvironmentExpansion {
         }
         return result + rest
     }
+
+    /// The settings whose key names a secret and whose value is written out rather than taken from `${VARIABLE}`.
+    static func literalSecrets(in node: Node, path: String) -> [String] {
+        switch node {
+        case .mapping(let mapping):
+            mapping.flatMap { key, value -> [String] in
+                let name = key.string ?? "?"
+                let child = path.isEmpty ? name : "\(path).\(name)"
+                if ["password", "api_key", "secret", "oauth2_token"].contains(name), let text = value.string, !text.isEmpty, !text.contains("${") {
+                    return [child]
+                }
+                return literalSecrets(in: value, path: child)
+            }
+        case .sequence(let sequence):
+            sequence.enumerated().flatMap { literalSecrets(in: $1, path: "\(path)[\($0)]") }
+        case .scalar, .alias:
+            []
+        }
+    }
 }

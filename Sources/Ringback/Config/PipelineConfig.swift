@@ -18,6 +18,12 @@ public struct PipelineConfig: Sendable, Decodable {
     /// A voicemail held up (an engine or the mail server down, the disk full) is tried again after this, then after
     /// twice as long each time, at most an hour apart. A transcript still owed after its card: first after twice this.
     public var retryAfter = ConfigDuration(.seconds(30))
+    /// Bad input larger than this is not copied into quarantine: its path and reason are recorded instead.
+    public var quarantineMaxBytes: Int64 = 64 << 20
+    /// Settings holding a password, key or secret as literal text rather than `${VARIABLE}` (by key path).
+    public var literalSecrets: [String] = []
+    /// What `check` and `watch` warn about the file itself (literal secrets in a file every user can read).
+    public var fileWarnings: [String] = []
 
     public init(
         owner: OwnerConfig, intake: [IntakeConfig], transcription: TranscriptionConfig = .init(), mail: MailConfig,
@@ -37,6 +43,7 @@ public struct PipelineConfig: Sendable, Decodable {
         case owner, intake, transcription, mail, callbacks, ledger, quarantine, web
         case shutdownGrace = "shutdown_grace"
         case retryAfter = "retry_after"
+        case quarantineMaxBytes = "quarantine_max_bytes"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +61,8 @@ public struct PipelineConfig: Sendable, Decodable {
         shutdownGrace = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? ConfigDuration(.seconds(10))
         retryAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .retryAfter) ?? ConfigDuration(.seconds(30))
         guard retryAfter.duration > .zero else { throw ConfigError(.invalid, key: "retry_after", "must be longer than 0s") }
+        quarantineMaxBytes = try container.decodeIfPresent(Int64.self, forKey: .quarantineMaxBytes) ?? quarantineMaxBytes
+        guard quarantineMaxBytes >= 0 else { throw ConfigError(.invalid, key: "quarantine_max_bytes", "must be 0 or more") }
     }
 }
 
@@ -68,6 +77,15 @@ extension PipelineConfig {
         }
         var config = try parse(text, environment: environment, file: url.path)
         config.resolvePaths(relativeTo: url.deletingLastPathComponent())
+        if !config.literalSecrets.isEmpty, let mode = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.posixPermissions] as? NSNumber,
+            mode.intValue & 0o004 != 0
+        {
+            config.fileWarnings.append(
+                "readable by every user on this machine, and \(config.literalSecrets.joined(separator: ", ")) "
+                    + "\(config.literalSecrets.count == 1 ? "is" : "are") written in it as literal text: "
+                    + "`chmod 640 \(url.path)` (you and the ringback group), or set \(config.literalSecrets.count == 1 ? "it" : "them") as ${VARIABLES} from the environment"
+            )
+        }
         do throws(ConfigError) {
             try config.mail.templates.load()
         } catch {
@@ -88,12 +106,14 @@ extension PipelineConfig {
             node = composed
         } catch let error as ConfigError {
             throw error
+        } catch let error as YamlError {
+            throw ConfigError(.syntax, key: "", "not valid YAML: \(Self.describe(error))", file: file)
         } catch {
-            throw ConfigError(.syntax, key: "", "not valid YAML: \(error)", file: file)
+            throw ConfigError(.syntax, key: "", "not valid YAML", file: file)
         }
         var unset: [(key: String, variable: String)] = []
         let expanded = EnvironmentExpansion(environment: environment).expand(node, path: "", unset: &unset)
-        let config: PipelineConfig
+        var config: PipelineConfig
         do {
             config = try YAMLDecoder().decode(PipelineConfig.self, from: expanded)
         } catch var error as ConfigError {
@@ -109,7 +129,20 @@ extension PipelineConfig {
         for (key, variable) in unset where config.uses(key) {
             throw ConfigError(.unsetVariable, key: key, "environment variable \(variable) is not set", file: file)
         }
+        config.literalSecrets = EnvironmentExpansion.literalSecrets(in: node, path: "")
         return config
+    }
+
+    /// Where and what, never the text around it: the offending line may hold a password or an API key.
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            "\(problem) at line \(mark.line), column \(mark.column)"
+        case .reader(let problem, _, _, _): problem
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            "a key is given twice (\(duplicates.sorted().joined(separator: ", "))) at line \(context.mark.line)"
+        default: "the YAML parser gave up"
+        }
     }
 
     /// Whether a setting matters for this configuration (the unused transport's password may stay unset).

@@ -17,7 +17,7 @@ struct IntakeBook: Sendable {
     func reject(_ url: URL, code: String, reason: String, dryRun: Bool) async -> String {
         guard !dryRun else { return "\(reason) (would be quarantined)" }
         logger.warning("rejected", metadata: ["file": "\(url.path)", "reason": "\(reason)"])
-        guard FileManager.default.fileExists(atPath: url.path) else { return reason }  // nothing to keep
+        guard (try? FileManager.default.attributesOfItem(atPath: url.path)) != nil else { return reason }  // nothing to keep
         var destination: URL?
         do {
             destination = try quarantine.admit(

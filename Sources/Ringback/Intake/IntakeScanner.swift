@@ -47,7 +47,9 @@ public struct IntakeScanner: Sendable {
                 }
                 continue
             }
-            guard values?.isRegularFile == true, isCandidate(url) else { continue }
+            // Not only regular files: a FIFO, socket or link named like a recording is rejected with its reason by the
+            // pipeline (IntakePath), never skipped without a word.
+            guard isCandidate(url), values?.isRegularFile == true || AudioExtensions.all.contains(url.pathExtension.lowercased()) else { continue }
             found.append(url)
         }
         return found.sorted { $0.path < $1.path }

@@ -8,6 +8,8 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         case conflict = "ledger.conflict"
         /// The disk (or filesystem) holding the ledger has no room left; nothing was written.
         case full = "ledger.full"
+        /// The ledger file was deleted or replaced while this process had it open: nothing more is written.
+        case replaced = "ledger.replaced"
     }
 
     public var code: Code

@@ -5,6 +5,9 @@ public import GRDB
 public struct SQLiteLedger: Ledger {
     private let writer: any DatabaseWriter
     public let path: String
+    /// The file's device and inode when it was opened: a ledger deleted or replaced under a running process is
+    /// noticed at the next read or write, instead of that process writing on into a file nobody will open again.
+    private let identity: FileIdentity?
 
     /// Opens (creating if needed) the ledger file; WAL mode so `callbacks list` can read while `watch` writes.
     public init(path: String) throws(LedgerError) {
@@ -26,10 +29,28 @@ public struct SQLiteLedger: Ledger {
         }
     }
 
+    /// `ringback check`: the file as it is, opened read-only (never created, never migrated). Nil when there is no
+    /// file yet; else SQLite's complaints (none when sound) and whether its schema is this Ringback's.
+    public static func inspect(path: String) throws(LedgerError) -> (problems: [String], current: Bool)? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(10)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            return try queue.read { db in
+                (try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" }, try migrator.hasCompletedMigrations(db))
+            }
+        } catch {
+            throw LedgerError(code: .open, path: path, message: "cannot read the ledger: \(error)")
+        }
+    }
+
     /// Wraps any writer; tests pass an in-memory `DatabaseQueue`.
     public init(writer: any DatabaseWriter, path: String = ":memory:") throws(LedgerError) {
         self.writer = writer
         self.path = path
+        self.identity = FileIdentity(path: path)
         do {
             try Self.migrator.migrate(writer)
         } catch {
@@ -201,6 +222,7 @@ public struct SQLiteLedger: Ledger {
     }
 
     func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
+        try checkIdentity()
         do {
             return try await writer.read(work)
         } catch let error as LedgerError {
@@ -211,6 +233,7 @@ public struct SQLiteLedger: Ledger {
     }
 
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
+        try checkIdentity()
         do {
             return try await writer.write(work)
         } catch let error as LedgerError {
@@ -223,5 +246,27 @@ public struct SQLiteLedger: Ledger {
         } catch {
             throw LedgerError(code: .query, path: path, message: "\(error)")
         }
+    }
+
+    private func checkIdentity() throws(LedgerError) {
+        guard let identity, FileIdentity(path: path) != identity else { return }
+        throw LedgerError(
+            code: .replaced, path: path,
+            message: "the ledger file was deleted or replaced while Ringback had it open; nothing more is written to it. "
+                + "Restore it from a backup (or start afresh knowing that every voicemail still in the drop folders is sent again), then restart")
+    }
+}
+
+/// A file's device and inode, read with `stat`.
+struct FileIdentity: Equatable {
+    var device: UInt64
+    var inode: UInt64
+
+    init?(path: String) {
+        guard path != ":memory:", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let device = (attributes[.systemNumber] as? NSNumber)?.uint64Value, let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value
+        else { return nil }
+        self.device = device
+        self.inode = inode
     }
 }

@@ -108,7 +108,7 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
 
     /// Stores what an engine heard.
     mutating func apply(_ transcript: Transcript) {
-        self.transcript = transcript.text
+        self.transcript = TextSafety.text(transcript.text)
         transcriptEngine = transcript.engine
         transcriptConfidence = transcript.confidence
         transcriptIsDraft = transcript.isOfflineDraft

@@ -30,12 +30,17 @@ public struct IntakeWatcher: Service {
         let state = WatchState(pipeline: pipeline, logger: logger)
         let events = state.startWatching()
         await state.sweepAll()
-        await withGracefulShutdownHandler {
+        try await withGracefulShutdownHandler {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
             while !Task.isShuttingDownGracefully {
                 let batch = state.takeReady()
                 let outcomes = await pipeline.process(batch, concurrency: concurrency) { result in
                     logger.info("processed", metadata: ["file": "\(result.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
+                }
+                if let gone = outcomes.first(where: { $0.errorCode == .ledger(.replaced) }) {
+                    // Writing on would lose every record from now on, and a restart would send every card again.
+                    logger.critical("the ledger was deleted or replaced: stopping", metadata: ["detail": "\(gone.detail)"])
+                    throw LedgerError(code: .replaced, path: pipeline.ledger.path, message: gone.detail)
                 }
                 for outcome in outcomes {
                     if case .ledger = outcome.errorCode {

@@ -13,6 +13,9 @@ struct LedgerClaims: Sendable {
     let lease: Duration
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Keys this process is working on: the ledger's claim is per process, so two files of one voicemail in the same
+    /// process (Asterisk's three formats) are kept apart here.
+    private let local = LocalClaims()
 
     init(ledger: any Ledger, owner: String = ProcessIdentity.current, lease: Duration = .seconds(60), logger: Logger, now: @escaping @Sendable () -> Date) {
         self.ledger = ledger
@@ -24,15 +27,27 @@ struct LedgerClaims: Sendable {
 
     enum Run<T: Sendable>: Sendable {
         case ran(T)
+        /// Another file of the same voicemail is being worked on in this process.
+        case heldHere
         /// Another live process holds it, until then at the latest.
         case heldElsewhere(by: String, until: Date)
     }
 
     /// Runs `work` while holding `key`; does not run it when another live process holds `key`.
     func holding<T: Sendable>(_ key: String, _ work: @Sendable () async throws(LedgerError) -> T) async throws(LedgerError) -> Run<T> {
-        switch try await take(key) {
-        case .held(let holder, let until): return .heldElsewhere(by: ProcessIdentity.describe(holder), until: until)
+        guard await local.claim(key) else { return .heldHere }
+        let claim: Claim
+        do throws(LedgerError) {
+            claim = try await take(key)
+        } catch {
+            await local.release(key)
+            throw error
+        }
+        switch claim {
         case .granted: break
+        case .held(let holder, let until):
+            await local.release(key)
+            return .heldElsewhere(by: ProcessIdentity.describe(holder), until: until)
         }
         let renewal = Task { [self] in
             while !Task.isCancelled {
@@ -49,11 +64,19 @@ struct LedgerClaims: Sendable {
         do throws(LedgerError) {
             result = try await work()
         } catch {
+            renewal.cancel()
             try? await ledger.release(key, owner: owner)
+            await local.release(key)
             throw error
         }
         renewal.cancel()
-        try await ledger.release(key, owner: owner)
+        do throws(LedgerError) {
+            try await ledger.release(key, owner: owner)
+        } catch {
+            // The work is done and stored; the claim runs out with its lease.
+            logger.warning("cannot release a claim", metadata: ["key": "\(key)", "error": "\(error)"])
+        }
+        await local.release(key)
         return .ran(result)
     }
 
@@ -70,6 +93,14 @@ struct LedgerClaims: Sendable {
     }
 
     func expiry() -> Date { now().addingTimeInterval(lease.seconds) }
+}
+
+/// The keys one process holds now.
+private actor LocalClaims {
+    private var active: Set<String> = []
+
+    func claim(_ key: String) -> Bool { active.insert(key).inserted }
+    func release(_ key: String) { active.remove(key) }
 }
 
 /// Names this process in the ledger's claims: `host:pid:token`. The token tells apart two processes that had the

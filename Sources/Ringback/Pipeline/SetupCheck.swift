@@ -25,19 +25,28 @@ public struct SetupCheck: Sendable {
     }
 
     public func run() async -> [Item] {
-        var items: [Item] = []
+        var items: [Item] = config.fileWarnings.map { Item(subject: "configuration", ok: false, detail: $0) }
         for intake in config.intake {
             items.append(folder(intake.path, key: "intake", writable: intake.after != .keep, what: "\(intake.layout.rawValue) drop folder"))
         }
         let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
         items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
         do throws(LedgerError) {
-            let problems = try await LedgerStore.open(config).problems()
+            // Read-only: a check never creates a ledger (a missing one after a deletion must not look fine).
             let room = Self.freeSpace(at: ledgerFolder).map { ", \(CardComposer.megabytes($0)) free on its disk" } ?? ""
-            items.append(
-                problems.isEmpty
-                    ? Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, schema up to date, every page sound\(room)")
-                    : Item(subject: "ledger \(config.ledger)", ok: false, detail: "damaged: " + problems.prefix(3).joined(separator: "; ")))
+            if let found = try LedgerStore.inspect(config) {
+                let schema = found.current ? "schema up to date" : "schema older than this Ringback (watch upgrades it when it starts)"
+                items.append(
+                    found.problems.isEmpty
+                        ? Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, \(schema), every page sound\(room)")
+                        : Item(subject: "ledger \(config.ledger)", ok: false, detail: "damaged: " + found.problems.prefix(3).joined(separator: "; ")))
+            } else {
+                items.append(
+                    Item(
+                        subject: "ledger \(config.ledger)", ok: true,
+                        detail: "not there yet: the first `ringback watch` or `reprocess` creates it\(room). If it existed before, it was deleted: "
+                            + "every voicemail still in the drop folders would be sent again"))
+            }
         } catch {
             items.append(Item(subject: "ledger \(config.ledger)", ok: false, detail: error.message))
         }

@@ -1,4 +1,5 @@
 public import Foundation
+import RingbackCore
 
 extension VoicemailPipeline {
     /// `ringback card preview`: the card this voicemail would get, written to `file`, with nothing stored or sent.
@@ -44,7 +45,7 @@ extension VoicemailRecord {
             callerName: probe.caller.name, callerNumber: probe.caller.number, callerRaw: probe.caller.raw,
             durationMs: probe.audio.durationMilliseconds, format: probe.audio.format.description, isUrgent: urgent,
             kind: probe.isMissedCall(minSeconds: intake.minSeconds) ? .missedCall : .voicemail,
-            mailbox: probe.metadata.mailbox, mailboxContext: probe.metadata.context,
+            mailbox: probe.metadata.mailbox.map(TextSafety.line), mailboxContext: probe.metadata.context.map(TextSafety.line),
             transcript: nil, transcriptEngine: nil, transcriptStatus: .pending, transcriptConfidence: nil, transcriptIsDraft: false,
             transcriptFailure: nil, attempts: 0, lastError: nil, nextAttemptAt: nil,
             messageID: MessageCard.messageID(token: probe.identity.token, domain: config.mail.from.domain), notifiedAt: nil,

@@ -43,7 +43,7 @@ public struct VoicemailPipeline: Sendable {
         self.logger = logger
         self.now = now
         claims = LedgerClaims(ledger: ledger, logger: logger, now: now)
-        let quarantine = Quarantine(folder: URL(fileURLWithPath: config.quarantine))
+        let quarantine = Quarantine(folder: URL(fileURLWithPath: config.quarantine), maxBytes: config.quarantineMaxBytes)
         intake = IntakeBook(config: config, ledger: ledger, quarantine: quarantine, logger: logger, now: now)
         mailer = Mailer(
             config: config, ledger: ledger, transport: transport, composer: CardComposer(config: config, now: now), logger: logger, now: now)
@@ -61,6 +61,12 @@ public struct VoicemailPipeline: Sendable {
     /// Processes one voicemail. Never throws: every failure becomes an outcome that names the file and the reason.
     public func process(_ source: VoicemailSource, options: Options = .init()) async -> ProcessOutcome {
         let url = source.audio
+        // Read with lstat first: a FIFO would block the open, a link could lead anywhere.
+        if let refusal = IntakePath.refusal(for: url, roots: config.intake.map(\.path)) {
+            let error = IntakeError.notAFile(path: url.path, reason: refusal)
+            let detail = await intake.reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
+            return ProcessOutcome(path: url.path, status: .rejected, detail: detail, errorCode: .input(error.code))
+        }
         let reader = source.intake.reader(owner: config.owner)
         // Plain files are complete when handed over; a PBX layout says itself when its message is.
         if source.intake.layout != .plain, case .waiting(let why) = reader.readiness(of: source, now: now()) {
@@ -96,6 +102,8 @@ public struct VoicemailPipeline: Sendable {
         switch try await claims.holding(probe.identity.key, stages) {
         case .ran(let result):
             return outcome(probe, result)
+        case .heldHere:
+            return outcome(probe, StageResult(.skipped, nil, "same voicemail as a file being processed now (\(probe.identity.key))"))
         case .heldElsewhere(let holder, _):
             return outcome(probe, StageResult(.waiting, nil, "another Ringback process (\(holder)) is working on this voicemail; looked at again after it"))
         }

@@ -26,6 +26,8 @@ public final class WatchLease: Service, Sendable {
             let claim: Claim
             do throws(LedgerError) {
                 claim = try await claims.take(Self.key)
+            } catch  where error.code == .replaced {
+                throw error
             } catch {
                 logger.error("cannot renew the watch lease", metadata: ["error": "\(error)"])
                 claim = held.withLock { $0 } ? .granted : .held(by: "?", until: .distantFuture)  // keep what we had until it runs out

@@ -91,7 +91,7 @@ final class WatchState {
         for (path, deadline) in pending where deadline <= now {
             pending[path] = nil
             let url = URL(fileURLWithPath: path)
-            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard (try? FileManager.default.attributesOfItem(atPath: path)) != nil else { continue }  // lstat: a dangling link is still bad input to report
             guard let source = config.intake(containing: url).source(containing: url, owner: config.owner) else { continue }
             await consider(source, now: now)
         }

@@ -72,10 +72,28 @@ public struct VoicemailProbe: Sendable, Codable {
                 throw .intake(error)
             }
         }
-        let mtime = (attributes[.modificationDate] as? Date) ?? Date()
+        // A date no voicemail can have (year 10000 in a sidecar, a file from 1970) is not stored: the next plausible one
+        // is used, and the card's source of the time says why.
+        let now = Date()
+        let mtime = (attributes[.modificationDate] as? Date).flatMap { Self.plausible($0, now: now) ? $0 : nil } ?? now
+        var receivedAt = mtime
+        var receivedSource = "mtime"
+        if let given = metadata.receivedAt {
+            if Self.plausible(given, now: now) {
+                (receivedAt, receivedSource) = (given, metadata.receivedSource)
+            } else {
+                receivedSource = "mtime; the \(metadata.receivedSource) date (\(given.timeIntervalSince1970) s since 1970) is not plausible"
+            }
+        }
         return VoicemailProbe(
             path: path, formats: ([source.audio] + source.alternates).map(\.path), identity: identity, audio: audio, metadata: metadata,
-            receivedAt: metadata.receivedAt ?? mtime, receivedSource: metadata.receivedAt == nil ? "mtime" : metadata.receivedSource)
+            receivedAt: receivedAt, receivedSource: receivedSource)
+    }
+
+    /// Between 1990 and a day from now (a PBX clock a little fast is not an error): anything else is a broken clock
+    /// or a hostile sidecar.
+    static func plausible(_ date: Date, now: Date) -> Bool {
+        date >= Date(timeIntervalSince1970: 631_152_000) && date <= now.addingTimeInterval(86_400)
     }
 }
 

@@ -26,8 +26,9 @@ public struct LinkServer: Sendable {
     }
 
     /// The Hummingbird application, a Service for `watch`'s ServiceGroup. `onRunning` hears the bound port.
-    public func application(host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol
-    {
+    public func application(
+        host: String, port: Int, logger: Logger, idleTimeout: Duration = .seconds(15), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
         router.get("metrics") { _, _ -> Response in
@@ -43,8 +44,12 @@ public struct LinkServer: Sendable {
         router.post("a/:token") { _, context in
             try await self.page(token: context.parameters.get("token") ?? "", acting: true)
         }
+        // The listener may face the internet: a connection that sends nothing for `idleTimeout` is closed, so idle
+        // connections cannot pile up and take the descriptors intake needs.
+        let nanoseconds = idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Ringback"),
+            router: router, server: .http1(configuration: .init(idleTimeout: .nanoseconds(nanoseconds))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Ringback"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
