@@ -57,6 +57,27 @@ public struct CallerID: Sendable, Codable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A number the PBX sent that Ringback cannot read (an outside-line prefix nobody configured, a shape it does not
+    /// know), as its digits (and a leading `+`): it never vanishes from the card. Nil when there is no such number.
+    public var unrecognisedNumber: String? {
+        guard phone.kind == .unknown else { return nil }
+        let digits = phone.raw.filter { $0.isASCII && $0.isNumber }
+        guard digits.count >= 3 else { return nil }
+        return (phone.raw.trimmingCharacters(in: .whitespaces).hasPrefix("+") ? "+" : "") + digits
+    }
+
+    /// The likely reading of an unrecognised number: a common outside-line prefix (`9`, `0`, `8`) dropped leaves a
+    /// number valid in the owner's country. Offered on the card as a guess, with the setting that would make it
+    /// certain; never used as the key.
+    public var likelyReading: (prefix: String, phone: PhoneNumber)? {
+        guard let number = unrecognisedNumber, !number.hasPrefix("+") else { return nil }
+        for prefix in ["9", "0", "8"] where number.hasPrefix(prefix) {
+            let reading = PhoneNumber(parsing: number, country: country, dialPrefixes: [prefix])
+            if reading.kind == .e164 { return (prefix, reading) }
+        }
+        return nil
+    }
+
     /// `tel:` URI for a one-tap call; nil for withheld numbers and extensions.
     public var telURI: String? { phone.telURI }
 

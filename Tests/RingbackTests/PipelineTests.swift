@@ -451,6 +451,21 @@ import Testing
         let key = try #require(outcome.key)
         #expect(try await pipeline.ledger.voicemail(key: key) == nil)
     }
+
+    /// A number the parser cannot read (an outside-line 9 before a North American number, no dial_prefixes) stays on
+    /// the card as the PBX sent it, dialable, with the likely reading offered and the setting that makes it certain.
+    @Test func aNumberRingbackCannotReadStaysOnTheCardAsSent() async throws {
+        let harness = try Harness()
+        let file = try harness.drop("oneil.wav", seconds: 3, sidecar: AudioFixture.asteriskSidecar(callerID: "\"DR. O'NEIL & SONS\" <917735550111>"))
+        #expect(try await harness.pipeline().process(file).status == .notified)
+        let card = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+            .replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        #expect(!card.contains("No number"), "the number the PBX gave never vanishes")
+        #expect(card.contains("Call back:    917735550111  <tel:917735550111>  (as the PBX sent it)"), "\(card)")
+        #expect(card.contains("Probably (773) 555-0111, with the outside-line 9 dropped"))
+        #expect(card.contains("owner.dial_prefixes: [\"9\"]") || card.contains("owner.dial_prefixes: [&quot;9&quot;]"))
+        #expect(card.contains("href=\"tel:917735550111\"") && card.contains("href=\"tel:+17735550111\""))
+    }
 }
 
 /// Decodes `=?UTF-8?B?…?=` words, for comparing subjects read from raw Maildir files.

@@ -174,8 +174,10 @@ struct CardRenderer {
             let caption = "the number they said" + (spoken.borrowedAreaCode ? ", area code from the caller ID" : "")
             return (spoken.phone.display(country: card.caller.country), tel, caption)
         }
-        guard let number = card.caller.displayNumber, let tel = card.caller.telURI else { return nil }
-        return (number, tel, nil)
+        if let number = card.caller.displayNumber, let tel = card.caller.telURI { return (number, tel, nil) }
+        // A number Ringback cannot read is still the caller's: shown and dialled as the PBX sent it.
+        guard let sent = card.caller.unrecognisedNumber else { return nil }
+        return (sent, "tel:\(sent)", "as the PBX sent it")
     }
 
     private var spokenIsTrusted: Bool {
@@ -185,6 +187,10 @@ struct CardRenderer {
 
     /// The number that is not on the button, if there is one.
     private var otherNumberLine: (text: String, tel: String)? {
+        if card.spokenNumber == nil, let likely = card.caller.likelyReading, let tel = likely.phone.telURI {
+            let number = likely.phone.display(country: card.caller.country)
+            return ("Probably \(number), with the outside-line \(likely.prefix) dropped: set owner.dial_prefixes: [\"\(likely.prefix)\"] to read it so", tel)
+        }
         guard let spoken = card.spokenNumber, let spokenTel = spoken.phone.telURI else { return nil }
         let said = spoken.phone.display(country: card.caller.country)
         if spokenIsTrusted {
