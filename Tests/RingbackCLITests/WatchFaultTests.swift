@@ -123,6 +123,37 @@ extension WatchTests {
     }
 }
 
+extension WatchTests {
+    /// After an outage the held-up cards go out within seconds of the server answering, not at the end of their
+    /// back-off (here `retry_after: 5m`, so the first retry would be five minutes away).
+    @Test func cardsHeldByAnOutageGoOutSecondsAfterTheServerAnswers() async throws {
+        let mailbox = folder.url.appendingPathComponent("received-mail")
+        var sink = try await SMTPSink.start(directory: mailbox)
+        defer { sink.stop() }
+        let port = sink.port
+        try writeSMTPConfig(sink, retryAfter: "5m")
+        let process = try startWatching()
+        defer { if process.isRunning { process.terminate() } }
+        try dropAtOnce(2, prefix: "before")
+        #expect(try await sink.waitForMessages(count: 2, timeout: .seconds(60)).count == 2)
+
+        sink.stop()
+        try dropAtOnce(5, prefix: "during")
+        try await Task.sleep(for: .seconds(5))
+        #expect(try sink.messages().count == 2, "nothing arrives while the server is down")
+
+        sink = try await SMTPSink.start(.init(port: port), directory: mailbox)
+        let back = ContinuousClock.now
+        let mails = try await sink.waitForMessages(count: 7, timeout: .seconds(30))
+        #expect(mails.count == 7, "held-up cards went out within 30 s of the server answering, not after 5 min")
+        #expect(ContinuousClock.now - back < .seconds(30))
+        #expect(try logText().contains("the mail server answers again"))
+        try await Task.sleep(for: .seconds(2))
+        try await stop(process)
+        #expect(Set(try sink.messages().compactMap { $0.header("Message-ID") }).count == 7, "none twice")
+    }
+}
+
 /// Where `mount` works: root, and not a container that forbids it.
 let canMount = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/mount")
 

@@ -50,6 +50,9 @@ public protocol Ledger: Sendable {
     /// The card, or the transcript owed after it (or the reply carrying that), could not go out now; tried again at
     /// `retryAt(attempts)`.
     func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError) -> VoicemailRecord
+    /// The mail server answers again: every card held up by it is due now, not at the end of its back-off. Returns
+    /// how many.
+    func retryHeldCards(at now: Date) async throws(LedgerError) -> Int
     /// The mail server refused the card for good: not retried until a person asks (`ringback outbox retry`).
     func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord
     /// A late transcript has arrived; the reply carrying it is due.

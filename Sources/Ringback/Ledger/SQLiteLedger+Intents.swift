@@ -70,4 +70,13 @@ extension SQLiteLedger {
         try await update(record)
         return record
     }
+
+    public func retryHeldCards(at now: Date) async throws(LedgerError) -> Int {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE voicemail SET nextAttemptAt = ? WHERE state = ? AND nextAttemptAt > ?",
+                arguments: [now, VoicemailRecord.State.transcribed.rawValue, now])
+            return db.changesCount
+        }
+    }
 }

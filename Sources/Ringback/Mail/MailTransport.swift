@@ -7,6 +7,13 @@ public protocol MailTransport: Sendable {
     /// Succeeds when at least one recipient took the message; the report names any that refused it.
     @discardableResult
     func deliver(_ message: OutgoingMessage) async throws(MailError) -> DeliveryReport
+    /// Whether the transport would take a message now, tried without sending one: after an outage, queued cards go
+    /// as soon as this says yes instead of waiting out their back-off.
+    func isAnswering() async -> Bool
+}
+
+extension MailTransport {
+    public func isAnswering() async -> Bool { true }
 }
 
 /// A rendered message on disk and its envelope.

@@ -38,6 +38,9 @@ public struct SMTPTransport: MailTransport {
     }
 
     /// Connects, upgrades, logs in and says NOOP: everything a card needs short of sending one.
+    /// EHLO, STARTTLS, AUTH and NOOP succeed: the server is back.
+    public func isAnswering() async -> Bool { (try? await verify()) != nil }
+
     public func verify() async throws(MailError) -> [String] {
         do {
             return try await client.verify()

@@ -32,6 +32,7 @@ public struct IntakeWatcher: Service {
         await state.sweepAll()
         try await withGracefulShutdownHandler {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
+            var mailDown = false
             while !Task.isShuttingDownGracefully {
                 let batch = state.takeReady()
                 let outcomes = await pipeline.process(batch, concurrency: concurrency) { result in
@@ -42,6 +43,7 @@ public struct IntakeWatcher: Service {
                     logger.critical("the ledger was deleted or replaced: stopping", metadata: ["detail": "\(gone.detail)"])
                     throw LedgerError(code: .replaced, path: pipeline.ledger.path, message: gone.detail)
                 }
+                if outcomes.contains(where: { $0.errorCode == .mail(.transport) }) { mailDown = true }
                 for outcome in outcomes {
                     if case .ledger = outcome.errorCode {
                         // The ledger could not record it (a full disk, say), so it cannot hold the retry time either.
@@ -55,7 +57,8 @@ public struct IntakeWatcher: Service {
                 }
                 if !batch.isEmpty { nextRetry = min(nextRetry, await nextOwedAttempt()) }
                 let now = pipeline.now()
-                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry)
+                // While the mail server is down, it is asked every few seconds whether it is back.
+                let wake = min(state.nextDeadline ?? .distantFuture, nextRetry, mailDown ? now.addingTimeInterval(3) : .distantFuture)
                 let wait = Duration.milliseconds(Int64(max(0, wake.timeIntervalSince(now)) * 1000))
                 if let events {
                     for event in await events.next(timeout: wait) { await state.handle(event) }
@@ -63,6 +66,12 @@ public struct IntakeWatcher: Service {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                 }
                 await state.recheckDue()
+                if mailDown, await pipeline.transport.isAnswering() {
+                    mailDown = false
+                    let due = (try? await pipeline.ledger.retryHeldCards(at: pipeline.now())) ?? 0
+                    logger.notice("the mail server answers again: sending what it held up", metadata: ["cards": "\(due)"])
+                    await state.queuePendingRetries()
+                }
                 if pipeline.now() >= nextRetry {
                     await state.queuePendingRetries()
                     nextRetry = min(pipeline.now().addingTimeInterval(retryInterval.seconds), await nextOwedAttempt())
