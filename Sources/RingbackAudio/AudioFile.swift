@@ -24,7 +24,8 @@ public final class AudioFile {
         let path = url.path
         var info = SF_INFO()
         if url.pathExtension.lowercased() == "gsm" {
-            // Raw GSM has no header: libsndfile needs the format up front.
+            // Raw GSM has no header: libsndfile needs the format up front, and would decode any bytes as GSM.
+            if let problem = Self.rawGSMProblem(url) { throw .unreadable(path: path, reason: problem) }
             info.format = Int32(SF_FORMAT_RAW) | Int32(SF_FORMAT_GSM610)
             info.samplerate = 8000
             info.channels = 1
@@ -92,6 +93,19 @@ public final class AudioFile {
 
     /// Moves the read position to `frame` (0 is the first); the next read starts there.
     ///
+    /// Raw GSM 6.10 is 33-byte frames, each starting with the signature nibble 0xD: a file shorter than one frame, or
+    /// whose first frames lack the signature, is not GSM (ten random bytes named `.gsm` are not a missed call).
+    static func rawGSMProblem(_ url: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }  // sf_open reports it
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 33 * 8)) ?? Data()
+        guard head.count >= 33 else { return "not raw GSM 6.10: \(head.count) bytes, shorter than one 33-byte frame" }
+        for frame in stride(from: 0, to: head.count - 32, by: 33) where head[head.startIndex + frame] & 0xF0 != 0xD0 {
+            return "not raw GSM 6.10: frame \(frame / 33 + 1) lacks the GSM signature"
+        }
+        return nil
+    }
+
     /// Some codecs cannot seek (libsndfile's WAV49/GSM): a forward move then reads and discards the frames between,
     /// in blocks, so memory stays flat.
     public func seek(toFrame frame: Int64) throws(AudioError) {

@@ -72,6 +72,23 @@ import Testing
         #expect(error.path == url.path)
     }
 
+    /// Raw GSM has no header, so libsndfile decodes any bytes as GSM: bytes that cannot be GSM 6.10 frames (fewer
+    /// than one frame, or frames without the 0xD signature) are not audio, not a missed call.
+    @Test func bytesThatAreNotGSMFramesNamedGsmAreNotAudio() throws {
+        let tiny = folder.url.appendingPathComponent("tiny.gsm")
+        try Data((0..<10).map { UInt8($0) }).write(to: tiny)
+        let short = try #require(throws: AudioError.self) { try AudioProbe(url: tiny) }
+        #expect(short.code == "audio.unreadable" && short.reason.contains("shorter than one 33-byte frame"))
+
+        let noise = folder.url.appendingPathComponent("noise.gsm")
+        try Data((0..<3300).map { UInt8(($0 * 7) % 0xC0) }).write(to: noise)  // no byte has the 0xD nibble
+        let unsigned = try #require(throws: AudioError.self) { try AudioProbe(url: noise) }
+        #expect(unsigned.reason.contains("lacks the GSM signature"))
+
+        let real = try AudioFixture.write(folder.url.appendingPathComponent("msg0000.gsm"), format: .rawGSM, seconds: 1)
+        #expect(try AudioProbe(url: real).durationMilliseconds == 1000)
+    }
+
     @Test func aTruncatedWavIsRejectedOrReadOnlyAsFarAsItGoes() throws {
         let whole = try AudioFixture.write(folder.url.appendingPathComponent("whole.wav"), seconds: 2)
         let data = try Data(contentsOf: whole)

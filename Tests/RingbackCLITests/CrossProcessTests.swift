@@ -61,4 +61,40 @@ extension WatchTests {
         #expect(messages.count == 20)
         #expect(Set(messages.compactMap { $0.header("Message-ID") }).count == 20)
     }
+
+    /// The crash storm over SMTP, where a resend cannot hide behind a Maildir file name: watch is SIGKILLed at random
+    /// moments while voicemails arrive. Every voicemail gets its card; a Message-ID arrives twice at most once per kill
+    /// (a card caught mid-send is sent again under the same Message-ID), never more.
+    @Test func aCrashStormOverSMTPSendsEveryCardAndResendsAtMostOncePerKill() async throws {
+        let (rounds, total) = Self.fullSize ? (20, 300) : (6, 60)
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        try writeSMTPConfig(sink)
+        var generator = SeededGenerator(seed: 20_261_201)
+        var dropped = 0
+        for round in 0..<rounds {
+            let process = try startWatching()
+            if dropped < total {
+                let batch = min(total / rounds + 1, total - dropped)
+                try dropAtOnce(batch, prefix: "smtp-storm\(round)")
+                dropped += batch
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...2500, using: &generator)))
+            kill(process.processIdentifier, SIGKILL)
+            try await waitFor(timeout: .seconds(10)) { !process.isRunning }
+        }
+        let process = try startWatching()
+        let everyOne = try await Eventually.holds(within: .seconds(Self.fullSize ? 300 : 90)) {
+            Set(((try? sink.messages()) ?? []).compactMap { $0.header("Message-ID") }).count >= dropped
+        }
+        #expect(everyOne, "every voicemail carded")
+        try await Task.sleep(for: .seconds(3))
+        try await stop(process)
+        let messages = try sink.messages()
+        let ids = messages.compactMap { $0.header("Message-ID") }
+        #expect(Set(ids).count == dropped, "one Message-ID per voicemail")
+        #expect(messages.count - dropped <= rounds, "at most one resend per kill: \(messages.count) messages for \(dropped)")
+        let repeats = Dictionary(grouping: ids, by: { $0 }).values.filter { $0.count > 2 }
+        #expect(repeats.isEmpty, "no Message-ID three times")
+    }
 }
