@@ -15,6 +15,9 @@ extension WatchTests {
         // Not regular files: a FIFO (opening it would wait for a writer forever), a socket, links that loop, lead
         // out of the drop folder or to nothing.
         #expect(mkfifo(spool.appendingPathComponent("fifo.wav").path, 0o644) == 0)
+        // A real recording whose sidecar is a FIFO: reading the sidecar would wait forever too.
+        try AudioFixture.write(spool.appendingPathComponent("fifo-sidecar.wav"), seconds: 2)
+        #expect(mkfifo(spool.appendingPathComponent("fifo-sidecar.txt").path, 0o644) == 0)
         let socket = Process()
         socket.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         socket.arguments = ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", spool.appendingPathComponent("socket.wav").path]
@@ -47,7 +50,7 @@ extension WatchTests {
 
         let quarantine = folder.url.appendingPathComponent("var/rejected")
         func note(_ name: String) -> String { (try? String(contentsOf: quarantine.appendingPathComponent(name + ".reason.txt"), encoding: .utf8)) ?? "" }
-        let refused = ["fifo.wav", "socket.wav", "loop-a.wav", "loop-b.wav", "outside.wav", "dangling.wav", "sparse.wav"]
+        let refused = ["fifo.wav", "fifo-sidecar.wav", "socket.wav", "loop-a.wav", "loop-b.wav", "outside.wav", "dangling.wav", "sparse.wav"]
         try await waitFor(timeout: .seconds(60)) { cards >= 4 && refused.allSatisfy { !note($0).isEmpty } }
         try await Task.sleep(for: .seconds(2))
         #expect(process.isRunning, "a FIFO or a link never stops the watcher")
@@ -55,6 +58,7 @@ extension WatchTests {
 
         #expect(note("fifo.wav").contains("FIFO") && note("fifo.wav").contains("never opened"), "\(note("fifo.wav"))")
         #expect(note("socket.wav").contains("socket"), "\(note("socket.wav"))")
+        #expect(note("fifo-sidecar.wav").contains("fifo-sidecar.txt, beside it"), "\(note("fifo-sidecar.wav"))")
         #expect(note("loop-a.wav").contains("loop"), "\(note("loop-a.wav"))")
         #expect(note("outside.wav").contains("outside the drop folders"), "\(note("outside.wav"))")
         #expect(!manager.fileExists(atPath: quarantine.appendingPathComponent("outside.wav").path), "/etc/passwd is not copied")

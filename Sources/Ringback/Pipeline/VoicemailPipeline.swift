@@ -61,9 +61,11 @@ public struct VoicemailPipeline: Sendable {
     /// Processes one voicemail. Never throws: every failure becomes an outcome that names the file and the reason.
     public func process(_ source: VoicemailSource, options: Options = .init()) async -> ProcessOutcome {
         let url = source.audio
-        // Read with lstat first: a FIFO would block the open, a link could lead anywhere.
-        if let refusal = IntakePath.refusal(for: url, roots: config.intake.map(\.path)) {
-            let error = IntakeError.notAFile(path: url.path, reason: refusal)
+        // Read with lstat first, the recording and every file beside it (a sidecar too): a FIFO would block the open,
+        // a link could lead anywhere.
+        let roots = config.intake.map(\.path)
+        if let (file, refusal) = source.files.lazy.compactMap({ file in IntakePath.refusal(for: file, roots: roots).map { (file, $0) } }).first {
+            let error = IntakeError.notAFile(path: file.path, reason: file == url ? refusal : "\(file.lastPathComponent), beside it: \(refusal)")
             let detail = await intake.reject(url, code: error.code, reason: error.reason, dryRun: options.dryRun)
             return ProcessOutcome(path: url.path, status: .rejected, detail: detail, errorCode: .input(error.code))
         }

@@ -23,16 +23,19 @@ public final class WatchLease: Service, Sendable {
     public func run() async throws {
         var announced = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let claim: Claim
+            let claim: Claim?
             do throws(LedgerError) {
                 claim = try await claims.take(Self.key)
             } catch  where error.code == .replaced {
                 throw error
             } catch {
-                logger.error("cannot renew the watch lease", metadata: ["error": "\(error)"])
-                claim = held.withLock { $0 } ? .granted : .held(by: "?", until: .distantFuture)  // keep what we had until it runs out
+                // Busy or full for now: what we had is kept until its lease runs out, and tried again.
+                logger.error("cannot take or renew the watch lease", metadata: ["error": "\(error)"])
+                claim = nil
             }
             switch claim {
+            case nil:
+                break
             case .granted:
                 if !held.withLock({ $0 }) {
                     if announced { logger.notice("the other watch stopped: taking over") }
