@@ -8,16 +8,18 @@ import RingbackCore
 public enum IntakePath {
     public enum Kind: Equatable {
         case regular(size: Int64)
-        /// Not a regular file: what it is, in words.
+        case symbolicLink
+        case missing
+        /// Anything else Ringback never opens: what it is, in words.
         case other(String)
     }
 
     public static func inspect(_ url: URL) -> Kind {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return .other("missing or unreadable") }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return .missing }
         switch attributes[.type] as? FileAttributeType {
         case .typeRegular?: return .regular(size: (attributes[.size] as? NSNumber)?.int64Value ?? 0)
+        case .typeSymbolicLink?: return .symbolicLink
         case .typeDirectory?: return .other("a directory")
-        case .typeSymbolicLink?: return .other("a symbolic link")
         case .typeSocket?: return .other("a socket")
         case .typeCharacterSpecial?, .typeBlockSpecial?: return .other("a device")
         default: return .other("a FIFO or another special file")
@@ -28,8 +30,8 @@ public enum IntakePath {
     /// not there at all is left to the probe, which says so.
     public static func refusal(for url: URL, roots: [String]) -> String? {
         switch inspect(url) {
-        case .regular, .other("missing or unreadable"): return nil
-        case .other("a symbolic link"): return linkRefusal(url, roots: roots)
+        case .regular, .missing: return nil
+        case .symbolicLink: return linkRefusal(url, roots: roots)
         case .other(let kind): return "not a regular file (\(kind)): never opened"
         }
     }
@@ -49,8 +51,8 @@ public enum IntakePath {
                     return path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
                 }
                 return inside ? nil : "a symbolic link to \(shown(current)), outside the drop folders: never followed"
-            case .other("a symbolic link"): continue
-            case .other("missing or unreadable"): return "a symbolic link to nothing (\(shown(current))): never followed"
+            case .symbolicLink: continue
+            case .missing: return "a symbolic link to nothing (\(shown(current))): never followed"
             case .other(let kind): return "a symbolic link to \(kind): never followed"
             }
         }

@@ -28,6 +28,10 @@ public struct Quarantine: Sendable {
             copied = "yes"
         case .regular(let size):
             copied = "no: \(size) bytes, over quarantine_max_bytes (\(maxBytes)); the file stays where it is"
+        case .symbolicLink:
+            copied = "no: a symbolic link"
+        case .missing:
+            copied = "no: missing or unreadable"
         case .other(let kind):
             copied = "no: \(kind)"
         }

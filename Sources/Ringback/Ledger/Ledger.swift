@@ -10,16 +10,12 @@ public protocol Ledger: Sendable {
     /// Where the ledger is, for messages (a path, never a password).
     var path: String { get }
 
-    /// The store's own check of its files and indexes: empty when it is sound.
-    func problems() async throws(LedgerError) -> [String]
-
     // MARK: Voicemails, attempts, rejections, the files intake has seen
 
     func voicemail(key: String) async throws(LedgerError) -> VoicemailRecord?
     func voicemail(id: Int64) async throws(LedgerError) -> VoicemailRecord?
     /// Inserts the voicemail unless its key is already there; returns the stored row either way.
     func insertIfAbsent(_ record: VoicemailRecord) async throws(LedgerError) -> (record: VoicemailRecord, inserted: Bool)
-    func update(_ record: VoicemailRecord) async throws(LedgerError)
     func recordAttempt(_ attempt: TranscriptionAttemptRecord) async throws(LedgerError)
     func attempts(voicemailID: Int64) async throws(LedgerError) -> [TranscriptionAttemptRecord]
     func recordRejection(_ rejection: RejectionRecord) async throws(LedgerError)

@@ -67,7 +67,7 @@ extension SQLiteLedger {
         var record = record
         change(&record)
         record.updatedAt = now
-        try await update(record)
+        try await write { [record] db in try record.update(db) }
         return record
     }
 

@@ -21,10 +21,6 @@ extension SQLiteLedger {
         }
     }
 
-    public func update(_ record: VoicemailRecord) async throws(LedgerError) {
-        try await write { db in try record.update(db) }
-    }
-
     public func recordAttempt(_ attempt: TranscriptionAttemptRecord) async throws(LedgerError) {
         try await write { db in
             var attempt = attempt

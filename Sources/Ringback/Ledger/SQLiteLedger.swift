@@ -216,11 +216,6 @@ public struct SQLiteLedger: Ledger {
 
     // MARK: Access
 
-    /// SQLite's own check of every page and index (`PRAGMA quick_check`).
-    public func problems() async throws(LedgerError) -> [String] {
-        try await read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
-    }
-
     func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
         try checkIdentity()
         do {

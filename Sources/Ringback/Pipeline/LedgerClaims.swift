@@ -64,12 +64,10 @@ struct LedgerClaims: Sendable {
         do throws(LedgerError) {
             result = try await work()
         } catch {
-            renewal.cancel()
             try? await ledger.release(key, owner: owner)
             await local.release(key)
             throw error
         }
-        renewal.cancel()
         do throws(LedgerError) {
             try await ledger.release(key, owner: owner)
         } catch {
