@@ -64,10 +64,11 @@ card-preview: release
 	/usr/bin/python3 contrib/card_preview.py --binary .build/release/ringback --out docs/cards
 
 # The fault suite at full size: a crash storm of 25 SIGKILLs over 500 voicemails, the broken-file corpus, SIGTERM
-# within shutdown_grace, an SMTP outage, permanent refusals. (make test runs the same tests with a smaller storm.)
+# within shutdown_grace, an SMTP outage, permanent refusals, several processes on one ledger, hostile paths, slow
+# writers and a flood of idle connections. (make test runs the same tests with a smaller storm.)
 faults: deps
 	$(SWIFT) build --build-tests
-	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage"
+	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage|hostilePaths|aLedgerDeleted|aSlowWriter|aFloodOfIdle|runningOutOfDescriptors"
 
 test: deps format-check
 	$(SWIFT) build --build-tests

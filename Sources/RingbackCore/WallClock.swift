@@ -12,6 +12,12 @@ public enum WallClock {
         withFormatter(pattern, zone) { $0.string(from: date) }
     }
 
+    /// Between 1990 and a day from now (a PBX clock a little fast is not an error): anything else is a broken clock
+    /// or a hostile file, and is never stored.
+    public static func plausible(_ date: Date, now: Date) -> Bool {
+        date >= Date(timeIntervalSince1970: 631_152_000) && date <= now.addingTimeInterval(86_400)
+    }
+
     public static func parse(_ text: String, _ pattern: String, in zone: TimeZone) -> Date? {
         withFormatter(pattern, zone) { $0.date(from: text) }
     }

@@ -8,7 +8,8 @@ import Foundation
 /// Swift concurrency's cooperative threads. One task consumes events at a time; `wake()` is safe from any thread.
 public final class DirectoryEvents: @unchecked Sendable {
     public enum Event: Sendable, Equatable {
-        /// A file was closed after writing or renamed into a watched folder.
+        /// A file was closed after writing or renamed into a watched folder, or something that is never written (a
+        /// symbolic link, a FIFO, a socket) was created there.
         case file(String)
         /// A folder appeared (created or moved in): it is now watched too; its contents must be scanned.
         case directory(String)
@@ -138,6 +139,11 @@ public final class DirectoryEvents: @unchecked Sendable {
             return added.map(Event.directory)
         }
         if mask & (CRingbackInotify_closeWrite() | CRingbackInotify_movedTo()) != 0 { return [.file(path)] }
+        if mask & CRingbackInotify_create() != 0 {
+            // A regular file is reported when it is closed; anything else never will be.
+            var status = stat()
+            if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG { return [.file(path)] }
+        }
         return []
     }
 

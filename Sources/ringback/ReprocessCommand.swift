@@ -36,6 +36,20 @@ struct ReprocessCommand: AsyncParsableCommand {
         let logger = global.makeLogger(default: .error)
         let pipeline = try global.makePipeline(config, logger: logger)
         if !dryRun { try await global.prepareEngines(pipeline) }
+        // A name that is not UTF-8 would name nothing once read: it is renamed first (see ForeignNames).
+        var unnamable = false
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else { continue }
+            let repair = ForeignNames.repair(under: URL(fileURLWithPath: path), dryRun: dryRun)
+            for renamed in repair.renamed {
+                printError("\(dryRun ? "would rename" : "renamed") \(renamed.shown) to \(renamed.to.lastPathComponent): its name is not UTF-8")
+            }
+            for failure in repair.failed {
+                printError("\(failure.shown): its name is not UTF-8, and it cannot be renamed (\(failure.reason)); rename it by hand")
+                unnamable = true
+            }
+        }
         let voicemails = config.sources(in: paths.map { URL(fileURLWithPath: $0) })
         let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
         let clock = ContinuousClock()
@@ -57,7 +71,7 @@ struct ReprocessCommand: AsyncParsableCommand {
         } else {
             print(summary.line)
         }
-        if results.contains(where: \.isFailure) { throw ExitCode(1) }
+        if unnamable || results.contains(where: \.isFailure) { throw ExitCode(1) }
     }
 }
 

@@ -47,14 +47,18 @@ extension WatchTests {
         try AudioFixture.asteriskSidecar(callerID: "\"Eve\u{202E}lin\u{1B}[31m\u{9B}2J\u{2066}Ltd\" <5559870000>", msgID: "controls-1").write(
             to: spool.appendingPathComponent("controls.txt"), atomically: true, encoding: .utf8)
         try AudioFixture.write(spool.appendingPathComponent("evil\nrejected forged=yes.wav"), seconds: 3)
+        // A name that is not UTF-8 (Latin-1 "café"): Foundation cannot even name it; it is renamed and carded.
+        let latin1 = try AudioFixture.write(folder.url.appendingPathComponent("cafe.wav"), seconds: 3.5)
+        let bytesName = Array(spool.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".wav".utf8)
+        #expect(rename(latin1.path, bytesName.map { CChar(bitPattern: $0) } + [0]) == 0)
 
         let quarantine = folder.url.appendingPathComponent("var/rejected")
         func note(_ name: String) -> String { (try? String(contentsOf: quarantine.appendingPathComponent(name + ".reason.txt"), encoding: .utf8)) ?? "" }
         let refused = ["fifo.wav", "fifo-sidecar.wav", "socket.wav", "loop-a.wav", "loop-b.wav", "outside.wav", "dangling.wav", "sparse.wav"]
-        try await waitFor(timeout: .seconds(60)) { cards >= 4 && refused.allSatisfy { !note($0).isEmpty } }
+        try await waitFor(timeout: .seconds(60)) { cards >= 5 && refused.allSatisfy { !note($0).isEmpty } }
         try await Task.sleep(for: .seconds(2))
         #expect(process.isRunning, "a FIFO or a link never stops the watcher")
-        #expect(cards == 4, "the link inside the drop folder, the year-10000 sidecar, the controls and the odd name are carded")
+        #expect(cards == 5, "the link inside the drop folder, the year-10000 sidecar, the controls and the two odd names are carded")
 
         #expect(note("fifo.wav").contains("FIFO") && note("fifo.wav").contains("never opened"), "\(note("fifo.wav"))")
         #expect(note("socket.wav").contains("socket"), "\(note("socket.wav"))")
@@ -82,12 +86,15 @@ extension WatchTests {
         let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json", "--config", "pipeline.yml"], in: folder.url)
         #expect(list.status == 0, "\(list.stderr)")
         let callbacks = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
-        #expect(callbacks.count == 4)
+        #expect(callbacks.count == 5)
 
         // The file name with a line break is one log line, the break written as \u{a}.
         let log = try logText()
         #expect(log.contains("evil\\u{a}rejected forged=yes.wav"), "\(log.suffix(3000))")
         #expect(!log.split(separator: "\n").contains { $0.hasPrefix("rejected forged=yes") }, "no forged log line")
+        // The name that is not UTF-8: the rename logged with the old name shown byte by byte.
+        #expect(log.contains("renamed a file whose name is not UTF-8") && log.contains("caf\\xE9.wav"), "\(log.suffix(3000))")
+        #expect(manager.fileExists(atPath: spool.appendingPathComponent("caf%E9.wav").path))
         try await stop(process)
     }
 }

@@ -60,6 +60,7 @@ import Testing
         try setup.append(
             Self.asterisk(dst: "915551230000", start: "2026-09-21 18:00:00", billsec: 60, disposition: "ANSWERED")  // before the voicemail
                 + Self.asterisk(dst: "1002", start: "2026-09-22 08:00:00", billsec: 60, disposition: "ANSWERED")  // an internal call
+                + Self.asterisk(dst: "915551230000", start: "9999-12-31 23:59:59", billsec: 300, disposition: "ANSWERED")  // a broken clock
                 + Self.asterisk(dst: "915551230000", start: "2026-09-22 08:05:00", billsec: 0, disposition: "NO ANSWER")
                 + Self.asterisk(dst: "915551230000", start: "2026-09-22 08:10:00", billsec: 4, disposition: "ANSWERED", extra: true))
         let first = try await closer.sync()

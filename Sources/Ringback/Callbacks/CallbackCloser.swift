@@ -35,6 +35,13 @@ public actor CallbackCloser {
         repeat {
             for line in follower.readNewLines() {
                 guard let call = format.record(line) else { continue }
+                // A call from the year 9999 would close every open callback to its number; from 1970, none.
+                guard WallClock.plausible(call.start, now: Date()) else {
+                    logger.warning(
+                        "skipped a call record whose time is impossible",
+                        metadata: ["start": "\(call.start.timeIntervalSince1970) s since 1970", "file": "\(config.path)"])
+                    continue
+                }
                 let number = PhoneNumber(parsing: call.destination, country: owner.country, dialPrefixes: owner.dialPrefixes)
                 guard let e164 = number.e164 else { continue }  // an internal or inbound call
                 let talked = call.answered && call.talkSeconds >= config.minTalkSeconds

@@ -13,13 +13,20 @@ public struct WebConfig: Sendable, Decodable {
     public var secret: Secret?
     /// How long a link works.
     public var linkTTL: ConfigDuration
+    /// Connections open at once (256): at the limit, the one quiet the longest is closed for the newcomer, so the
+    /// listener never holds the descriptors intake needs.
+    public var maxConnections: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8025, publicURL: String?, secret: Secret?, linkTTL: ConfigDuration = .init(.seconds(14 * 86400))) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8025, publicURL: String?, secret: Secret?, linkTTL: ConfigDuration = .init(.seconds(14 * 86400)),
+        maxConnections: Int = 256
+    ) {
         self.host = host
         self.port = port
         self.publicURL = publicURL
         self.secret = secret
         self.linkTTL = linkTTL
+        self.maxConnections = maxConnections
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -27,6 +34,7 @@ public struct WebConfig: Sendable, Decodable {
         case publicURL = "public_url"
         case secret
         case linkTTL = "link_ttl"
+        case maxConnections = "max_connections"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,5 +58,9 @@ public struct WebConfig: Sendable, Decodable {
             throw container.invalid(publicURL == nil ? .publicURL : .secret, "links need both web.public_url and web.secret")
         }
         linkTTL = try container.decodeIfPresent(ConfigDuration.self, forKey: .linkTTL) ?? .init(.seconds(14 * 86400))
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? 256
+        guard (1...100_000).contains(maxConnections) else {
+            throw container.invalid(.maxConnections, "expected a number of connections from 1 to 100000, found \(maxConnections)")
+        }
     }
 }

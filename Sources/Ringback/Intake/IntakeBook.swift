@@ -45,6 +45,17 @@ struct IntakeBook: Sendable {
         if isFinal { settle(source) }
     }
 
+    /// The size a plain file had when its card went out, if it has only grown since (those bytes unchanged): a writer
+    /// that paused longer than `settle`. It is the same voicemail, not a new one.
+    func sizeWhenCarded(_ source: VoicemailSource, identity: VoicemailIdentity) async -> Int64? {
+        guard source.intake.layout == .plain, identity.source == .contentHash, let stamp = FileStamp(source.audio),
+            let known = try? await ledger.intakeFile(path: source.audio.path), known.outcome == .notified || known.outcome == .duplicate,
+            known.size > 0, known.size < stamp.size, let key = known.voicemailKey,
+            let before = try? VoicemailIdentity.contentHash(of: source.audio, upTo: known.size), before.key == key
+        else { return nil }
+        return known.size
+    }
+
     /// Notes the file's size and mtime so the watcher does not read it again until it changes or its retry is due.
     private func remember(_ url: URL, key: String?, _ outcome: IntakeFileRecord.Outcome) async {
         guard let stamp = FileStamp(url) else { return }

@@ -55,6 +55,19 @@ public struct IntakeScanner: Sendable {
         return found.sorted { $0.path < $1.path }
     }
 
+    /// The sidecars (`.txt`, `.json`) under `folder`, recursively, hidden ones and quarantine notes left out.
+    public func sidecars(in folder: URL) -> [URL] {
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return [] }
+        var found: [URL] = []
+        for case let url as URL in enumerator
+        where Self.sidecarExtensions.contains(url.pathExtension.lowercased()) && !url.lastPathComponent.hasSuffix(".reason.txt") {
+            if layout == .asterisk, url.deletingLastPathComponent().lastPathComponent == "tmp" { continue }
+            found.append(url)
+        }
+        return found
+    }
+
     public func isCandidate(_ url: URL) -> Bool {
         let name = url.lastPathComponent
         let ext = url.pathExtension.lowercased()

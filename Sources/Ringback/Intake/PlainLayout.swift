@@ -12,8 +12,16 @@ public struct PlainLayout: VoicemailLayout {
         AudioGrouping.group(files).map { VoicemailSource(audio: $0[0], alternates: Array($0.dropFirst()), intake: intake) }
     }
 
+    /// Still for `settle`, and no shorter than its WAV header says: a copy that pauses longer than `settle` (a slow
+    /// share, a stalled upload) is waited for, up to ten times `settle` (at least 10 s, at most `orphan_after`) since
+    /// its last write, then carded as damaged with what is there.
     public func readiness(of source: VoicemailSource, now: Date) -> Readiness {
-        settled(source.audio, settle: intake.settle, now: now)
+        let still = settled(source.audio, settle: intake.settle, now: now)
+        guard case .ready = still, let stamp = FileStamp(source.audio), let header = WAVHeader(source.audio) else { return still }
+        let missing = header.missing(fileSize: UInt64(max(0, stamp.size)))
+        let patience = min(intake.orphanAfter.seconds, max(10, 10 * intake.settle.seconds))
+        guard missing > 0, now.timeIntervalSince1970 - stamp.modifiedAt < patience else { return .ready }
+        return .waiting("its header promises \(missing) more bytes of audio: still being copied")
     }
 
     public func metadata(for source: VoicemailSource, audio: AudioProbe) throws(IntakeError) -> VoicemailMetadata {

@@ -34,7 +34,12 @@ public struct IntakeWatcher: Service {
             var nextRetry = pipeline.now().addingTimeInterval(retryInterval.seconds)
             var mailDown = false
             while !Task.isShuttingDownGracefully {
-                let batch = state.takeReady()
+                var batch = state.takeReady()
+                // Out of file descriptors: starting a voicemail would fail halfway, so it waits and is looked at again.
+                if !batch.isEmpty, !state.descriptorsAllow(min(batch.count, concurrency)) {
+                    for source in batch { state.lookAgain(at: source.audio.path, after: 1, atMost: 10) }
+                    batch = []
+                }
                 let outcomes = await pipeline.process(batch, concurrency: concurrency) { result in
                     logger.info("processed", metadata: ["file": "\(result.path)", "status": "\(result.status.rawValue)", "detail": "\(result.detail)"])
                 }

@@ -124,6 +124,13 @@ public struct VoicemailPipeline: Sendable {
             }
             return try await transcripts.followUp(existing, probe: probe, recipients: recipients(existing, source))
         }
+        if existing == nil, !options.resend, let carded = await intake.sizeWhenCarded(source, identity: probe.identity) {
+            let detail =
+                "grew from \(carded) to \(FileStamp(source.audio)?.size ?? 0) bytes after its card went out: no second card. The writer paused longer than"
+                + " settle (\(source.intake.settle)); raise the intake's settle"
+            logger.warning("a file grew after its card went out", metadata: ["file": "\(probe.path)", "detail": "\(detail)"])
+            return StageResult(.skipped, nil, detail)
+        }
         if options.dryRun { return plan(existing) }
         var record = try await store(probe, source: source)
         if record.state == .notified { record.state = .transcribed }  // --resend: the card again from what the ledger holds

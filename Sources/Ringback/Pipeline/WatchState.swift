@@ -18,6 +18,14 @@ final class WatchState {
     private var ready: [String: VoicemailSource] = [:]
     /// Files the ledger could not record, with how many times in a row.
     private var heldBack: [String: Int] = [:]
+    /// Sidecars with no recording beside them, with when to look again (`orphan_after` after they were written).
+    private var lonelySidecars: [String: Date] = [:]
+    /// Sidecars already reported as having no recording: said once, not on every look.
+    private var reportedSidecars: Set<String> = []
+    /// Too few file descriptors were free at the last look (said once per episode).
+    private var shortOfDescriptors = false
+    /// A rescan that could not run for want of descriptors, and when to try it again.
+    private var sweepAgainAt: Date?
 
     init(pipeline: VoicemailPipeline, logger: Logger) {
         self.pipeline = pipeline
@@ -53,7 +61,27 @@ final class WatchState {
     }
 
     var nextDeadline: Date? {
-        (Array(pending.values) + Array(polled.values)).min()
+        (Array(pending.values) + Array(polled.values) + Array(lonelySidecars.values) + [sweepAgainAt].compactMap { $0 }).min()
+    }
+
+    /// Whether enough file descriptors are free to start `count` voicemails. Out of them (a flood of connections, a
+    /// leak elsewhere), listing a folder or opening a recording would fail halfway and a file could be passed over,
+    /// so intake does nothing until they are free again; the first time, and the end of it, are logged.
+    func descriptorsAllow(_ count: Int) -> Bool {
+        guard let budget = DescriptorBudget.now(), !budget.allows(count) else {
+            if shortOfDescriptors {
+                shortOfDescriptors = false
+                logger.notice("file descriptors are free again: intake goes on")
+            }
+            return true
+        }
+        if !shortOfDescriptors {
+            shortOfDescriptors = true
+            logger.warning(
+                "too few file descriptors are free to start a voicemail; intake waits and tries again",
+                metadata: ["open": "\(budget.open)", "limit": "\(budget.limit)"])
+        }
+        return false
     }
 
     func takeReady() -> [VoicemailSource] {
@@ -67,18 +95,34 @@ final class WatchState {
         switch event {
         case .overflow:
             logger.warning("inotify queue overflowed; rescanning every folder")
+            guard descriptorsAllow(1) else {
+                sweepAgainAt = pipeline.now().addingTimeInterval(2)
+                return
+            }
             for index in watchedByInotify { await sweep(config.intake[index], under: URL(fileURLWithPath: config.intake[index].path)) }
         case .directory(let path):
+            guard descriptorsAllow(1) else {
+                sweepAgainAt = pipeline.now().addingTimeInterval(2)
+                return
+            }
             // Files may have landed before the watch was in place.
             let url = URL(fileURLWithPath: path)
             await sweep(config.intake(containing: url.appendingPathComponent("-")), under: url)
         case .file(let path):
             let url = URL(fileURLWithPath: path)
+            if path.contains("\u{FFFD}"), (try? FileManager.default.attributesOfItem(atPath: path)) == nil {
+                repairNames(under: url.deletingLastPathComponent())  // renamed: the new name comes as its own event
+                return
+            }
             let intake = config.intake(containing: url)
             let ext = url.pathExtension.lowercased()
             if ext == "txt" || ext == "json" {
                 // A sidecar: Asterisk renames msgNNNN.txt in last, so its message is complete now.
-                if let source = intake.source(containing: url, owner: config.owner) { pending[source.audio.path] = pipeline.now() }
+                if let source = intake.source(containing: url, owner: config.owner) {
+                    pending[source.audio.path] = pipeline.now()
+                } else {
+                    lonelySidecars[path] = pipeline.now().addingTimeInterval(intake.orphanAfter.seconds)
+                }
             } else if IntakeScanner(layout: intake.layout).isCandidate(url) {
                 pending[path] = pipeline.now().addingTimeInterval(intake.layout == .plain ? intake.settle.seconds : 0)
             }
@@ -88,12 +132,27 @@ final class WatchState {
     /// Looks at every pending file whose time has come, and every polled folder that is due.
     func recheckDue() async {
         let now = pipeline.now()
+        let due = pending.filter { $0.value <= now }.map(\.key)
+        if !due.isEmpty || (sweepAgainAt.map { $0 <= now } ?? false), !descriptorsAllow(min(max(due.count, 1), 4)) {
+            // Put off, not forgotten: every file is looked at again within seconds.
+            for path in due { lookAgain(at: path, after: 1, atMost: 10) }
+            if sweepAgainAt != nil { sweepAgainAt = now.addingTimeInterval(2) }
+            return
+        }
+        if let again = sweepAgainAt, again <= now {
+            sweepAgainAt = nil
+            await sweepAll()
+        }
         for (path, deadline) in pending where deadline <= now {
             pending[path] = nil
             let url = URL(fileURLWithPath: path)
             guard (try? FileManager.default.attributesOfItem(atPath: path)) != nil else { continue }  // lstat: a dangling link is still bad input to report
             guard let source = config.intake(containing: url).source(containing: url, owner: config.owner) else { continue }
             await consider(source, now: now)
+        }
+        for (path, deadline) in lonelySidecars where deadline <= now {
+            lonelySidecars[path] = nil
+            reportIfLonely(URL(fileURLWithPath: path))
         }
         for (index, due) in polled where due <= now {
             let intake = config.intake[index]
@@ -103,10 +162,10 @@ final class WatchState {
     }
 
     /// A file to look at again later, whatever the ledger says now: after `first`, then twice as long each time.
-    func lookAgain(at path: String, after first: TimeInterval) {
+    func lookAgain(at path: String, after first: TimeInterval, atMost longest: TimeInterval = 3600) {
         let attempt = (heldBack[path] ?? 0) + 1
         heldBack[path] = attempt
-        pending[path] = pipeline.now().addingTimeInterval(RetrySchedule.delay(attempt: attempt, first: first))
+        pending[path] = pipeline.now().addingTimeInterval(min(RetrySchedule.delay(attempt: attempt, first: first), longest))
     }
 
     /// The file went through: its back-off starts afresh.
@@ -129,10 +188,42 @@ final class WatchState {
     }
 
     private func sweep(_ intake: IntakeConfig, under folder: URL) async {
+        repairNames(under: folder)
         let files = IntakeScanner(layout: intake.layout).candidates(in: [folder])
         let now = pipeline.now()
         for source in intake.reader(owner: config.owner).sources(from: files) {
             await consider(source, now: now)
+        }
+        let stems = Set(files.map { $0.deletingPathExtension().path })
+        for sidecar in IntakeScanner(layout: intake.layout).sidecars(in: folder)
+        where !stems.contains(sidecar.deletingPathExtension().path) && !reportedSidecars.contains(sidecar.path) {
+            let written = FileStamp(sidecar).map { Date(timeIntervalSince1970: $0.modifiedAt) } ?? now
+            lonelySidecars[sidecar.path] = max(now, written.addingTimeInterval(intake.orphanAfter.seconds))
+        }
+    }
+
+    /// A sidecar still without a recording once `orphan_after` has passed: nothing to card, which the admin should
+    /// know (the PBX lost the audio, or it went to another folder). Said once per sidecar.
+    private func reportIfLonely(_ sidecar: URL) {
+        guard !reportedSidecars.contains(sidecar.path), (try? FileManager.default.attributesOfItem(atPath: sidecar.path)) != nil,
+            config.intake(containing: sidecar).source(containing: sidecar, owner: config.owner) == nil
+        else { return }
+        reportedSidecars.insert(sidecar.path)
+        logger.warning(
+            "a sidecar has no recording beside it: there is nothing to card",
+            metadata: ["file": "\(sidecar.path)", "waited": "\(config.intake(containing: sidecar).orphanAfter)"])
+    }
+
+    /// Names that are not UTF-8 renamed so the files can be read (ForeignNames), each rename logged.
+    private func repairNames(under folder: URL) {
+        let repair = ForeignNames.repair(under: folder)
+        for renamed in repair.renamed {
+            logger.notice("renamed a file whose name is not UTF-8", metadata: ["file": "\(renamed.shown)", "to": "\(renamed.to.path)"])
+        }
+        for failure in repair.failed {
+            logger.error(
+                "a file's name is not UTF-8 and it cannot be renamed; rename it by hand",
+                metadata: ["file": "\(failure.shown)", "error": "\(failure.reason)"])
         }
     }
 
@@ -152,7 +243,10 @@ final class WatchState {
         let intake = source.intake
         let modified = FileStamp(source.audio).map { Date(timeIntervalSince1970: $0.modifiedAt) } ?? now
         switch intake.layout {
-        case .plain: return max(now, modified.addingTimeInterval(intake.settle.seconds)).addingTimeInterval(0.05)
+        case .plain:
+            // Not still yet: when it will have been; still but short of what its header promises: after `settle` more.
+            let still = modified.addingTimeInterval(intake.settle.seconds)
+            return (still > now ? still : now.addingTimeInterval(max(intake.settle.seconds, 0.5))).addingTimeInterval(0.05)
         case .asterisk: return max(now, modified.addingTimeInterval(intake.orphanAfter.seconds))  // the .txt event comes first
         case .freeswitch: return now.addingTimeInterval(max(intake.settle.seconds, 1))
         }

@@ -75,11 +75,11 @@ public struct VoicemailProbe: Sendable, Codable {
         // A date no voicemail can have (year 10000 in a sidecar, a file from 1970) is not stored: the next plausible one
         // is used, and the card's source of the time says why.
         let now = Date()
-        let mtime = (attributes[.modificationDate] as? Date).flatMap { Self.plausible($0, now: now) ? $0 : nil } ?? now
+        let mtime = (attributes[.modificationDate] as? Date).flatMap { WallClock.plausible($0, now: now) ? $0 : nil } ?? now
         var receivedAt = mtime
         var receivedSource = "mtime"
         if let given = metadata.receivedAt {
-            if Self.plausible(given, now: now) {
+            if WallClock.plausible(given, now: now) {
                 (receivedAt, receivedSource) = (given, metadata.receivedSource)
             } else {
                 receivedSource = "mtime; the \(metadata.receivedSource) date (\(given.timeIntervalSince1970) s since 1970) is not plausible"
@@ -88,12 +88,6 @@ public struct VoicemailProbe: Sendable, Codable {
         return VoicemailProbe(
             path: path, formats: ([source.audio] + source.alternates).map(\.path), identity: identity, audio: audio, metadata: metadata,
             receivedAt: receivedAt, receivedSource: receivedSource)
-    }
-
-    /// Between 1990 and a day from now (a PBX clock a little fast is not an error): anything else is a broken clock
-    /// or a hostile sidecar.
-    static func plausible(_ date: Date, now: Date) -> Bool {
-        date >= Date(timeIntervalSince1970: 631_152_000) && date <= now.addingTimeInterval(86_400)
     }
 }
 

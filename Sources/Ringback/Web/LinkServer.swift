@@ -15,6 +15,7 @@ public struct LinkServer: Sendable {
     let links: CallbackLinks?
     let owner: OwnerConfig
     let metrics: RingbackMetrics?
+    let maxConnections: Int
     let now: @Sendable () -> Date
 
     public init(ledger: any Ledger, web: WebConfig, owner: OwnerConfig, metrics: RingbackMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -22,6 +23,7 @@ public struct LinkServer: Sendable {
         self.links = CallbackLinks(config: web)
         self.owner = owner
         self.metrics = metrics
+        self.maxConnections = web.maxConnections
         self.now = now
     }
 
@@ -44,11 +46,14 @@ public struct LinkServer: Sendable {
         router.post("a/:token") { _, context in
             try await self.page(token: context.parameters.get("token") ?? "", acting: true)
         }
-        // The listener may face the internet: a connection that sends nothing for `idleTimeout` is closed, so idle
-        // connections cannot pile up and take the descriptors intake needs.
+        // The listener may face the internet: a connection that sends nothing for `idleTimeout`, or no whole request
+        // within it, is closed, and at most `web.max_connections` are open, so idle connections cannot pile up and
+        // take the descriptors intake needs.
         let nanoseconds = idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000
+        let connections = ConnectionGuard(limit: maxConnections, requestTimeout: .nanoseconds(nanoseconds), logger: logger)
         return Application(
-            router: router, server: .http1(configuration: .init(idleTimeout: .nanoseconds(nanoseconds))),
+            router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: .nanoseconds(nanoseconds))),
             configuration: .init(address: .hostname(host, port: port), serverName: "Ringback"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
