@@ -127,6 +127,7 @@ let package = Package(
             name: "ringback",
             dependencies: [
                 "Ringback",
+                "RingbackCore",
                 "RingbackMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -13,8 +13,8 @@ The speech is synthetic: flite's slt voice saying voicemail-like sentences, at 1
 is, a picture of the card's layout; it is not a measurement of the transcripts (real recorded speech is what
 bench/long_voicemail.py and the tests use), and a real caller on a real line will get more wrong words.
 Writes OUT/NAME.html for each, and with Chromium OUT/NAME-phone.png (360 px wide), OUT/NAME-desktop.png (1024 px)
-and OUT/short-phone-dark.png (the phone in dark mode: the card asks for light colours, so this is the card as a mail
-app that darkens every message anyway shows it, imitated by Chromium's auto dark mode).
+and OUT/short-phone-dark.png (the phone with the reader preferring dark: the card's own dark colours, as Apple Mail
+shows them). The dark screenshot must differ from the light one, and must be dark: the script fails otherwise.
 
 Usage: /usr/bin/python3 contrib/card_preview.py [--binary .build/release/ringback] [--out docs/cards] [--model FILE]
 """
@@ -113,21 +113,72 @@ def main():
                 continue
             shots = [("phone", 360, 900, []), ("desktop", 1024, 700, [])]
             if name == "short":
-                # The card says `color-scheme: light`, so a browser that only prefers dark still shows it light.
-                # Some mail apps in dark mode (Gmail's and Outlook's) recolour it anyway, as Chromium's auto dark
-                # mode does.
-                dark = ["--force-dark-mode", "--blink-settings=forceDarkModeEnabled=true,preferredColorScheme=0"]
-                shots.append(("phone-dark", 360, 900, dark))
+                # prefers-color-scheme: dark, without Chromium's own darkening: the card's dark block is what shows.
+                shots.append(("phone-dark", 360, 900, ["--force-dark-mode"]))
             for label, width, height, extra in shots:
                 png = os.path.join(out, f"{name}-{label}.png")
                 run(chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                     "--force-device-scale-factor=1", f"--window-size={width},{height}", f"--screenshot={png}",
                     *extra, "file://" + html, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 print(f"{name}: {png}")
+            if name == "short":
+                check_dark(os.path.join(out, "short-phone.png"), os.path.join(out, "short-phone-dark.png"))
         if not chromium:
             print("Chromium is not installed: HTML only (apt-get install chromium for the PNG screenshots).")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def mean_luminance(png):
+    """Mean luminance (0..1) of an 8-bit RGB or RGBA PNG, decoded with zlib alone (no imaging library)."""
+    import struct
+    import zlib
+    with open(png, "rb") as f:
+        data = f.read()
+    offset, idat, width, height, channels = 8, b"", 0, 0, 3
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or colour not in (2, 6):
+                sys.exit(f"{png}: expected an 8-bit RGB(A) PNG")
+            channels = 4 if colour == 6 else 3
+        elif kind == b"IDAT":
+            idat += body
+        offset += 12 + length
+    raw, stride, total = zlib.decompress(idat), width * channels, 0.0
+    previous = bytearray(stride)
+    for row in range(height):
+        kind, line = raw[row * (stride + 1)], bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        for x in range(0, stride, channels):
+            total += (0.2126 * line[x] + 0.7152 * line[x + 1] + 0.0722 * line[x + 2]) / 255
+        previous = line
+    return total / (width * height)
+
+
+def check_dark(light, dark):
+    """The dark screenshot is not the light one, and is mostly dark."""
+    with open(light, "rb") as a, open(dark, "rb") as b:
+        if a.read() == b.read():
+            sys.exit(f"{dark} is the same picture as {light}: the card's dark colours did not apply")
+    light_mean, dark_mean = mean_luminance(light), mean_luminance(dark)
+    print(f"mean luminance: light {light_mean:.2f}, dark {dark_mean:.2f}")
+    if dark_mean > 0.35 or light_mean < 0.65:
+        sys.exit(f"{dark}: not a dark rendering (mean luminance {dark_mean:.2f}; light {light_mean:.2f})")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,13 @@ public enum RingbackCLI {
         throw NotFound(description: "no ringback binary near \(executable.path); build it or set RINGBACK_BINARY")
     }
 
-    /// Runs to completion in `directory`, capturing both streams.
-    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> Result {
+    /// Runs to completion in `directory`, capturing both streams. `executable` runs another program instead (a shell
+    /// that wraps `ringback` in a pseudo-terminal, say).
+    public static func run(
+        _ arguments: [String], in directory: URL, executable: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Result {
         let process = try makeProcess(arguments, in: directory, environment: environment)
+        if let executable { process.executableURL = URL(fileURLWithPath: executable) }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

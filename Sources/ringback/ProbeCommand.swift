@@ -81,7 +81,7 @@ struct ProbeCommand: AsyncParsableCommand {
             "  damage:     \(audio.damage ?? "none")",
             "  level:      peak \(audio.peakDBFS.map { "\($0) dBFS" } ?? "silent"), RMS \(audio.rmsDBFS.map { "\($0) dBFS" } ?? "silent")",
             "  caller:     \(probe.caller)",
-            "  number:     \(phone.kind.rawValue)\(probe.caller.number.map { " \($0)" } ?? "") (raw: \"\(probe.caller.raw)\")",
+            "  number:     \(phone.kind.rawValue)\(probe.caller.number.map { " \($0)" } ?? "") (as the PBX gave it: \(probe.caller.raw))",
             "  received:   \(formatter.string(from: probe.receivedAt)) (from \(probe.receivedSource))",
             "  identity:   \(probe.identity.key)",
         ]

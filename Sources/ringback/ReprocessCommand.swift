@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ringback
+import RingbackCore
 import RingbackMalloc
 
 struct ReprocessCommand: AsyncParsableCommand {
@@ -56,12 +57,16 @@ struct ReprocessCommand: AsyncParsableCommand {
         let started = clock.now
         let width = String(voicemails.count).count
         var done = 0
+        let progress = BatchProgress(total: voicemails.count, linesToStandardError: json)
+        progress.start()
         let results = await pipeline.process(voicemails, options: options, concurrency: concurrency) { result in
             done += 1
             let counter = "[\(String(repeating: " ", count: width - String(done).count))\(done)/\(voicemails.count)]"
-            let line = "\(counter) \(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
-            if json { printError(line) } else { print(line) }
+            // A file name or a detail with a line break or an escape sequence is shown escaped: one line, no terminal tricks.
+            let line = "\(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
+            progress.finished("\(counter) \(TextSafety.escaped(line))")
         }
+        progress.stop()
 
         let elapsed = clock.now - started
         let summary = BatchSummary(
@@ -80,7 +85,7 @@ extension ProcessOutcome {
         var parts: [String] = []
         if let id = voicemailID { parts.append("#\(id)") }
         if let caller, status != .rejected { parts.append(caller) }
-        if let durationMs { parts.append(String(format: "%d:%02d", durationMs / 60000, (durationMs / 1000) % 60)) }
+        if let durationMs { parts.append(Duration.milliseconds(durationMs).callLength) }
         return (parts.isEmpty ? "" : parts.joined(separator: " ") + " — ") + detail
     }
 }

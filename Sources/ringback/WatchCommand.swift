@@ -14,6 +14,18 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         MallocArenas.limit()
         let config = try global.loadConfig()
+        // A drop folder that is not there is a mistake in the path far more often than a share not mounted yet:
+        // stop now, naming it, rather than watch nothing.
+        for (index, intake) in config.intake.enumerated() {
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: intake.path, isDirectory: &isFolder)
+            guard exists, isFolder.boolValue else {
+                printError(
+                    "error: \(global.config): intake[\(index)].path: \(intake.path) \(exists ? "is not a folder" : "does not exist");"
+                        + " create it (mkdir -p \(intake.path)) or correct the path")
+                throw ExitCode(2)
+            }
+        }
         let logger = global.makeLogger(default: .info)
         for warning in config.fileWarnings { logger.warning("the configuration is \(warning)") }
         let pipeline = try global.makePipeline(config, logger: logger)

@@ -48,6 +48,8 @@ import Testing
         let card = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
             .replacingOccurrences(of: "=\r\n", with: "")
         #expect(card.contains("One tap, then confirm:"))
+        #expect(!card.contains("ringback callbacks done"), "with links, the card does not send the owner to a command line")
+        #expect(card.contains("Ringback callback #\(id)."))
         let link = try #require(card.firstMatch(of: /Called back: (https:\/\/ringback\.example\.com\/a\/[A-Za-z0-9_.\-]+)/)?.1)
         let token = link.dropFirst("https://ringback.example.com/a/".count)
 
@@ -70,7 +72,15 @@ import Testing
             #expect(closed.callbackState == .done)
             #expect(closed.callbackClosedBy == "link")
 
-            #expect(try await request(.post, token).status == .conflict, "a link acts once")
+            let again = try await request(.post, token)
+            #expect(again.status == .conflict, "a link acts once")
+            #expect(again.text.contains("It acted on "), "\(again.text)")
+            // Opened again, it says what it did, by whom and when, instead of asking again.
+            let reopened = try await request(.get, token)
+            #expect(reopened.status == .conflict)
+            #expect(reopened.text.contains("This link was already used"), "\(reopened.text)")
+            #expect(!reopened.text.contains(#"<form method="post">"#))
+            #expect(reopened.text.contains("is done: closed by a link on "), "\(reopened.text)")
             var tampered = Array(token)
             tampered[tampered.count - 3] = tampered[tampered.count - 3] == "A" ? "B" : "A"
             let refused = try await request(.post, Substring(String(tampered)))

@@ -126,9 +126,9 @@ import Testing
         #expect(longest <= 79)  // 78 characters + the CR
         let attachment = try #require(mail.parts.first { $0.contentType == "audio/mpeg" })
         #expect(attachment.filename?.hasPrefix("voicemail-") == true)
-        // Dark mode: light-only with both colours explicit, so no client shows dark text on a dark background.
+        // Both colours explicit, so no client shows dark text on a dark background (DarkCardTests: the dark ones).
         let html = try #require(mail.parts(contentType: "text/html").first?.text)
-        #expect(html.contains(#"<meta name="color-scheme" content="light">"#))
+        #expect(html.contains(#"<meta name="color-scheme" content="light dark">"#))
         #expect(html.contains("color:#1f2328;background:#ffffff"))
         #expect(!html.contains("http://") && !html.contains("https://"), "no remote images or links")
     }

@@ -129,11 +129,18 @@ struct CardRenderer {
         ]
     }
 
-    /// How to close the callback; a preview (not in the ledger) says so instead.
-    private var footer: String {
+    /// The callback's number; a preview (not in the ledger) says so instead. The HTML part, read on a phone, stops
+    /// there: its buttons (or the owner's own reply) are the way to close it.
+    private var footerID: String {
         guard card.voicemailID > 0 else { return "Ringback card preview: this voicemail is not in the ledger." }
-        let id = card.callbackID ?? card.voicemailID
-        return "Ringback callback #\(id). When you have called back: ringback callbacks done \(id)"
+        return "Ringback callback #\(card.callbackID ?? card.voicemailID)."
+    }
+
+    /// The text part's footer: with no one-click links, also the command that closes the callback, for the admin
+    /// who reads mail in a terminal.
+    private var footer: String {
+        guard card.voicemailID > 0, card.actions.isEmpty else { return footerID }
+        return "\(footerID) When you have called back: ringback callbacks done \(card.callbackID ?? card.voicemailID)"
     }
 
     /// What a reply adds above the card's details.
@@ -253,7 +260,7 @@ struct CardRenderer {
             let timed =
                 card.transcriptSegments.count > 1
                 ? card.transcriptSegments.map {
-                    #"<span style="color:#777777;font-size:12px;font-variant-numeric:tabular-nums">\#(Self.offset($0.start))</span> \#(h($0.text))"#
+                    #"<span style="color:#6e7781;font-size:12px;font-variant-numeric:tabular-nums">\#(Self.offset($0.start))</span> \#(h($0.text))"#
                 }.joined(separator: "<br>")
                 : h(body)
             transcriptBlock +=
@@ -272,7 +279,7 @@ struct CardRenderer {
                 \(transcriptBlock)
                 \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
                 \(actionsBlock)
-                <p style="margin:24px 0 0;color:#6e7781;font-size:12px">\(h(footer))</p>
+                <p style="margin:24px 0 0;color:#6e7781;font-size:12px">\(h(footerID))</p>
                 """)
     }
 }

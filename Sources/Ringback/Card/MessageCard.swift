@@ -85,10 +85,7 @@ public struct MessageCard: Sendable {
     }
 
     /// `0:42`, `12:05`: how phones show call lengths.
-    public var durationText: String {
-        let total = Int((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18).rounded())
-        return "\(total / 60):\(String(format: "%02d", total % 60))"
-    }
+    public var durationText: String { duration.callLength }
 
     /// The reply that carries a late transcript: same subject and thread, its own stable Message-ID, no audio.
     public func transcriptFollowUp() -> MessageCard {

@@ -114,15 +114,20 @@ extension PipelineConfig {
         var unset: [(key: String, variable: String)] = []
         let expanded = EnvironmentExpansion(environment: environment).expand(node, path: "", unset: &unset)
         var config: PipelineConfig
+        // A setting refused because its `${VARIABLE}` is not set (an empty secret is "too short") says so instead.
+        func unsetFirst(_ error: ConfigError) -> ConfigError {
+            guard let (key, variable) = unset.first(where: { error.key == $0.key || error.key.hasPrefix($0.key + ".") }) else { return error }
+            return ConfigError(.unsetVariable, key: key, "environment variable \(variable) is not set", file: file)
+        }
         do {
             config = try YAMLDecoder().decode(PipelineConfig.self, from: expanded)
         } catch var error as ConfigError {
             error.file = file
-            throw error
+            throw unsetFirst(error)
         } catch let error as DecodingError {
             var mapped = ConfigError(decoding: error)
             mapped.file = file
-            throw mapped
+            throw unsetFirst(mapped)
         } catch {
             throw ConfigError(.syntax, key: "", "\(error)", file: file)
         }

@@ -102,6 +102,8 @@ public protocol Ledger: Sendable {
     func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date]
     /// Marks a one-click link as used; false when it already was (a replay).
     func useLink(nonce: String, voicemailID: Int64, at now: Date) async throws(LedgerError) -> Bool
+    /// When a one-click link was used; nil while it is unused.
+    func linkUsed(nonce: String) async throws(LedgerError) -> Date?
 
     // MARK: The digest
 

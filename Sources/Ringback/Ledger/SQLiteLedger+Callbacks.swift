@@ -176,6 +176,10 @@ extension SQLiteLedger {
         }
     }
 
+    public func linkUsed(nonce: String) async throws(LedgerError) -> Date? {
+        try await read { db in try Date.fetchOne(db, sql: "SELECT usedAt FROM linkUse WHERE nonce = ?", arguments: [nonce]) }
+    }
+
     public func useLink(nonce: String, voicemailID: Int64, at now: Date) async throws(LedgerError) -> Bool {
         try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM linkUse WHERE nonce = ?", arguments: [nonce]) == 0 else { return false }

@@ -55,6 +55,7 @@ public struct SetupCheck: Sendable {
         for (index, engine) in config.transcription.engines.enumerated() where engine.kind != .none {
             items.append(await check(engine, number: index + 1))
         }
+        if let web = config.web { items.append(listener(web)) }
         if let cdr = config.callbacks.cdr {
             let readable = FileManager.default.isReadableFile(atPath: cdr.path)
             items.append(
@@ -63,6 +64,34 @@ public struct SetupCheck: Sendable {
                     detail: readable ? "readable (\(cdr.format.rawValue))" : "not readable: callbacks cannot close from call records"))
         }
         return items
+    }
+
+    /// `web`: the listen address is free to bind (nothing else, a running `watch` included, holds it), and what the
+    /// links will be. The secret was checked when the configuration loaded (set, and long enough).
+    private func listener(_ web: WebConfig) -> Item {
+        let subject = "web.listen \(web.host):\(web.port)"
+        let links = web.publicURL.map { "links on cards go to \($0)/a/…, signed with web.secret" } ?? "no links on cards (public_url and secret not set)"
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(web.host, String(web.port), &hints, &found) == 0, let address = found else {
+            return Item(subject: subject, ok: false, detail: "\(web.host) is not an address of this machine")
+        }
+        defer { freeaddrinfo(found) }
+        let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+        guard descriptor >= 0 else { return Item(subject: subject, ok: false, detail: "no socket: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var one: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
+            let reason =
+                errno == EADDRINUSE
+                ? "in use: another program listens there (a ringback watch already running, perhaps)"
+                : "cannot listen there: \(String(cString: strerror(errno)))"
+            return Item(subject: subject, ok: false, detail: reason)
+        }
+        return Item(subject: subject, ok: true, detail: "free; \(links)")
     }
 
     private func mail() async -> Item {

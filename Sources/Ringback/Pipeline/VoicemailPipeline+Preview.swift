@@ -11,6 +11,10 @@ extension VoicemailPipeline {
         } catch {
             throw .probe(error)
         }
+        // A voicemail the ledger holds is previewed as the ledger has it: its number, transcript and callback.
+        if let stored = try? await ledger.voicemail(key: probe.identity.key), !transcribe || stored.transcript != nil {
+            return try await preview(stored, probe: probe, source: source, writingTo: file)
+        }
         var record = VoicemailRecord.received(probe, intake: source.intake, config: config, at: now())
         record.state = .transcribed
         if transcribe, let transcription, record.kind == .voicemail {
@@ -27,6 +31,18 @@ extension VoicemailPipeline {
         if !transcribe, transcription != nil, record.kind == .voicemail {
             card.transcript = .unavailable(reason: "preview without --transcribe; the engines were not asked")
         }
+        return try await preview(card, record: record, probe: probe, source: source, writingTo: file)
+    }
+
+    private func preview(_ stored: VoicemailRecord, probe: VoicemailProbe, source: VoicemailSource, writingTo file: URL) async throws(CardPreviewError)
+        -> MessageCard
+    {
+        try await preview(MessageCard(record: stored, config: config, attachment: nil), record: stored, probe: probe, source: source, writingTo: file)
+    }
+
+    private func preview(
+        _ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, source: VoicemailSource, writingTo file: URL
+    ) async throws(CardPreviewError) -> MessageCard {
         let recipients = source.intake.recipients(mailbox: record.mailbox, context: record.mailboxContext) ?? config.mail.to
         do throws(MailError) {
             return try await mailer.preview(card, record: record, probe: probe, to: recipients, file: file)

@@ -131,7 +131,7 @@ public struct VoicemailPipeline: Sendable {
             logger.warning("a file grew after its card went out", metadata: ["file": "\(probe.path)", "detail": "\(detail)"])
             return StageResult(.skipped, nil, detail)
         }
-        if options.dryRun { return plan(existing) }
+        if options.dryRun { return plan(existing, probe: probe, source: source) }
         var record = try await store(probe, source: source)
         if record.state == .notified { record.state = .transcribed }  // --resend: the card again from what the ledger holds
         if record.state == .received {
@@ -143,11 +143,17 @@ public struct VoicemailPipeline: Sendable {
         return try await cards.send(record, probe: probe, to: recipients(record, source), resending: options.resend)
     }
 
-    /// `--dry-run`: what the run would do.
-    private func plan(_ existing: VoicemailRecord?) -> StageResult {
+    /// `--dry-run`: what the run would do, decided as the run decides it (a missed call gets no transcription).
+    private func plan(_ existing: VoicemailRecord?, probe: VoicemailProbe, source: VoicemailSource) -> StageResult {
         let what = existing.map { "resume #\($0.id ?? 0) at \($0.state.rawValue)" } ?? "new"
-        let card = "card via \(transport.name) to \(config.mail.to.map(\.address).joined(separator: ", "))"
-        return StageResult(.planned, existing, "\(what): \(transcription?.name ?? "no transcription"), \(card)")
+        let to =
+            existing.map { recipients($0, source) } ?? source.intake.recipients(mailbox: probe.metadata.mailbox, context: probe.metadata.context)
+            ?? config.mail.to
+        let via = "via \(transport.name) to \(to.map(\.address).joined(separator: ", "))"
+        if (existing?.kind ?? (probe.isMissedCall(minSeconds: source.intake.minSeconds) ? .missedCall : .voicemail)) == .missedCall {
+            return StageResult(.planned, existing, "\(what): a missed call (too short or silent, no transcription), missed-call card \(via)")
+        }
+        return StageResult(.planned, existing, "\(what): \(transcription?.name ?? "no transcription"), card \(via)")
     }
 
     /// The voicemail in the ledger, once: a damaged recording is kept aside, a repeat call joins the open callback.

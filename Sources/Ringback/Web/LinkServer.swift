@@ -80,6 +80,10 @@ public struct LinkServer: Sendable {
         guard let record else { throw LinkPage(.notFound, "No such callback", "Callback #\(claim.voicemailID) is not in the ledger.") }
         let caller = record.caller(owner: owner)
         let who = "#\(claim.voicemailID) \(caller)"
+        // A link opened again after it acted says what it did and where the callback stands, not the question again.
+        if !acting, let used = try? await ledger.linkUsed(nonce: claim.nonce) {
+            throw LinkPage(.conflict, "This link was already used", "It acted on \(format(used)). \(standing(record, who: who))")
+        }
         guard acting else {
             let form =
                 #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#
@@ -92,7 +96,8 @@ public struct LinkServer: Sendable {
             throw LinkPage(.internalServerError, "Ringback cannot write its ledger", "Nothing was done. Try again in a minute.")
         }
         guard used else {
-            throw LinkPage(.conflict, "This link was already used", "Each link acts once. Callback \(who) is \(record.callbackState(at: now()).rawValue).")
+            let when = (try? await ledger.linkUsed(nonce: claim.nonce)).map { "It acted on \(format($0)). " } ?? ""
+            throw LinkPage(.conflict, "This link was already used", "Each link acts once. \(when)\(standing(record, who: who))")
         }
         let change: CallbackChange =
             switch claim.action {
@@ -114,6 +119,14 @@ public struct LinkServer: Sendable {
         return LinkPage(
             .ok, "\(done) \(claim.action.label)",
             "Callback \(who) is now \(state.rawValue)\(state == .snoozed ? " until \(format(result.record.callbackSnoozedUntil ?? now()))" : "").")
+    }
+
+    /// "Callback #12 Maria Lopez is done: closed by link on Tue Dec 1, 10:42 AM."
+    private func standing(_ record: VoicemailRecord, who: String) -> String {
+        let state = record.callbackState(at: now())
+        guard let closed = record.callbackClosedAt else { return "Callback \(who) is \(state.rawValue)." }
+        let by = record.callbackClosedBy.map { ["cdr": "the call records", "link": "a link", "cli": "the command line"][$0] ?? $0 }
+        return "Callback \(who) is \(state.rawValue): closed \(by.map { "by \($0) " } ?? "")on \(format(closed))."
     }
 
     private func format(_ date: Date) -> String {
