@@ -59,7 +59,9 @@ bench: release
 	/usr/bin/python3 bench/long_voicemail.py --binary .build/release/ringback
 	/usr/bin/python3 bench/throughput.py --binary .build/release/ringback --count 2000 --isolate
 
-# Sample cards as HTML, and as PNG screenshots at phone and desktop width where Chromium is installed (docs/cards/).
+# Sample cards as HTML, and PNG screenshots by Chromium (installed here) at phone and desktop width and in dark mode
+# (docs/cards/); fails if the dark screenshot is not a dark rendering of the card.
+card-preview: EXTRA_PACKAGES = chromium
 card-preview: release
 	/usr/bin/python3 contrib/card_preview.py --binary .build/release/ringback --out docs/cards
 
