@@ -62,8 +62,10 @@ extension WatchTests {
         }
     }
 
-    /// `watch` with the common soft limit of 1,024 descriptors.
-    func startWatchingWithFewDescriptors() throws -> Process {
+    /// `watch` with `web` set and the common soft limit of 1,024 descriptors; returns it and the port it listens on.
+    func startWatchingWithFewDescriptors(web: String) async throws -> (Process, Int) {
+        try writeConfig()
+        try Data("\nweb: { \(web) }\n".utf8).append(to: folder.url.appendingPathComponent("pipeline.yml"))
         let process = try startWatching()
         let limit = Process()
         limit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
@@ -71,7 +73,7 @@ extension WatchTests {
         try limit.run()
         limit.waitUntilExit()
         #expect(limit.terminationStatus == 0)
-        return process
+        return (process, try await listeningPort())
     }
 
     func listeningPort() async throws -> Int {
@@ -90,11 +92,8 @@ extension WatchTests {
     /// 1,100 idle connections, with a limit of 1,024 descriptors: the listener keeps to `web.max_connections` by
     /// closing the connections quiet the longest, `/healthz` answers, and every voicemail that arrives is carded.
     @Test func aFloodOfIdleConnectionsNeitherStarvesIntakeNorLocksOutTheOwner() async throws {
-        try writeConfig()
-        try Data("\nweb: { listen: 127.0.0.1:0 }\n".utf8).append(to: folder.url.appendingPathComponent("pipeline.yml"))
-        let process = try startWatchingWithFewDescriptors()
+        let (process, port) = try await startWatchingWithFewDescriptors(web: "listen: 127.0.0.1:0")
         defer { if process.isRunning { process.terminate() } }
-        let port = try await listeningPort()
 
         let flood = try Flood(port: port, count: 1_100)
         #expect(flood.held() > 1_000, "the connections were accepted (and the oldest closed), not refused")
@@ -114,11 +113,8 @@ extension WatchTests {
     /// intake, instead of failing halfway through a voicemail, waits with a warning and cards everything once
     /// descriptors are free again (the idle connections are closed after 15 s).
     @Test func runningOutOfDescriptorsHoldsIntakeBackAndLosesNothing() async throws {
-        try writeConfig()
-        try Data("\nweb: { listen: 127.0.0.1:0, max_connections: 5000 }\n".utf8).append(to: folder.url.appendingPathComponent("pipeline.yml"))
-        let process = try startWatchingWithFewDescriptors()
+        let (process, port) = try await startWatchingWithFewDescriptors(web: "listen: 127.0.0.1:0, max_connections: 5000")
         defer { if process.isRunning { process.terminate() } }
-        let port = try await listeningPort()
 
         let flood = try Flood(port: port, count: 1_100)
         _ = flood.held()
