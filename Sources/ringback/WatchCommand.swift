@@ -35,11 +35,13 @@ struct WatchCommand: AsyncParsableCommand {
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
         var services: [any Service] = [lease] + ([watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)).map(lease.standby)
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
+            // Only the watch holding the lease listens: a standby on the same config would find the address taken.
             let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner, metrics: pipeline.metrics)
             services.append(
-                server.application(host: web.host, port: web.port, logger: logger) { port in
-                    logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
-                })
+                lease.standby(
+                    server.application(host: web.host, port: web.port, logger: logger) { port in
+                        logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
+                    }))
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Work in flight gets shutdown_grace to finish; then it is cancelled and resumes at its stage next start.

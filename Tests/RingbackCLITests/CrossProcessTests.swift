@@ -1,4 +1,5 @@
 import Foundation
+import RingbackCurl
 import RingbackTesting
 import Testing
 
@@ -40,6 +41,10 @@ extension WatchTests {
         let sink = try await SMTPSink.start()
         defer { sink.stop() }
         try writeSMTPConfig(sink)
+        // Both on one config, web listener included: only the lease holder listens, so the standby does not fail on
+        // a taken address.
+        let port = try Self.freePort()
+        try Data("\nweb: { listen: 127.0.0.1:\(port) }\n".utf8).append(to: folder.url.appendingPathComponent("pipeline.yml"))
         let first = try startWatching()
         defer { if first.isRunning { first.terminate() } }
         try dropAtOnce(10, prefix: "before")
@@ -47,6 +52,8 @@ extension WatchTests {
         let second = try startWatching()
         defer { if second.isRunning { second.terminate() } }
         #expect(try await Eventually.holds(within: .seconds(20)) { (try? logText())?.contains("standing by") == true }, "the second watch says it stands by")
+        try await Task.sleep(for: .seconds(2))
+        #expect(second.isRunning, "the standby keeps standing by: \((try? logText())?.suffix(1500) ?? "")")
 
         kill(first.processIdentifier, SIGKILL)
         try await waitFor(timeout: .seconds(10)) { !first.isRunning }
@@ -55,6 +62,8 @@ extension WatchTests {
         let log = try logText()
         #expect(carded, "the standby took over: \(log.suffix(2000))")
         #expect(log.contains("taking over"))
+        let health = try await HTTPClient().perform(HTTPRequest(url: "http://127.0.0.1:\(port)/healthz"))
+        #expect(health.status == 200, "the standby serves the web listener once it holds the lease")
         try await Task.sleep(for: .seconds(3))
         try await stop(second)
         let messages = try sink.messages()
@@ -96,5 +105,22 @@ extension WatchTests {
         #expect(messages.count - dropped <= rounds, "at most one resend per kill: \(messages.count) messages for \(dropped)")
         let repeats = Dictionary(grouping: ids, by: { $0 }).values.filter { $0.count > 2 }
         #expect(repeats.isEmpty, "no Message-ID three times")
+    }
+}
+
+extension WatchTests {
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -27,10 +27,28 @@ import Testing
         #expect(standIn.requests.isEmpty)
         let subjects = try harness.cards().map { decodedSubject(try headers(of: $0)["subject"] ?? "") }
         #expect(subjects.contains { $0.hasPrefix("Missed call from Maria Lopez · (555) 123-0000, no message — call back by ") })
-        // No recording attached: there is nothing to hear.
+        // No recording attached: there is nothing to hear. Where it is, is said.
         for card in try harness.cards() {
-            #expect(!String(decoding: try Data(contentsOf: card), as: UTF8.self).contains("Content-Type: audio/"))
+            let text = String(decoding: try Data(contentsOf: card), as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "")
+            #expect(!text.contains("Content-Type: audio/"))
+            #expect(text.contains("Recording: not attached (nothing to hear); it is on the Ringback server at \(harness.spool.path)/"), "\(text.prefix(2000))")
         }
+    }
+
+    /// A recording long and loud enough, in which the engine heard no speech (a tone, hold music): a missed call too,
+    /// but the machine decided it, so the card says which engine and attaches the recording for the owner to check.
+    @Test func aRecordingWithNoSpeechInItIsAMissedCallWithItsRecordingAttached() async throws {
+        let harness = try Harness()
+        let standIn = try OpenAITranscriptionStandIn(transcript: "")
+        defer { standIn.stop() }
+        let tone = try harness.drop("tone.wav", seconds: 5, sidecar: AudioFixture.asteriskSidecar())
+        let outcome = await (try harness.pipeline(transcriber: harness.openAI(standIn))).process(tone)
+        #expect(outcome.detail.contains("missed-call card"), "\(outcome.detail)")
+        let card = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+            .replacingOccurrences(of: "=\r\n", with: "")
+        #expect(card.contains("Content-Type: audio/mpeg"), "the recording is attached")
+        #expect(card.contains("heard no speech in the 0:05 recording"), "\(card.prefix(2500))")
+        #expect(!card.contains("too short or silent"))
     }
 
     @Test func aMessageMovedFromINBOXToOldIsTheSameVoicemail() async throws {

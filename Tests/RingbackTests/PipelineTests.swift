@@ -219,6 +219,11 @@ import Testing
         let third = try harness.drop("msg0002.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime + 7200, msgID: "\(origtime + 7200)-00000003"))
         #expect(await pipeline.process(third).status == .notified)
         #expect(try await pipeline.ledger.callbacks(.open, now: clock.now).map(\.id) == [3])
+        // A backlog call received before the open callback's (reprocessed late) joins it as well.
+        let backlog = try harness.drop("msg0003.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime + 5400, msgID: "\(origtime + 5400)-00000004"))
+        #expect(await pipeline.process(backlog).status == .notified)
+        #expect(try await pipeline.ledger.callbacks(.open, now: clock.now).map(\.id) == [3])
+        #expect(try await pipeline.ledger.voicemail(id: 4)?.foldedInto == 3)
     }
 
     @Test func attachAudioOriginalSendsThePBXFileByteForByteAndWavConverts() async throws {

@@ -25,9 +25,13 @@ struct CardComposer: Sendable {
     ) async throws(CardError) -> MessageCard {
         var card = card
         var prepared: PreparedAudio?
-        if card.purpose == .card, record.kind == .voicemail, let probe {  // a missed call carries no recording worth playing
+        if card.purpose == .card, record.kind == .voicemail || card.noSpeechHeardBy != nil, let probe {
             (prepared, card.recordingNote) = try await attachment(for: probe)
             card.attachment = prepared.map { MessageCard.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) }
+            card.damage = probe.audio.damage
+        } else if card.purpose == .card, let probe {
+            // Too short or silent to hold a message: nothing worth playing is attached, but where it is is said.
+            card.recordingNote = "not attached (nothing to hear); it is on the Ringback server at \(probe.path)"
             card.damage = probe.audio.damage
         }
         if card.purpose == .card {

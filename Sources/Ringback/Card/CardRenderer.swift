@@ -37,6 +37,9 @@ struct CardRenderer {
     }
 
     private var transcriptLines: (heading: String, body: String?) {
+        if let engine = card.noSpeechHeardBy {
+            return ("No message: \(engine) heard no speech in the \(card.durationText) recording (touch tones, hold music or noise). Listen to it if in doubt.", nil)
+        }
         if card.isMissedCall {
             return ("The caller hung up without leaving a message (\(card.durationText) of audio, too short or silent).", nil)
         }
@@ -73,7 +76,7 @@ struct CardRenderer {
     private var recordingLine: String? {
         guard card.purpose == .card else { return nil }
         let damaged = card.damage.map { " The file is damaged (\($0)): this is what could be read." } ?? ""
-        if card.isMissedCall { return damaged.isEmpty ? nil : "Recording:" + damaged }
+        if card.isMissedCall, card.noSpeechHeardBy == nil { return card.recordingNote.map { "Recording: \($0)\(damaged)" } }
         if let attachment = card.attachment { return "Recording: attached (\(attachment.filename)).\(damaged)" }
         return card.recordingNote.map { "Recording: \($0)\(damaged)" }
     }

@@ -48,6 +48,9 @@ public struct MessageCard: Sendable {
     public var duration: Duration
     public var isUrgent: Bool
     public var isMissedCall: Bool
+    /// A missed call decided by a transcription engine that heard no speech (tones, hold music, noise), not by the
+    /// recording's length or level: the engine's name. The card attaches the recording, so the owner can check.
+    public var noSpeechHeardBy: String?
     public var mailbox: String?
     public var transcript: TranscriptStatus
     public var dueAt: Date

@@ -96,7 +96,8 @@ public protocol Ledger: Sendable {
     func cdrCursor(path: String) async throws(LedgerError) -> (inode: UInt64, offset: UInt64)?
     func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError)
     /// A new call from a number whose callback is still open joins that callback: one callback, the earlier
-    /// deadline, urgent if either is. Returns the callback it joined, nil when it stands on its own.
+    /// deadline, urgent if either is. A call received before the open one (a backlog run through `reprocess`) joins it
+    /// too. Returns the callback it joined, nil when it stands on its own.
     func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord?
     /// When the calls from `number` received in `[start, end)` came in, in order: for "3rd call today" and its list.
     func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date]

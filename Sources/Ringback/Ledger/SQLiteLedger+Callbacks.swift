@@ -153,7 +153,6 @@ extension SQLiteLedger {
                     .filter(Column("id") != id)
                     .filter(Column("foldedInto") == nil)
                     .filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
-                    .filter(VoicemailRecord.Columns.receivedAt <= record.receivedAt)
                     .order(Column("id"))
                     .fetchOne(db)
             else { return nil }
