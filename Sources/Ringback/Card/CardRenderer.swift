@@ -38,7 +38,9 @@ struct CardRenderer {
 
     private var transcriptLines: (heading: String, body: String?) {
         if let engine = card.noSpeechHeardBy {
-            return ("No message: \(engine) heard no speech in the \(card.durationText) recording (touch tones, hold music or noise). Listen to it if in doubt.", nil)
+            return (
+                "No message: \(engine) heard no speech in the \(card.durationText) recording (touch tones, hold music or noise). Listen to it if in doubt.", nil
+            )
         }
         if card.isMissedCall {
             return ("The caller hung up without leaving a message (\(card.durationText) of audio, too short or silent).", nil)
