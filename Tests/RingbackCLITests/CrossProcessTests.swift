@@ -7,6 +7,20 @@ import Testing
 /// `reprocess` started beside `watch`, or a second `watch`, never sends a card twice. Cards are counted at the SMTP
 /// server by Message-ID, not as files.
 extension WatchTests {
+    /// Processes started together on a ledger that does not exist yet all open it: the ones that lose the race to
+    /// create its tables read what the winner made and go on (the watch-and-two-reprocess test once failed this way).
+    @Test func processesStartedTogetherOnANewLedgerAllOpenIt() async throws {
+        try writeConfig()
+        for round in 0..<4 {
+            try? FileManager.default.removeItem(at: folder.url.appendingPathComponent("var"))
+            let runs = try await withThrowingTaskGroup(of: RingbackCLI.Result.self) { group in
+                for _ in 0..<6 { group.addTask { try await RingbackCLI.run(["reprocess", "--config", "pipeline.yml", "spool"], in: self.folder.url) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for run in runs { #expect(run.status == 0, "round \(round): \(run.stderr)") }
+        }
+    }
+
     /// Watch and two reprocess runs on the same spool and ledger at once: exactly one card per voicemail.
     @Test func watchAndTwoReprocessRunsOnOneLedgerSendEachCardOnce() async throws {
         let count = Self.fullSize ? 200 : 60

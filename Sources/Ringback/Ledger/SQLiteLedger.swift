@@ -51,10 +51,19 @@ public struct SQLiteLedger: Ledger {
         self.writer = writer
         self.path = path
         self.identity = FileIdentity(path: path)
-        do {
-            try Self.migrator.migrate(writer)
-        } catch {
-            throw LedgerError(code: .open, path: path, message: "cannot migrate the ledger: \(error)")
+        // Several processes may open a new ledger at once (`watch` and two `reprocess` started together). Each
+        // migration is one transaction, but which ones are missing is read before it: the second process to get there
+        // finds its CREATE TABLE already done and fails. Then the others' work is read again and the rest applied.
+        var attempt = 0
+        while true {
+            do {
+                try Self.migrator.migrate(writer)
+                return
+            } catch {
+                attempt += 1
+                guard attempt < 5 else { throw LedgerError(code: .open, path: path, message: "cannot migrate the ledger: \(error)") }
+                usleep(UInt32(100_000 * attempt))
+            }
         }
     }
 
