@@ -70,7 +70,7 @@ card-preview: release
 # writers and a flood of idle connections. (make test runs the same tests with a smaller storm.)
 faults: deps
 	$(SWIFT) build --build-tests
-	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage|hostilePaths|aLedgerDeleted|aSlowWriter|aFloodOfIdle|runningOutOfDescriptors"
+	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage|hostilePaths|aLedgerDeleted|aSlowWriter|aFloodOfIdle|runningOutOfDescriptors|processesStartedTogether"
 
 test: deps format-check
 	$(SWIFT) build --build-tests
