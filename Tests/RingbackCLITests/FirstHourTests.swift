@@ -204,3 +204,17 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// The committed pipeline.yml counts the deadline in business hours: a message left at 1 AM on a Tuesday is due at
+    /// noon that day (4 h from 8:00), not at 5 AM.
+    @Test func theCommittedConfigurationGivesADeadlineAPersonWouldSet() async throws {
+        let audio = try AudioFixture.write(folder.url.appendingPathComponent("spool/night.wav"), seconds: 3)
+        try Data(#"{"caller_number": "+15551230000", "received_at": "2026-09-22T01:00:00-05:00"}"#.utf8)
+            .write(to: audio.deletingPathExtension().appendingPathExtension("json"))
+        let result = try await ringback("reprocess", "--dry-run", "--json", "spool")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let file = try #require((report["files"] as? [[String: Any]])?.first)
+        #expect(file["dueAt"] as? String == "2026-09-22T17:00:00Z", "noon in Chicago: \(file)")
+    }
+}
