@@ -74,29 +74,13 @@ public struct AudioProbe: Sendable, Codable, Equatable {
             infoStrings: Dictionary(uniqueKeysWithValues: file.infoStrings.map { ($0.key.rawValue, $0.value) })
         )
         var problems = file.headerInconsistencies
-        if let unfilled = Self.unfilledLength(url) { problems.append(unfilled) }
+        if let unfilled = WAVHeader(url)?.unfilledPlaceholder { problems.append(unfilled) }
         if file.declaredFrames > frames, file.sampleRate > 0 {
             let claimed = Double(file.declaredFrames) / Double(file.sampleRate)
             problems.insert(
                 "the header claims \(Self.clock(claimed)) of audio, but \(Self.clock(Double(frames) / Double(file.sampleRate))) could be read", at: 0)
         }
         damage = problems.isEmpty ? nil : problems.joined(separator: "; ")
-    }
-
-    /// A WAV whose RIFF or data size is 0xFFFFFFFF: the placeholder a recorder writes while streaming and fills in when
-    /// it finishes. libsndfile reads such a file to its end without a word, but the recording may have been cut off.
-    static func unfilledLength(_ url: URL) -> String? {
-        guard let handle = WAVHeader.openRegular(url) else { return nil }
-        defer { try? handle.close() }
-        guard let header = try? handle.read(upToCount: 44), header.count >= 12, header.prefix(4) == Data("RIFF".utf8) else { return nil }
-        func size(at offset: Int) -> UInt32 {
-            header[offset..<offset + 4].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-        }
-        let riffUnfilled = size(at: 4) == .max
-        let dataUnfilled = header.count >= 44 && header[36..<40] == Data("data".utf8) && size(at: 40) == .max
-        guard riffUnfilled || dataUnfilled else { return nil }
-        return "the header's \(riffUnfilled ? "RIFF" : "data") size is 0xFFFFFFFF, the placeholder of a recorder that never finished the file"
-            + " (it may have been cut off)"
     }
 
     /// `1:02:03`, `0:42`

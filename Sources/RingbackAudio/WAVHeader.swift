@@ -2,6 +2,8 @@ public import Foundation
 
 /// What a WAV file's RIFF header promises, read without libsndfile (which reads a short file without a word).
 public struct WAVHeader: Sendable, Equatable {
+    /// The RIFF chunk's size: the file's length less 8, as the header tells it.
+    public let riffSize: UInt32
     /// Where the `data` chunk's audio starts, and how many bytes it says it holds.
     public let dataOffset: UInt64
     public let dataSize: UInt32
@@ -13,9 +15,13 @@ public struct WAVHeader: Sendable, Equatable {
         guard let head = try? handle.read(upToCount: 64 * 1024), head.count >= 12,
             head.prefix(4) == Data("RIFF".utf8), head[8..<12] == Data("WAVE".utf8)
         else { return nil }
+        func size(at offset: Int) -> UInt32 {
+            head[offset..<offset + 4].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        }
+        riffSize = size(at: 4)
         var offset = 12
         while offset + 8 <= head.count {
-            let size = head[offset + 4..<offset + 8].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+            let size = size(at: offset + 4)
             if head[offset..<offset + 4] == Data("data".utf8) {
                 dataOffset = UInt64(offset + 8)
                 dataSize = size
@@ -37,6 +43,14 @@ public struct WAVHeader: Sendable, Equatable {
             return nil
         }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    /// A RIFF or data size of 0xFFFFFFFF: the placeholder a recorder writes while streaming and fills in when it
+    /// finishes. libsndfile reads such a file to its end without a word, but the recording may have been cut off.
+    public var unfilledPlaceholder: String? {
+        guard riffSize == .max || dataSize == .max else { return nil }
+        return "the header's \(riffSize == .max ? "RIFF" : "data") size is 0xFFFFFFFF, the placeholder of a recorder that never finished the file"
+            + " (it may have been cut off)"
     }
 
     /// The audio bytes the header promises that are not in a file of `fileSize` bytes yet (0 when all are there).

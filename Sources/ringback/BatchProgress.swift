@@ -40,12 +40,12 @@ final class BatchProgress: Sendable {
         }
     }
 
-    /// One voicemail finished: its line, then the progress line again below it.
+    /// One voicemail finished: its line, numbered (`[ 7/20]`), then the progress line again below it.
     func finished(_ line: String) {
         state.withLock { state in
             state.done += 1
             clear(&state)
-            write(line + "\n", toStandardError: linesToStandardError)
+            write("\(Self.counter(done: state.done, total: total)) \(line)\n", toStandardError: linesToStandardError)
             draw(&state)
         }
     }
@@ -81,7 +81,7 @@ final class BatchProgress: Sendable {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let counter = "[\(String(repeating: " ", count: max(0, String(total).count - String(done).count)))\(done)/\(total)]"
+        let counter = counter(done: done, total: total)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var text = "\(counter) \(bar) \(String(format: "%3d", Int(fraction * 100)))%"
         guard done > 0, seconds > 0 else { return text + " · starting" }
@@ -95,6 +95,11 @@ final class BatchProgress: Sendable {
     }
 
     /// Straight to the descriptor, never through stdio's buffer: a pipe gets each line when it is written.
+    /// `[  7/120]`: done of total, padded to the total's width.
+    static func counter(done: Int, total: Int) -> String {
+        "[\(String(repeating: " ", count: max(0, String(total).count - String(done).count)))\(done)/\(total)]"
+    }
+
     private func write(_ text: String, toStandardError: Bool) {
         (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
     }

@@ -55,16 +55,12 @@ struct ReprocessCommand: AsyncParsableCommand {
         let options = VoicemailPipeline.Options(dryRun: dryRun, resend: resend)
         let clock = ContinuousClock()
         let started = clock.now
-        let width = String(voicemails.count).count
-        var done = 0
         let progress = BatchProgress(total: voicemails.count, linesToStandardError: json)
         progress.start()
         let results = await pipeline.process(voicemails, options: options, concurrency: concurrency) { result in
-            done += 1
-            let counter = "[\(String(repeating: " ", count: width - String(done).count))\(done)/\(voicemails.count)]"
             // A file name or a detail with a line break or an escape sequence is shown escaped: one line, no terminal tricks.
             let line = "\(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)  \(result.summary)"
-            progress.finished("\(counter) \(TextSafety.escaped(line))")
+            progress.finished(TextSafety.escaped(line))
         }
         progress.stop()
 

@@ -57,7 +57,7 @@ extension WatchTests {
         try writeSMTPConfig(sink)
         // Both on one config, web listener included: only the lease holder listens, so the standby does not fail on
         // a taken address.
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         try Data("\nweb: { listen: 127.0.0.1:\(port) }\n".utf8).append(to: folder.url.appendingPathComponent("pipeline.yml"))
         let first = try startWatching()
         defer { if first.isRunning { first.terminate() } }
@@ -119,22 +119,5 @@ extension WatchTests {
         #expect(messages.count - dropped <= rounds, "at most one resend per kill: \(messages.count) messages for \(dropped)")
         let repeats = Dictionary(grouping: ids, by: { $0 }).values.filter { $0.count > 2 }
         #expect(repeats.isEmpty, "no Message-ID three times")
-    }
-}
-
-extension WatchTests {
-    /// A loopback port nothing listens on now.
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

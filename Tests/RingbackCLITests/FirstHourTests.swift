@@ -29,25 +29,15 @@ extension CLITests {
 
     @Test func checkTriesTheWebListener() async throws {
         // A port something else already listens on.
-        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(taken) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        listen(taken, 1)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(taken, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let taken = try LoopbackPort()
+        let port = taken.port
 
         try writeFastConfig("web: { listen: 127.0.0.1:\(port), public_url: https://ringback.example.com, secret: a-long-test-secret-0123456789 }")
         let busy = try await ringback("check")
         #expect(busy.status == 1)
         #expect(busy.stdout.contains("✘ web.listen 127.0.0.1:\(port): in use"), "\(busy.stdout)")
 
-        close(taken)
+        taken.release()
         let free = try await ringback("check")
         #expect(free.stdout.contains("✔ web.listen 127.0.0.1:\(port): free; links on cards go to https://ringback.example.com/a/"), "\(free.stdout)")
     }

@@ -78,7 +78,6 @@ struct CardRenderer {
     private var recordingLine: String? {
         guard card.purpose == .card else { return nil }
         let damaged = card.damage.map { " The file is damaged (\($0)): this is what could be read." } ?? ""
-        if card.isMissedCall, card.noSpeechHeardBy == nil { return card.recordingNote.map { "Recording: \($0)\(damaged)" } }
         if let attachment = card.attachment { return "Recording: attached (\(attachment.filename)).\(damaged)" }
         return card.recordingNote.map { "Recording: \($0)\(damaged)" }
     }

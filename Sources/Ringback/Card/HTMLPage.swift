@@ -8,31 +8,33 @@
 enum HTMLPage {
     /// Each colour the pages use, in light and in dark. Text colours are read against `background`; the call button
     /// (white on green) keeps its own colours in both.
-    static let palette: [(use: String, light: String, dark: String)] = [
-        ("background", "#ffffff", "#0d1117"),
-        ("color", "#1f2328", "#e6edf3"),
-        ("color", "#555555", "#b1bac4"),
-        ("color", "#6e7781", "#9198a1"),
-        ("color", "#b42318", "#ff7b72"),
-        ("color", "#0969da", "#58a6ff"),
-        ("border", "#cccccc", "#3d444d"),
-        ("border", "#d0d7de", "#3d444d"),
+    enum Use { case background, text, border }
+
+    static let palette: [(use: Use, light: String, dark: String)] = [
+        (.background, "#ffffff", "#0d1117"),
+        (.text, "#1f2328", "#e6edf3"),
+        (.text, "#555555", "#b1bac4"),
+        (.text, "#6e7781", "#9198a1"),
+        (.text, "#b42318", "#ff7b72"),
+        (.text, "#0969da", "#58a6ff"),
+        (.border, "#cccccc", "#3d444d"),
+        (.border, "#d0d7de", "#3d444d"),
     ]
 
     /// The dark block: each inline colour matched by its value (`[style*="color:#555555"]`) and replaced.
-    static var darkStyle: String {
+    static let darkStyle: String = {
         let rules = palette.map { entry -> String in
             switch entry.use {
-            case "background":
-                return "body,[style*=\"background:\(entry.light)\"]{background:\(entry.dark) !important;color:#e6edf3 !important}"
-            case "border":
-                return "[style*=\"solid \(entry.light)\"]{border-color:\(entry.dark) !important}"
-            default:
-                return "[style*=\";color:\(entry.light)\"],[style^=\"color:\(entry.light)\"]{color:\(entry.dark) !important}"
+            case .background:
+                "body,[style*=\"background:\(entry.light)\"]{background:\(entry.dark) !important;color:#e6edf3 !important}"
+            case .border:
+                "[style*=\"solid \(entry.light)\"]{border-color:\(entry.dark) !important}"
+            case .text:
+                "[style*=\";color:\(entry.light)\"],[style^=\"color:\(entry.light)\"]{color:\(entry.dark) !important}"
             }
         }
         return "@media (prefers-color-scheme: dark){\(rules.joined())}"
-    }
+    }()
 
     /// `title` is escaped here; `content` is HTML whose every value the caller has escaped.
     static func render(title: String, content: String) -> String {

@@ -13,7 +13,8 @@ extension VoicemailPipeline {
         }
         // A voicemail the ledger holds is previewed as the ledger has it: its number, transcript and callback.
         if let stored = try? await ledger.voicemail(key: probe.identity.key), !transcribe || stored.transcript != nil {
-            return try await preview(stored, probe: probe, source: source, writingTo: file)
+            return try await preview(
+                MessageCard(record: stored, config: config, attachment: nil), record: stored, probe: probe, source: source, writingTo: file)
         }
         var record = VoicemailRecord.received(probe, intake: source.intake, config: config, at: now())
         record.state = .transcribed
@@ -32,12 +33,6 @@ extension VoicemailPipeline {
             card.transcript = .unavailable(reason: "preview without --transcribe; the engines were not asked")
         }
         return try await preview(card, record: record, probe: probe, source: source, writingTo: file)
-    }
-
-    private func preview(_ stored: VoicemailRecord, probe: VoicemailProbe, source: VoicemailSource, writingTo file: URL) async throws(CardPreviewError)
-        -> MessageCard
-    {
-        try await preview(MessageCard(record: stored, config: config, attachment: nil), record: stored, probe: probe, source: source, writingTo: file)
     }
 
     private func preview(
