@@ -10,6 +10,8 @@ public struct VoicemailIdentity: Sendable, Hashable, Codable, CustomStringConver
         case asteriskMessageID = "msg_id"
         case freeswitchUUID = "uuid"
         case contentHash = "sha256"
+        /// A missed call from the call records: the PBX's id of the call (Asterisk `linkedid`), or number and time.
+        case callRecord = "cdr"
     }
 
     public var source: Source

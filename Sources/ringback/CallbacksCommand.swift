@@ -153,7 +153,7 @@ struct CallbacksCommand: AsyncParsableCommand {
 extension CallbacksCommand {
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read the call records (callbacks.cdr) once: answered calls to a caller close their callback.",
+            abstract: "Read the call records (callbacks.cdr) once: missed calls open callbacks, answered calls close them.",
             discussion: "`ringback watch` does this by itself every callbacks.cdr.poll; this is for cron or a first look.")
 
         @OptionGroup var global: GlobalOptions
@@ -164,21 +164,31 @@ extension CallbacksCommand {
                 printError("error: callbacks.cdr is not configured in \(global.config)")
                 throw ExitCode(2)
             }
-            let ledger = try openLedger(config)
             let logger = global.makeLogger(default: .warning)
-            let closer: CallbackCloser
+            let pipeline = try global.makePipeline(config, logger: logger)
+            let records: CallRecordSync
             do throws(CallRecordFormatError) {
-                closer = try CallbackCloser(config: cdr, owner: config.owner, ledger: ledger, logger: logger)
+                records = try CallRecordSync(config: cdr, pipeline: config, ledger: pipeline.ledger, logger: logger)
             } catch {
                 printError("error: callbacks.cdr.columns needs a \(error.missing) column")
                 throw ExitCode(2)
             }
-            let changes = try await closer.sync()
-            let closed = changes.filter { $0.action == .done }.map { "#\($0.voicemailID)" }
-            let tried = changes.filter { $0.action == .tried }.map { "#\($0.voicemailID)" }
+            let changes = try await records.sync()
+            let cards = await pipeline.sendOwedCards()
+            let closed = changes.outcomes.filter { $0.action == .done }.map { "#\($0.voicemailID)" }
+            let tried = changes.outcomes.filter { $0.action == .tried }.map { "#\($0.voicemailID)" }
+            let opened = changes.missedCalls.filter { $0.foldedInto == nil && $0.spamReason == nil }.map { "#\($0.id ?? 0)" }
+            let joined = changes.missedCalls.filter { $0.foldedInto != nil }.count
+            let spam = changes.missedCalls.filter { $0.spamReason != nil }.count
+            let sent = cards.filter { $0.status == .notified }.count
             print(
                 "\(closed.count) callback\(closed.count == 1 ? "" : "s") closed\(closed.isEmpty ? "" : " (\(closed.joined(separator: ", ")))"), \(tried.count) tr\(tried.count == 1 ? "y" : "ies") recorded\(tried.isEmpty ? "" : " (\(tried.joined(separator: ", ")))")."
             )
+            print(
+                "\(opened.count) missed call\(opened.count == 1 ? "" : "s") opened\(opened.isEmpty ? "" : " (\(opened.joined(separator: ", ")))"), \(joined) joined an open callback, \(spam) judged spam; \(sent) missed-call card\(sent == 1 ? "" : "s") sent."
+            )
+            if changes.tooOld > 0 { print("\(changes.tooOld) missed call\(changes.tooOld == 1 ? "" : "s") older than callbacks.cdr.open_within opened no callback.") }
+            for card in cards where card.status == .pending || card.status == .failed { printError("#\(card.voicemailID ?? 0): \(card.detail)") }
         }
     }
 }

@@ -38,8 +38,8 @@ import Testing
             _ = FileManager.default.createFile(atPath: csv.path, contents: nil)
         }
 
-        func closer() throws -> CallbackCloser {
-            try CallbackCloser(config: try #require(harness.config.callbacks.cdr), owner: harness.config.owner, ledger: pipeline.ledger, logger: Harness.logger)
+        func closer() throws -> CallRecordSync {
+            try CallRecordSync(config: try #require(harness.config.callbacks.cdr), pipeline: harness.config, ledger: pipeline.ledger, logger: Harness.logger)
         }
 
         func append(_ text: String, to url: URL? = nil) throws {
@@ -63,13 +63,13 @@ import Testing
                 + Self.asterisk(dst: "915551230000", start: "9999-12-31 23:59:59", billsec: 300, disposition: "ANSWERED")  // a broken clock
                 + Self.asterisk(dst: "915551230000", start: "2026-09-22 08:05:00", billsec: 0, disposition: "NO ANSWER")
                 + Self.asterisk(dst: "915551230000", start: "2026-09-22 08:10:00", billsec: 4, disposition: "ANSWERED", extra: true))
-        let first = try await closer.sync()
+        let first = try await closer.sync().outcomes
         #expect(first.map(\.action) == [.tried, .tried])
         #expect(try await setup.record.callbackState == .open)
         #expect(try await setup.record.callbackTries == 2)
 
         try setup.append(Self.asterisk(dst: "9 (555) 123-0000", start: "2026-09-22 09:30:00", billsec: 95, disposition: "ANSWERED"))
-        #expect(try await closer.sync().map(\.action) == [.done])
+        #expect(try await closer.sync().outcomes.map(\.action) == [.done])
         let closed = try await setup.record
         #expect(closed.callbackState == .done)
         #expect(closed.callbackClosedBy == "cdr")
@@ -77,7 +77,7 @@ import Testing
         let history = try await setup.pipeline.ledger.callbackEvents(id: setup.voicemailID)
         #expect(history.map(\.action) == [.tried, .tried, .done])
         #expect(history.last?.note == "answered, talked 95 s")
-        #expect(try await closer.sync().isEmpty, "nothing new, nothing changes")
+        #expect(try await closer.sync().outcomes.isEmpty, "nothing new, nothing changes")
     }
 
     /// The caller asked to be called back on another number: an answered call to that number closes the callback as
@@ -91,9 +91,9 @@ import Testing
         #expect(try await setup.record.spokenNumber == "+15559876543")
         let closer = try setup.closer()
         try setup.append(Self.asterisk(dst: "915550001111", start: "2026-09-22 08:00:00", billsec: 60, disposition: "ANSWERED"))
-        #expect(try await closer.sync().isEmpty)
+        #expect(try await closer.sync().outcomes.isEmpty)
         try setup.append(Self.asterisk(dst: "915559876543", start: "2026-09-22 08:30:00", billsec: 45, disposition: "ANSWERED"))
-        #expect(try await closer.sync().map(\.action) == [.done])
+        #expect(try await closer.sync().outcomes.map(\.action) == [.done])
         let closed = try await setup.record
         #expect(closed.callbackState == .done)
         #expect(closed.callbackClosedBy == "cdr")
@@ -103,36 +103,36 @@ import Testing
         let setup = try await Setup()
         var closer = try setup.closer()
         try setup.append(Self.asterisk(dst: "915551230000", start: "2026-09-22 08:05:00", billsec: 0, disposition: "BUSY"))
-        #expect(try await closer.sync().count == 1)
+        #expect(try await closer.sync().outcomes.count == 1)
 
         // logrotate: a last line lands in the old file, it is renamed, and a new Master.csv starts.
         try setup.append(Self.asterisk(dst: "915551230000", start: "2026-09-22 08:15:00", billsec: 0, disposition: "NO ANSWER"))
         try FileManager.default.moveItem(at: setup.csv, to: setup.csv.appendingPathExtension("1"))
         try Data(Self.asterisk(dst: "915551230000", start: "2026-09-22 08:20:00", billsec: 0, disposition: "FAILED").utf8).write(to: setup.csv)
-        #expect(try await closer.sync().count == 2)
+        #expect(try await closer.sync().outcomes.count == 2)
         #expect(try await setup.record.callbackTries == 3)
 
         // A restart resumes at the saved place: the same lines do not count again; a half-written line waits.
         closer = try setup.closer()
         let line = Self.asterisk(dst: "915551230000", start: "2026-09-22 09:00:00", billsec: 40, disposition: "ANSWERED")
         try setup.append(String(line.prefix(30)))
-        #expect(try await closer.sync().isEmpty)
+        #expect(try await closer.sync().outcomes.isEmpty)
         closer = try setup.closer()
         try setup.append(String(line.dropFirst(30)))
-        #expect(try await closer.sync().map(\.action) == [.done])
+        #expect(try await closer.sync().outcomes.map(\.action) == [.done])
         #expect(try await setup.record.callbackTries == 3)
     }
 
     @Test func freeswitchRecordsWithItsDefaultTemplateCloseCallbacksToo() async throws {
         let setup = try await Setup()
         let config = CDRConfig(path: setup.csv.path, format: .freeswitch, timezone: Chicago.zone)
-        let closer = try CallbackCloser(config: config, owner: setup.harness.config.owner, ledger: setup.pipeline.ledger, logger: Harness.logger)
+        let closer = try CallRecordSync(config: config, pipeline: setup.harness.config, ledger: setup.pipeline.ledger, logger: Harness.logger)
         let row = [
             "Acme", "1001", "+15551230000", "default", "2026-09-22 10:00:00", "2026-09-22 10:00:05", "2026-09-22 10:02:05", "125", "120",
             "NORMAL_CLEARING", "uuid-a", "uuid-b", "", "PCMU", "PCMU",
         ].map { "\"\($0)\"" }.joined(separator: ",")
         try setup.append(row + "\n")
-        #expect(try await closer.sync().map(\.action) == [.done])
+        #expect(try await closer.sync().outcomes.map(\.action) == [.done])
     }
 
     @Test func theConfigurationNamesWhatIsWrong() {

@@ -16,6 +16,9 @@ struct CardRenderer {
         let reply = card.purpose == .card ? "" : "Re: "
         if let custom = templates.renderSubject(values) { return reply + MIMEEncoding.headerSafe(custom) }
         let urgent = card.isUrgent ? "URGENT: " : ""
+        if let missed = card.missed {
+            return "\(reply)\(urgent)Missed call from \(card.caller), \(Self.waited(missed)) — call back by \(deadlineShort)"
+        }
         if card.isMissedCall {
             return "\(reply)\(urgent)Missed call from \(card.caller), no message — call back by \(deadlineShort)"
         }
@@ -42,6 +45,7 @@ struct CardRenderer {
                 "No message: \(engine) heard no speech in the \(card.durationText) recording (touch tones, hold music or noise). Listen to it if in doubt.", nil
             )
         }
+        if let missed = card.missed { return (Self.howItEnded(missed), nil) }
         if card.isMissedCall {
             return ("The caller hung up without leaving a message (\(card.durationText) of audio, too short or silent).", nil)
         }
@@ -64,6 +68,33 @@ struct CardRenderer {
                 "Transcript unavailable for now (\(reason)). Ringback keeps trying until \(long(until)) and will reply to this email with it. Listen to the attached recording.",
                 nil
             )
+        }
+    }
+
+    /// `rang 20 s`, `busy`, `waited 1:05 in the queue`: the subject's few words on a missed call.
+    static func waited(_ missed: (ending: CallRecord.Ending, waitSeconds: Int)) -> String {
+        let time = Duration.seconds(missed.waitSeconds).callLength
+        switch missed.ending {
+        case .failed: return "the call failed"
+        case .busy: return "line busy"
+        case .noAnswer: return missed.waitSeconds < 60 ? "rang \(missed.waitSeconds) s" : "rang \(time)"
+        case .menu: return "hung up in the menu"
+        case .queue: return "waited \(time) in the queue"
+        case .greeting: return "hung up at the greeting"
+        }
+    }
+
+    /// What the call records say happened, in a sentence for the card.
+    static func howItEnded(_ missed: (ending: CallRecord.Ending, waitSeconds: Int)) -> String {
+        let time = missed.waitSeconds < 60 ? "\(missed.waitSeconds) s" : Duration.seconds(missed.waitSeconds).callLength
+        switch missed.ending {
+        case .failed: return "The call failed before anyone could answer (the phone system logged it as failed). They left no message."
+        case .busy: return "Every line was busy, so the caller could not get through. They left no message."
+        case .noAnswer: return "It rang \(time) and nobody answered; the caller hung up without leaving a message."
+        case .menu: return "The phone system answered (a menu or announcement) and the caller hung up after \(time), without leaving a message."
+        case .queue: return "The caller waited \(time) in the queue for someone to answer, then hung up. They left no message."
+        case .greeting:
+            return "It rang \(time), the voicemail greeting answered, and the caller hung up without leaving a message."
         }
     }
 

@@ -27,6 +27,7 @@ extension MessageCard {
             timeZone: config.owner.timezone, from: config.mail.from, to: config.mail.to, messageID: record.messageID,
             attachment: attachment.map { Self.attachment($0, receivedAt: record.receivedAt, timeZone: config.owner.timezone) })
         if record.kind == .missedCall, record.transcript?.isEmpty == true { noSpeechHeardBy = record.transcriptEngine ?? "the transcription engine" }
+        if let ending = record.missedEnding { missed = (ending, record.ringSeconds ?? 0) }
         if case .text = transcript { transcriptSegments = record.transcriptSegments ?? [] }
         if case .text(let text, _, _) = transcript, record.kind == .voicemail {
             spokenNumber = SpokenNumber.find(in: text, callerID: caller.phone, country: config.owner.country)

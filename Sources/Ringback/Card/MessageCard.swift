@@ -51,6 +51,8 @@ public struct MessageCard: Sendable {
     /// A missed call decided by a transcription engine that heard no speech (tones, hold music, noise), not by the
     /// recording's length or level: the engine's name. The card attaches the recording, so the owner can check.
     public var noSpeechHeardBy: String?
+    /// A missed call from the call records (no recording at all): how it ended and how long the caller waited.
+    public var missed: (ending: CallRecord.Ending, waitSeconds: Int)?
     public var mailbox: String?
     public var transcript: TranscriptStatus
     public var dueAt: Date
@@ -87,8 +89,8 @@ public struct MessageCard: Sendable {
         public var mimeType: String
     }
 
-    /// `0:42`, `12:05`: how phones show call lengths.
-    public var durationText: String { duration.callLength }
+    /// `0:42`, `12:05`: how phones show call lengths; for a missed call with no recording, how it went (`rang 20 s`).
+    public var durationText: String { missed.map { CardRenderer.waited($0) } ?? duration.callLength }
 
     /// The reply that carries a late transcript: same subject and thread, its own stable Message-ID, no audio.
     public func transcriptFollowUp() -> MessageCard {
@@ -116,6 +118,6 @@ public struct MessageCard: Sendable {
 
     /// `<4a9f…@example.com>`: derived from the voicemail's identity, so a resend carries the same Message-ID.
     public static func messageID(token: String, domain: String) -> String {
-        "<ringback.\(token)@\(domain)>"
+        VoicemailRecord.messageID(token: token, domain: domain)
     }
 }

@@ -26,6 +26,14 @@ public struct CallbacksConfig: Sendable, Decodable {
     public var quietHours: QuietHours?
     /// The morning summary of unreturned calls.
     public var digest: DigestConfig? = nil
+    /// What an inbound call nobody answered (from `cdr`) gets: a card, a line in the digest, or nothing.
+    public var missedCalls: MissedCalls = .card
+    /// Robocalls and pitches kept out of the way; nil: every call is taken at its word.
+    public var spam: SpamConfig? = SpamConfig()
+
+    public enum MissedCalls: String, Sendable, CaseIterable {
+        case card, digest, off
+    }
 
     public static let defaultDueWithin = ConfigDuration(.seconds(4 * 3600))
     public static let defaultUrgentDueWithin = ConfigDuration(.seconds(3600))
@@ -62,6 +70,8 @@ public struct CallbacksConfig: Sendable, Decodable {
         case escalateAfter = "escalate_after"
         case quietHours = "quiet_hours"
         case digest
+        case missedCalls = "missed_calls"
+        case spam
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,6 +92,13 @@ public struct CallbacksConfig: Sendable, Decodable {
         self.escalateTo = escalateTo
         escalateAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .escalateAfter) ?? .init(.seconds(3600))
         digest = try container.decodeIfPresent(DigestConfig.self, forKey: .digest)
+        missedCalls = try container.decodeChoice(.missedCalls, default: .card)
+        // `spam: off` turns every signal off; no key keeps the defaults.
+        if (try? container.decodeIfPresent(String.self, forKey: .spam)) == "off" {
+            spam = nil
+        } else {
+            spam = try container.decodeIfPresent(SpamConfig.self, forKey: .spam) ?? SpamConfig()
+        }
         if let quiet = try container.decodeIfPresent(String.self, forKey: .quietHours) {
             guard let hours = QuietHours(parsing: quiet) else {
                 throw container.invalid(.quietHours, "expected hours like \"21:00-07:00\", found \"\(quiet)\"")

@@ -11,6 +11,10 @@ public struct CallbackEventRecord: Sendable, Codable, Equatable {
         case snoozed
         case noCallbackNeeded = "no_callback_needed"
         case reopened
+        /// Judged spam: closed without a card.
+        case spam
+        /// A spam verdict undone.
+        case notSpam = "not_spam"
     }
 
     /// Who made the change.
@@ -20,6 +24,8 @@ public struct CallbackEventRecord: Sendable, Codable, Equatable {
         case link
         /// The PBX's call records: the owner called the number.
         case cdr
+        /// Ringback's spam filter (`callbacks.spam`).
+        case filter
     }
 
     public var id: Int64?

@@ -97,8 +97,16 @@ public protocol Ledger: Sendable {
     func saveCDRCursor(path: String, inode: UInt64, offset: UInt64) async throws(LedgerError)
     /// A new call from a number whose callback is still open joins that callback: one callback, the earlier
     /// deadline, urgent if either is. A call received before the open one (a backlog run through `reprocess`) joins it
-    /// too. Returns the callback it joined, nil when it stands on its own.
+    /// too. Returns the callback it joined, nil when it stands on its own. A missed call from the call records whose
+    /// card has not gone out, on the same call as this voicemail, joins the voicemail instead: one call, one case.
     func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord?
+    /// A voicemail from `number` recorded in `[start, end]`: the message left on a call the records show as missed.
+    func voicemailOnTheSameCall(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> VoicemailRecord?
+    /// Whether a "Spam" link put `number` on the ledger's blocklist (beside `callbacks.spam.blocklist`).
+    func isBlocked(_ number: String) async throws(LedgerError) -> Bool
+    /// Transcripts of calls received since `since` (other than `id`), with their numbers: a campaign sends the same
+    /// message from many.
+    func transcripts(since: Date, excluding id: Int64) async throws(LedgerError) -> [(number: String, transcript: String)]
     /// When the calls from `number` received in `[start, end)` came in, in order: for "3rd call today" and its list.
     func calls(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> [Date]
     /// Marks a one-click link as used; false when it already was (a replay).

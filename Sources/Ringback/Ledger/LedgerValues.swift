@@ -37,6 +37,10 @@ public enum CallbackChange: Sendable, Equatable {
     case snooze(until: Date)
     case noCallbackNeeded
     case reopen
+    /// Judged spam (`reason`): closed, no card owed; `block` (E.164) goes on the ledger's blocklist.
+    case spam(reason: String, block: String?)
+    /// A spam verdict undone: open again, due `dueAt`, its card owed if it never went out, its number off the blocklist.
+    case notSpam(dueAt: Date)
 }
 
 /// What one outbound call did to the open callbacks for its number.

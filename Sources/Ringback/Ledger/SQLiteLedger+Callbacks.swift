@@ -61,6 +61,36 @@ extension SQLiteLedger {
                 record.callbackClosedAt = nil
                 record.callbackClosedBy = nil
                 record.callbackSnoozedUntil = nil
+            case .spam(let reason, let block):
+                guard record.spamReason == nil else { return (record, false) }
+                action = .spam
+                record.spamReason = reason
+                record.callbackState = .noCallbackNeeded
+                record.callbackClosedAt = now
+                record.callbackClosedBy = actor.rawValue
+                record.callbackSnoozedUntil = nil
+                if record.state != .notified { record.state = .withheld }  // the card is not owed any more
+                if let block {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO blockedNumber (number, addedAt, voicemailID) VALUES (?, ?, ?)", arguments: [block, now, id])
+                }
+            case .notSpam(let dueAt):
+                guard record.spamReason != nil else { return (record, false) }
+                action = .notSpam
+                record.spamReason = nil
+                record.callbackState = .open
+                record.callbackClosedAt = nil
+                record.callbackClosedBy = nil
+                record.callbackSnoozedUntil = nil
+                record.dueAt = dueAt
+                if record.state == .withheld {  // never carded: the card is owed now
+                    record.state = .transcribed
+                    record.nextAttemptAt = nil
+                    record.attempts = 0
+                }
+                if let number = record.callerNumber {
+                    try db.execute(sql: "DELETE FROM blockedNumber WHERE number = ?", arguments: [number])
+                }
             }
             record.updatedAt = now
             try record.update(db)
@@ -156,7 +186,22 @@ extension SQLiteLedger {
                     .order(Column("id"))
                     .fetchOne(db)
             else { return nil }
+            if primary.isMissedCallOfTheSameCall(as: record), primary.state != .notified, let missedID = primary.id, let id = record.id {
+                // The call records saw the hang-up first, and its card has not gone out: the voicemail is the case.
+                primary.foldedInto = id
+                primary.state = .withheld
+                primary.updatedAt = now
+                try primary.update(db)
+                try db.execute(sql: "UPDATE voicemail SET foldedInto = ? WHERE foldedInto = ?", arguments: [id, missedID])
+                record.dueAt = min(primary.dueAt, record.dueAt)
+                record.isUrgent = primary.isUrgent || record.isUrgent
+                record.updatedAt = now
+                try record.update(db)
+                return nil
+            }
             record.foldedInto = primary.id
+            // A repeat missed call from the call records adds to the open callback; a card of its own would only repeat it.
+            if record.missedEnding != nil, record.state != .notified { record.state = .withheld }
             record.updatedAt = now
             try record.update(db)
             primary.dueAt = min(primary.dueAt, record.dueAt)
@@ -185,5 +230,48 @@ extension SQLiteLedger {
             try db.execute(sql: "INSERT INTO linkUse (nonce, voicemailID, usedAt) VALUES (?, ?, ?)", arguments: [nonce, voicemailID, now])
             return true
         }
+    }
+}
+
+extension SQLiteLedger {
+    public func voicemailOnTheSameCall(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> VoicemailRecord? {
+        try await read { db in
+            try VoicemailRecord.filter(Column("callerNumber") == number)
+                .filter(Column("kind") == VoicemailRecord.Kind.voicemail.rawValue)
+                .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt <= end)
+                .order(Column("id")).fetchOne(db)
+        }
+    }
+
+    public func isBlocked(_ number: String) async throws(LedgerError) -> Bool {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blockedNumber WHERE number = ?", arguments: [number]) ?? 0 > 0 }
+    }
+
+    public func transcripts(since: Date, excluding id: Int64) async throws(LedgerError) -> [(number: String, transcript: String)] {
+        let rows = try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT callerNumber, transcript FROM voicemail
+                    WHERE receivedAt >= ? AND id != ? AND callerNumber IS NOT NULL AND transcript IS NOT NULL AND transcript != ''
+                    """, arguments: [since, id]
+            ).map { row -> [String] in [row["callerNumber"], row["transcript"]] }
+        }
+        return rows.map { (number: $0[0], transcript: $0[1]) }
+    }
+}
+
+extension VoicemailRecord {
+    /// How long after a call starts the voicemail left on it can begin: its ring and the greeting.
+    static let greetingAllowance: TimeInterval = 300
+
+    /// Whether this is a missed call from the call records and `voicemail` is the message left on the same call:
+    /// the same number, recorded while the call lasted (or within a minute of its start).
+    func isMissedCallOfTheSameCall(as voicemail: VoicemailRecord) -> Bool {
+        guard kind == .missedCall, missedEnding != nil, voicemail.kind == .voicemail, let number = callerNumber, number == voicemail.callerNumber
+        else { return false }
+        let from = receivedAt.addingTimeInterval(-60)
+        let through = receivedAt.addingTimeInterval(TimeInterval(ringSeconds ?? 0) + Self.greetingAllowance)
+        return voicemail.receivedAt >= from && voicemail.receivedAt <= through
     }
 }

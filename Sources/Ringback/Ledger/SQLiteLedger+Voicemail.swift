@@ -50,7 +50,7 @@ extension SQLiteLedger {
         return try await read { db in
             try VoicemailRecord
                 .filter(
-                    ![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state)
+                    ![VoicemailRecord.State.notified, .undeliverable, .withheld].map(\.rawValue).contains(VoicemailRecord.Columns.state)
                         || owed.contains(Column("transcriptStatus"))
                 )
                 .filter(Column("nextAttemptAt") == nil || Column("nextAttemptAt") <= now)
@@ -66,7 +66,7 @@ extension SQLiteLedger {
                 db,
                 VoicemailRecord
                     .filter(
-                        ![VoicemailRecord.State.notified, .undeliverable].map(\.rawValue).contains(VoicemailRecord.Columns.state)
+                        ![VoicemailRecord.State.notified, .undeliverable, .withheld].map(\.rawValue).contains(VoicemailRecord.Columns.state)
                             || owed.contains(Column("transcriptStatus"))
                     )
                     .filter(Column("nextAttemptAt") > now)

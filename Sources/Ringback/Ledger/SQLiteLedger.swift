@@ -220,6 +220,20 @@ public struct SQLiteLedger: Ledger {
                 t.column("claimedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v13: missed calls from the call records, spam") { db in
+            try db.alter(table: "voicemail") { t in
+                t.add(column: "ringSeconds", .integer)
+                t.add(column: "missedEnding", .text)
+                t.add(column: "callID", .text)
+                t.add(column: "spamReason", .text)
+            }
+            try db.create(index: "voicemail_callID", on: "voicemail", columns: ["callID"])
+            try db.create(table: "blockedNumber") { t in
+                t.primaryKey("number", .text)  // E.164, added by a "Spam" link
+                t.column("addedAt", .datetime).notNull()
+                t.column("voicemailID", .integer)
+            }
+        }
         return migrator
     }
 

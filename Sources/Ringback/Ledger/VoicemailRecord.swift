@@ -14,6 +14,9 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         /// The mail server refused the card for good (5xx, an untrusted certificate): not retried by itself;
         /// `ringback outbox retry ID` or a `reprocess` of the file sends it again.
         case undeliverable
+        /// No card by design: judged spam, or a missed call that `callbacks.missed_calls: digest` lists only in the
+        /// digest. "Not spam" makes the card owed again.
+        case withheld
     }
 
     public enum Kind: String, Sendable, Codable, CaseIterable {
@@ -100,6 +103,13 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
     public var transcriptLanguage: String? = nil
     /// The transcript's timed pieces, where the engine gave them.
     public var transcriptSegments: [Transcript.Segment]? = nil
+    /// A missed call from the call records: how long the caller waited for someone, and how the call ended.
+    public var ringSeconds: Int? = nil
+    public var missedEnding: CallRecord.Ending? = nil
+    /// The PBX's id of the call (Asterisk `linkedid`/`uniqueid`): its other rows are the same case.
+    public var callID: String? = nil
+    /// Why the call was judged spam (no card, no reminders; listed in the digest); nil when it was not.
+    public var spamReason: String? = nil
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -120,7 +130,7 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
 
     /// Something is left to do and its retry time has come.
     public func needsWork(at now: Date) -> Bool {
-        ((state != .notified && state != .undeliverable) || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
+        ((state != .notified && state != .undeliverable && state != .withheld) || awaitsTranscript) && (nextAttemptAt ?? .distantPast) <= now
     }
 
     /// The card's token, from its Message-ID `<ringback.TOKEN@domain>`: replies and reminders derive theirs from it.
@@ -128,6 +138,11 @@ public struct VoicemailRecord: Sendable, Codable, Equatable, Identifiable {
         var text = Substring(messageID)
         if text.hasPrefix("<ringback.") { text = text.dropFirst("<ringback.".count) }
         return String(text.prefix { $0 != "@" && $0 != ">" })
+    }
+
+    /// `<ringback.TOKEN@example.com>`: the card's Message-ID, which its replies and reminders derive theirs from.
+    public static func messageID(token: String, domain: String) -> String {
+        "<ringback.\(token)@\(domain)>"
     }
 
     /// Where the callback stands at `now`: a snooze that has run out is open again.

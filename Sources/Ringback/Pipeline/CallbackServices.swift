@@ -3,35 +3,40 @@ import RingbackCore
 public import ServiceLifecycle
 
 /// `ringback watch`'s clocks, each a service of its own beside the intake watcher and the web listener: reminders
-/// and escalations, the morning digest, and the call records that close callbacks.
+/// and escalations (and cards owed without a file), the morning digest, and the call records that open and close
+/// callbacks.
 public enum CallbackServices {
     /// Every service `config` asks for, looking at the ledger every `interval` (the call records every
     /// `callbacks.cdr.poll`).
     public static func make(pipeline: VoicemailPipeline, logger: Logger, interval: Duration = .seconds(30)) -> [any Service] {
         var services: [any Service] = [
-            Ticker(name: "reminders", interval: interval) { _ = await pipeline.sendDueReminders() },
+            Ticker(name: "reminders", interval: interval) {
+                await pipeline.sendOwedCards()
+                _ = await pipeline.sendDueReminders()
+            },
             Ticker(name: "digest", interval: interval) { await pipeline.sendDigestIfDue() },
         ]
-        if let closer = makeCallbackCloser(pipeline: pipeline, logger: logger) {
+        if let records = makeCallRecordSync(pipeline: pipeline, logger: logger) {
             services.append(
-                Ticker(name: "call records", interval: closer.config.poll.duration) {
+                Ticker(name: "call records", interval: records.config.poll.duration) {
                     do throws(LedgerError) {
-                        try await closer.sync()
+                        try await records.sync()
                     } catch {
                         logger.error("cannot apply the call records", metadata: ["error": "\(error)"])
                     }
+                    await pipeline.sendOwedCards()
                 })
         }
         return services
     }
 
     /// `callbacks.cdr`, when configured and its format is readable.
-    private static func makeCallbackCloser(pipeline: VoicemailPipeline, logger: Logger) -> CallbackCloser? {
+    private static func makeCallRecordSync(pipeline: VoicemailPipeline, logger: Logger) -> CallRecordSync? {
         guard let cdr = pipeline.config.callbacks.cdr else { return nil }
         do throws(CallRecordFormatError) {
-            let closer = try CallbackCloser(config: cdr, owner: pipeline.config.owner, ledger: pipeline.ledger, logger: logger)
+            let records = try CallRecordSync(config: cdr, pipeline: pipeline.config, ledger: pipeline.ledger, logger: logger, now: pipeline.now)
             logger.info("following call records", metadata: ["file": "\(cdr.path)", "format": "\(cdr.format.rawValue)"])
-            return closer
+            return records
         } catch {
             logger.error("cannot read call records", metadata: ["file": "\(cdr.path)", "missing column": "\(error.missing)"])
             return nil

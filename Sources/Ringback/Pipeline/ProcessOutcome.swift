@@ -18,6 +18,9 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         case planned
         /// The PBX has not finished writing the message (no Asterisk `.txt`, no FreeSWITCH row yet).
         case waiting
+        /// Judged spam (`callbacks.spam`): no card; listed in the digest with why. The file stays, so "Not spam" can
+        /// still card it.
+        case withheld
     }
 
     public var path: String
@@ -57,7 +60,7 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         switch status {
         case .notified, .followedUp: !owesTranscript
         case .skipped: transcript == .abandoned
-        case .pending, .rejected, .planned, .waiting, .failed: false
+        case .pending, .rejected, .planned, .waiting, .failed, .withheld: false
         }
     }
 
@@ -68,7 +71,7 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
         case .notified, .followedUp: .notified
         case .skipped: .duplicate
         case .rejected: .rejected
-        case .pending, .planned, .waiting, .failed: .pending
+        case .pending, .planned, .waiting, .failed, .withheld: .pending
         }
     }
 

@@ -32,6 +32,7 @@ public struct VoicemailPipeline: Sendable {
     let transcripts: TranscriptStage
     let cards: CardStage
     let mailer: Mailer
+    let spam: SpamFilter
 
     public init(
         config: PipelineConfig, ledger: any Ledger, transcription: TranscriptionChain?, transport: any MailTransport,
@@ -50,6 +51,7 @@ public struct VoicemailPipeline: Sendable {
             config: config, ledger: ledger, transport: transport, composer: CardComposer(config: config, now: now), logger: logger, now: now)
         transcripts = TranscriptStage(
             chain: transcription, config: config, ledger: ledger, mailer: mailer, metrics: metrics, logger: logger, now: now)
+        spam = SpamFilter(config: config.callbacks.spam, vip: config.callbacks.vip, ledger: ledger)
         cards = CardStage(config: config, ledger: ledger, mailer: mailer, followUpDelay: transcripts.followUpDelay, logger: logger, now: now)
     }
 
@@ -140,6 +142,7 @@ public struct VoicemailPipeline: Sendable {
             }
             record = transcribed
         }
+        if !options.resend, let withheld = try await judge(record, probe: probe) { return withheld }
         return try await cards.send(record, probe: probe, to: recipients(record, source), resending: options.resend)
     }
 
@@ -167,6 +170,19 @@ public struct VoicemailPipeline: Sendable {
             logger.info("a repeat call joins the open callback", metadata: ["voicemail": "\(id)", "callback": "\(joined.id ?? 0)"])
         }
         return record
+    }
+
+    /// A call `callbacks.spam` judges spam gets no card: its callback is closed with the reason, which the digest
+    /// lists. Judged once, before the first card; a "Not spam" tap is final.
+    private func judge(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(LedgerError) -> StageResult? {
+        guard record.state == .transcribed, record.notifiedAt == nil, record.spamReason == nil, let id = record.id else { return nil }
+        let call = SpamFilter.Call(
+            id: id, number: record.callerNumber, receivedAt: record.receivedAt, transcript: record.transcript, attestation: probe.metadata.attestation)
+        guard let reason = await spam.verdict(call) else { return nil }
+        guard try await !ledger.callbackEvents(id: id).contains(where: { $0.action == .notSpam }) else { return nil }
+        let judged = try await ledger.changeCallback(id: id, .spam(reason: reason, block: nil), by: .filter, at: now(), note: reason).record
+        logger.info("judged spam: no card", metadata: ["voicemail": "\(id)", "file": "\(probe.path)", "why": "\(reason)"])
+        return StageResult(.withheld, judged, "judged spam (\(reason)): no card, listed in the digest; \"Not spam\" there cards it")
     }
 
     private func recipients(_ record: VoicemailRecord, _ source: VoicemailSource) -> [MailAddress] {
