@@ -167,8 +167,47 @@ import Testing
         #expect(text.contains(#"ringback_voicemails{state="notified"} 1"#))
         #expect(text.contains("ringback_callbacks_open 1"))
     }
+
+    /// "Spam" on a card closes the callback and blocks the number: its next call gets no card. "Not spam" undoes both.
+    @Test func theSpamLinkBlocksTheNumberAndNotSpamUndoesIt() async throws {
+        var configured = try Harness()
+        configured.config.web = Self.web
+        let harness = configured
+        let pipeline = try harness.pipeline()
+        let id = try #require(await pipeline.process(try harness.drop("call.wav", sidecar: AudioFixture.asteriskSidecar())).voicemailID)
+        let card = String(decoding: try Data(contentsOf: try #require(try harness.cards().first)), as: UTF8.self)
+            .replacingOccurrences(of: "=\r\n", with: "")
+        let link = try #require(card.firstMatch(of: /Spam: (https:\/\/ringback\.example\.com\/a\/[A-Za-z0-9_.\-]+)/)?.1)
+        let links = try #require(CallbackLinks(config: Self.web))
+        let server = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner, callbacks: harness.config.callbacks)
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let acted = try await client.execute(uri: "/a/" + link.dropFirst("https://ringback.example.com/a/".count), method: .post)
+            #expect(acted.status == .ok)
+            let closed = try #require(try await pipeline.ledger.voicemail(id: id))
+            #expect(closed.callbackState == .noCallbackNeeded)
+            #expect(closed.spamReason == "marked as spam with a link")
+            #expect(try await pipeline.ledger.isBlocked("+15551230000"))
+
+            // Her next voicemail is held back: no second card.
+            let next = try harness.drop(
+                "call2.wav", seconds: 2.5, sidecar: AudioFixture.asteriskSidecar(msgID: "1790054687-00000009"))
+            let outcome = await pipeline.process(next)
+            #expect(outcome.status == .withheld)
+            #expect(try harness.cards().count == 1)
+
+            let heldID = try #require(outcome.voicemailID)
+            let undo = links.url(.notSpam, voicemailID: heldID, now: Date())
+            #expect(try await client.execute(uri: "/a/" + undo.dropFirst("https://ringback.example.com/a/".count), method: .post).status == .ok)
+            #expect(try await pipeline.ledger.isBlocked("+15551230000") == false)
+            let reopened = try #require(try await pipeline.ledger.voicemail(id: heldID))
+            #expect(reopened.callbackState == .open)
+            #expect(reopened.dueAt > Date(), "a fresh deadline, counted from the tap")
+        }
+        #expect(await pipeline.process(harness.spool.appendingPathComponent("call2.wav")).status == .notified)
+    }
 }
 
 extension TestResponse {
     var text: String { String(buffer: body) }
+
 }

@@ -10,6 +10,13 @@ public struct CallbackLinks: Sendable {
         case tried
         case snooze
         case noCallback = "no-callback"
+        /// Closes the callback and puts the number on the ledger's blocklist.
+        case spam
+        /// Undoes a spam verdict: open again, the card sent if it never was.
+        case notSpam = "not-spam"
+
+        /// The links a card (and a reminder, and an open callback in the digest) carries.
+        public static let onCards: [Action] = [.done, .tried, .snooze, .noCallback, .spam]
 
         /// What the card's link says.
         public var label: String {
@@ -18,6 +25,8 @@ public struct CallbackLinks: Sendable {
             case .tried: "Tried, no answer"
             case .snooze: "Snooze 2 h"
             case .noCallback: "No callback needed"
+            case .spam: "Spam"
+            case .notSpam: "Not spam"
             }
         }
 
@@ -28,6 +37,8 @@ public struct CallbackLinks: Sendable {
             case .tried: "Record a call that nobody answered? The callback stays open."
             case .snooze: "Snooze this callback for 2 hours?"
             case .noCallback: "Close this callback without a call?"
+            case .spam: "Close this callback as spam? Later calls from the number get no card (listed in the digest)."
+            case .notSpam: "Not spam? The callback opens again with a new deadline, and its card is sent if it never was."
             }
         }
     }

@@ -46,7 +46,7 @@ struct CardComposer: Sendable {
         card.to = recipients
         card.cc = cc
         if let web = config.web, let links = CallbackLinks(config: web), card.purpose != .transcriptFollowUp, let id = card.callbackID ?? record.id {
-            card.actions = CallbackLinks.Action.allCases.map { ($0.label, links.url($0, voicemailID: id, now: now())) }
+            card.actions = CallbackLinks.Action.onCards.map { ($0.label, links.url($0, voicemailID: id, now: now())) }
         }
         let written = card
         let (time, templates) = (now(), config.mail.templates)

@@ -87,7 +87,7 @@ public struct Digest: Sendable {
 
     private func openItem(_ record: VoicemailRecord) -> Item {
         guard let links, let id = record.id else { return Item(text: line(record)) }
-        return Item(text: line(record), links: CallbackLinks.Action.allCases.map { ($0.label, links.url($0, voicemailID: id, now: now)) })
+        return Item(text: line(record), links: CallbackLinks.Action.onCards.map { ($0.label, links.url($0, voicemailID: id, now: now)) })
     }
 
     private var sections: [(title: String, lines: [Item], alarm: Bool)] {

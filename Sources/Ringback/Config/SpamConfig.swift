@@ -14,9 +14,11 @@ public struct SpamConfig: Sendable, Decodable {
     /// The same message (by its words) from this many different numbers within a day is a campaign; 0 turns it off.
     public var sameMessageNumbers: Int
 
-    /// Robocall wording a customer would not say, chosen before any corpus was measured (README: spam filter).
+    /// Robocall wording a customer would not say, chosen before the corpus was measured; one change after it: "press
+    /// one" alone binned a doctor's office explaining its own menu, so it takes "to" or "now" after it (README).
     public static let defaultPhrases = [
-        "press 1", "press one", "press 2", "press two", "press 9", "press nine", "to be removed from our", "to speak to an agent",
+        "press 1 to", "press one to", "press 1 now", "press one now", "press 2 to", "press two to", "press 9 to", "press nine to",
+        "to be removed from our", "to speak to an agent",
         "to speak with an agent", "to speak with a representative", "to speak to a representative", "vehicle's warranty", "vehicle warranty",
         "car's warranty", "auto warranty", "factory warranty", "google listing", "google business listing", "google my business",
         "marked as permanently closed", "this is not a sales call", "social security number", "arrest warrant", "legal action against you",

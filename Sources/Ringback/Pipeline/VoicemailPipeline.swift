@@ -126,6 +126,10 @@ public struct VoicemailPipeline: Sendable {
             }
             return try await transcripts.followUp(existing, probe: probe, recipients: recipients(existing, source))
         }
+        if let existing, existing.state == .withheld, !options.resend {
+            let why = existing.spamReason.map { "judged spam (\($0))" } ?? "listed in the digest only (callbacks.missed_calls: digest)"
+            return StageResult(.withheld, existing, "\(why): no card; \"Not spam\" in the digest, or --resend, cards it")
+        }
         if existing == nil, !options.resend, let carded = await intake.sizeWhenCarded(source, identity: probe.identity) {
             let detail =
                 "grew from \(carded) to \(FileStamp(source.audio)?.size ?? 0) bytes after its card went out: no second card. The writer paused longer than"

@@ -14,11 +14,17 @@ public struct LinkServer: Sendable {
     let ledger: any Ledger
     let links: CallbackLinks?
     let owner: OwnerConfig
+    /// For the new deadline "Not spam" gives.
+    let callbacks: CallbacksConfig
     let metrics: RingbackMetrics?
     let maxConnections: Int
     let now: @Sendable () -> Date
 
-    public init(ledger: any Ledger, web: WebConfig, owner: OwnerConfig, metrics: RingbackMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        ledger: any Ledger, web: WebConfig, owner: OwnerConfig, callbacks: CallbacksConfig = CallbacksConfig(), metrics: RingbackMetrics? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.callbacks = callbacks
         self.ledger = ledger
         self.links = CallbackLinks(config: web)
         self.owner = owner
@@ -105,6 +111,8 @@ public struct LinkServer: Sendable {
             case .tried: .tried
             case .snooze: .snooze(until: now().addingTimeInterval(2 * 3600))
             case .noCallback: .noCallbackNeeded
+            case .spam: .spam(reason: "marked as spam with a link", block: record.callerNumber)
+            case .notSpam: .notSpam(dueAt: callbacks.deadline(receivedAt: now(), urgent: record.isUrgent, timeZone: owner.timezone))
             }
         let result: (record: VoicemailRecord, changed: Bool)
         do throws(LedgerError) {
