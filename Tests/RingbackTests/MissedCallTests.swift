@@ -131,6 +131,9 @@ import Testing
         let text = try MIMEParts.text(of: greeting)
         #expect(text.contains("It rang 18 s, the voicemail greeting answered, and the caller hung up without leaving a message."))
         #expect(!text.contains("Recording:"), "a missed call from the call records has no recording to mention")
+        let head = try headers(of: greeting)
+        #expect(head["message-context"] == "none", "RFC 3458: not a voice message")
+        #expect(head["x-ringback-transcription"] == "none")
         #expect(await setup.pipeline.sendOwedCards().isEmpty, "each card once")
         #expect(try await setup.records().sync().missedCalls.isEmpty, "a restart reads nothing twice")
     }

@@ -79,6 +79,13 @@ extension SpamTests {
         let harness = try Harness()
         let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn))
         #expect(await pipeline.process(try harness.drop("msg0000.wav", sidecar: AudioFixture.asteriskSidecar())).status == .notified)
+        // What mail clients and filters read: a voice message (RFC 3458), its length on the audio part (RFC 3803).
+        let card = try #require(try harness.cards().first)
+        let head = try headers(of: card)
+        #expect(head["message-context"] == "voice-message")
+        #expect(head["x-ringback-transcription"] == "ok")
+        let message = String(decoding: try Data(contentsOf: card), as: UTF8.self)
+        #expect(message.contains("Content-Disposition: attachment;\r\n filename=\"voicemail-2026-09-22-0024.mp3\"\r\nContent-Duration: 2\r\n"))
     }
 
     @Test func aFailedSTIRSHAKENCheckAndTheSameMessageFromThreeNumbersAreSpam() async throws {

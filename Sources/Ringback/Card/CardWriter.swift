@@ -15,6 +15,12 @@ public enum CardWriter {
         let alternative = "rb-alt-\(card.token)"
         var extra: [(name: String, value: String)] = [("X-Ringback-Voicemail", "\(card.voicemailID)")]
         if card.isUrgent { extra.append(("Importance", "high")) }
+        if card.purpose == .card {
+            // RFC 3458: what the message is, for clients and filters; a missed call with no recording is not a voice
+            // message, and RFC 3458's `none` does not claim one.
+            extra.append(("Message-Context", card.hasRecording ? "voice-message" : "none"))
+            extra.append(("X-Ringback-Transcription", card.transcriptionHeader))
+        }
         var head = MIMEMessage.head(
             from: card.from, to: card.to, cc: card.cc, subject: renderer.subject, date: now, timeZone: card.timeZone, messageID: card.messageID,
             inReplyTo: card.inReplyTo, extra: extra, contentType: "multipart/mixed;\(crlf) boundary=\"\(mixed)\"")
@@ -37,6 +43,7 @@ public enum CardWriter {
                 var part = "--\(mixed)\(crlf)"
                 part += "Content-Type: \(attachment.mimeType);\(crlf) name=\"\(name)\"\(crlf)"
                 part += "Content-Disposition: attachment;\(crlf) filename=\"\(name)\"\(crlf)"
+                part += "Content-Duration: \(max(1, Int(card.duration.seconds.rounded())))\(crlf)"  // RFC 3803: whole seconds
                 part += "Content-Transfer-Encoding: base64\(crlf)\(crlf)"
                 try output.write(contentsOf: Data(part.utf8))
                 try streamBase64(from: attachment.path, to: output)

@@ -92,6 +92,21 @@ public struct MessageCard: Sendable {
     /// `0:42`, `12:05`: how phones show call lengths; for a missed call with no recording, how it went (`rang 20 s`).
     public var durationText: String { missed.map { CardRenderer.waited($0) } ?? duration.callLength }
 
+    /// A recording came with the call (attached or not): a voicemail, or a short one the engine heard no speech in.
+    public var hasRecording: Bool { !isMissedCall || noSpeechHeardBy != nil || (missed == nil && recordingNote != nil) }
+
+    /// `X-Ringback-Transcription`: `ok` (a transcript, at whatever trust), `pending` (it follows as a reply),
+    /// `failed`, or `none` (nothing to transcribe, or no engine).
+    public var transcriptionHeader: String {
+        if isMissedCall { return "none" }
+        switch transcript {
+        case .text: return "ok"
+        case .following: return "pending"
+        case .unavailable: return "failed"
+        case .notConfigured: return "none"
+        }
+    }
+
     /// The reply that carries a late transcript: same subject and thread, its own stable Message-ID, no audio.
     public func transcriptFollowUp() -> MessageCard {
         var reply = self
