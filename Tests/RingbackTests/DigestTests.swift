@@ -41,18 +41,18 @@ import Testing
         #expect(digest.envelopeTo == ["office@example.com"])
         #expect(digest.header("Subject") == "Callbacks: 1 overdue, 2 open \u{2014} Tue Nov 24")
         let text = try #require(digest.parts(contentType: "text/plain").first?.text)
-        let overdue = try #require(text.range(of: "Overdue (1):\n  #\(maria) Maria Lopez (555) 123-0000 \u{2014} OVERDUE by 21 h 35 min"))
-        let open = try #require(text.range(of: "Open (1):\n  #\(lee) Ann Lee (312) 555-0199 \u{2014} due Tue 11:00 AM"))
+        let overdue = try #require(text.range(of: "Overdue (1):\n  #\(maria) Maria Lopez (555) 123-0000 \u{2014} voicemail 0:02 \u{2014} OVERDUE by 21 h 35 min"))
+        let open = try #require(text.range(of: "Due today (1):\n  #\(lee) Ann Lee (312) 555-0199 \u{2014} voicemail 0:02 \u{2014} due 11:00 AM (in 3 h 25 min)"))
         #expect(overdue.lowerBound < open.lowerBound, "overdue first")
-        #expect(text.contains("New since Mon 9:05 AM (1):\n  #\(lee) voicemail from Ann Lee"), "since Monday's digest was made")
         #expect(!text.contains("Closed since"), "Chen was closed before Monday's digest")
         #expect(text.contains("Last 7 days: 1 of 2 due were called back on time (50 %); median time to call back 1 h 5 min over 1."))
         let html = try #require(digest.parts(contentType: "text/html").first?.text)
-        #expect(html.contains(#"<h2 style="margin:20px 0 6px;font-size:17px;color:#b42318">Overdue (1)</h2>"#))
+        #expect(html.contains(#"<h2 style="margin:20px 0 8px;font-size:17px;color:#b42318">Overdue (1)</h2>"#))
+        #expect(html.contains(#"<a href="tel:+15551230000" style="color:#0969da;text-decoration:none">(555) 123-0000</a>"#), "a number a tap away")
 
         let monday = try #require(mails.first { $0.header("Subject")?.hasPrefix("Callbacks:") == true })
         let mondayText = try #require(monday.parts(contentType: "text/plain").first?.text)
         #expect(mondayText.contains("Closed since"), "Monday's digest lists Chen's callback: \(mondayText)")
-        #expect(mondayText.contains("called back after 1 h 5 min (cli)"))
+        #expect(mondayText.contains("called back after 1 h 5 min (the command line)"))
     }
 }

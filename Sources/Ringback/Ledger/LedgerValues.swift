@@ -24,6 +24,29 @@ public struct DigestFacts: Sendable {
     public var callbackTimesThisWeek: [TimeInterval]
     /// Mail the server refused for good.
     public var refusedMail: [OutboxRecord]
+    /// Calls judged spam since the last digest (closed without a card), with their reasons.
+    public var spam: [VoicemailRecord] = []
+    /// The repeat calls folded into each open callback, by its id: "3 calls, 1 message".
+    public var joined: [Int64: [VoicemailRecord]] = [:]
+    /// The callbacks due in the last seven days (those `dueThisWeek` counts), for the chart by day.
+    public var dueThisWeekRecords: [VoicemailRecord] = []
+
+    public init(
+        open: [VoicemailRecord], new: [VoicemailRecord], closed: [VoicemailRecord], dueThisWeek: Int, onTimeThisWeek: Int,
+        callbackTimesThisWeek: [TimeInterval], refusedMail: [OutboxRecord], spam: [VoicemailRecord] = [], joined: [Int64: [VoicemailRecord]] = [:],
+        dueThisWeekRecords: [VoicemailRecord] = []
+    ) {
+        self.open = open
+        self.new = new
+        self.closed = closed
+        self.dueThisWeek = dueThisWeek
+        self.onTimeThisWeek = onTimeThisWeek
+        self.callbackTimesThisWeek = callbackTimesThisWeek
+        self.refusedMail = refusedMail
+        self.spam = spam
+        self.joined = joined
+        self.dueThisWeekRecords = dueThisWeekRecords
+    }
 }
 
 public enum CallbackFilter: String, Sendable, CaseIterable {

@@ -10,7 +10,14 @@ extension SQLiteLedger {
             let open = try primaries.filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
                 .order(VoicemailRecord.Columns.dueAt).fetchAll(db)
             let new = try VoicemailRecord.filter(Column("createdAt") > since).order(VoicemailRecord.Columns.receivedAt).fetchAll(db)
-            let closed = try primaries.filter(Column("callbackClosedAt") > since).order(Column("callbackClosedAt")).fetchAll(db)
+            let closedOrSpam = try primaries.filter(Column("callbackClosedAt") > since).order(Column("callbackClosedAt")).fetchAll(db)
+            let closed = closedOrSpam.filter { $0.spamReason == nil }
+            let spam = closedOrSpam.filter { $0.spamReason != nil }
+            var joined: [Int64: [VoicemailRecord]] = [:]
+            let openIDs = open.compactMap(\.id)
+            for record in try VoicemailRecord.filter(openIDs.contains(Column("foldedInto"))).order(VoicemailRecord.Columns.receivedAt).fetchAll(db) {
+                if let primary = record.foldedInto { joined[primary, default: []].append(record) }
+            }
             let due = try primaries.filter(VoicemailRecord.Columns.dueAt >= weekAgo && VoicemailRecord.Columns.dueAt <= now)
                 .filter(VoicemailRecord.Columns.callbackState != VoicemailRecord.CallbackState.noCallbackNeeded.rawValue).fetchAll(db)
             let onTime = due.filter { record in
@@ -22,7 +29,7 @@ extension SQLiteLedger {
             let refused = try OutboxRecord.filter(Column("state") == OutboxRecord.State.failed.rawValue).order(Column("id")).fetchAll(db)
             return DigestFacts(
                 open: open, new: new, closed: closed, dueThisWeek: due.count, onTimeThisWeek: onTime, callbackTimesThisWeek: times,
-                refusedMail: refused)
+                refusedMail: refused, spam: spam, joined: joined, dueThisWeekRecords: due)
         }
     }
 

@@ -9,6 +9,7 @@ extension VoicemailPipeline {
         let recipients = config.callbacks.digest.map(\.to).flatMap { $0.isEmpty ? nil : $0 } ?? config.mail.to
         var digest = Digest(facts: facts, now: now, since: since, owner: config.owner, from: config.mail.from, to: recipients)
         digest.links = config.web.flatMap(CallbackLinks.init(config:))
+        digest.minConfidence = config.transcription.minConfidence
         return digest
     }
 
