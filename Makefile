@@ -64,6 +64,7 @@ bench: release
 card-preview: EXTRA_PACKAGES = chromium
 card-preview: release
 	/usr/bin/python3 contrib/card_preview.py --binary .build/release/ringback --out docs/cards
+	/usr/bin/python3 contrib/digest_preview.py --binary .build/release/ringback --out docs/digest
 
 # The fault suite at full size: a crash storm of 25 SIGKILLs over 500 voicemails, the broken-file corpus, SIGTERM
 # within shutdown_grace, an SMTP outage, permanent refusals, several processes on one ledger, hostile paths, slow

@@ -45,6 +45,10 @@ struct CallbacksCommand: AsyncParsableCommand {
                     "\(id) \(label.padding(toLength: 18, withPad: " ", startingAt: 0)) due \(formatter.string(from: record.dueAt))  \(record.caller(owner: config.owner))"
                 if state == .snoozed, let until = record.callbackSnoozedUntil { line += "  (snoozed until \(formatter.string(from: until)))" }
                 if record.callbackTries > 0 { line += "  (tried \(record.callbackTries)×)" }
+                if let ending = record.missedEnding {
+                    line += "  (missed call: \(ending.rawValue.replacingOccurrences(of: "_", with: " ")), \(record.ringSeconds ?? 0) s)"
+                }
+                if let spam = record.spamReason { line += "  (spam: \(spam))" }
                 print(line)
             }
         }
@@ -187,7 +191,9 @@ extension CallbacksCommand {
             print(
                 "\(opened.count) missed call\(opened.count == 1 ? "" : "s") opened\(opened.isEmpty ? "" : " (\(opened.joined(separator: ", ")))"), \(joined) joined an open callback, \(spam) judged spam; \(sent) missed-call card\(sent == 1 ? "" : "s") sent."
             )
-            if changes.tooOld > 0 { print("\(changes.tooOld) missed call\(changes.tooOld == 1 ? "" : "s") older than callbacks.cdr.open_within opened no callback.") }
+            if changes.tooOld > 0 {
+                print("\(changes.tooOld) missed call\(changes.tooOld == 1 ? "" : "s") older than callbacks.cdr.open_within opened no callback.")
+            }
             for card in cards where card.status == .pending || card.status == .failed { printError("#\(card.voicemailID ?? 0): \(card.detail)") }
         }
     }
@@ -263,6 +269,12 @@ struct CallbackItem: Encodable {
     var cardState: String
     var kind: String
     var mailbox: String?
+    /// A missed call from the call records: how it ended (`no_answer`, `busy`, `queue`, `greeting`, …) and how long
+    /// the caller waited.
+    var missed: String?
+    var waitedSeconds: Int?
+    /// Why it was judged spam (closed without a card).
+    var spam: String?
 
     init(_ record: VoicemailRecord, owner: OwnerConfig, now: Date) {
         id = record.id ?? 0
@@ -280,5 +292,8 @@ struct CallbackItem: Encodable {
         cardState = record.state.rawValue
         kind = record.kind.rawValue
         mailbox = record.mailbox
+        missed = record.missedEnding?.rawValue
+        waitedSeconds = record.ringSeconds
+        spam = record.spamReason
     }
 }

@@ -271,6 +271,63 @@ import Testing
         try await stop(process)
     }
 
+    /// Missed calls appended to the call records while `watch` runs: a hang-up gets its own card, a blocklisted
+    /// number none, and the voicemail left on a call whose row came first is the one card for that call.
+    @Test func missedCallsLoggedWhileWatchingGetCardsAndTheVoicemailOnTheSameCallIsOneCase() async throws {
+        let csv = folder.url.appendingPathComponent("Master.csv")
+        #expect(FileManager.default.createFile(atPath: csv.path, contents: nil))
+        let yaml = """
+            owner: { name: Acme, email: owner@example.com, timezone: America/Chicago }
+            intake:
+              - { path: ./spool, layout: plain, settle: 1s }
+            mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
+            callbacks:
+              cdr: { path: ./Master.csv, poll: 200ms, voicemail_wait: 10s }
+              spam: { blocklist: ["+1202"] }
+            """
+        try folder.write(yaml, to: "pipeline.yml")
+        let process = try startWatching()
+        defer { if process.isRunning { process.terminate() } }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "America/Chicago")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        /// An inbound row as Asterisk's cdr_csv writes it, the call having ended just now.
+        func append(src: String, lastapp: String, duration: Int, billsec: Int, disposition: String, id: String) throws {
+            let start = Date().addingTimeInterval(-Double(duration))
+            let fields = [
+                "", src, "5550001111", "from-trunk", "\"\" <\(src)>", "PJSIP/trunk-1", "", lastapp, "", formatter.string(from: start), "",
+                formatter.string(from: Date()),
+            ].map { "\"\($0)\"" }
+            let line = (fields + ["\(duration)", "\(billsec)", "\"\(disposition)\"", "\"DOCUMENTATION\"", "\"\(id)\"", "\"\"", "\"\"", "\"\(id)\"", "1"])
+                .joined(separator: ",")
+            let handle = try FileHandle(forWritingTo: csv)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data((line + "\n").utf8))
+            try handle.close()
+        }
+        try append(src: "3105550123", lastapp: "Dial", duration: 20, billsec: 0, disposition: "NO ANSWER", id: "1.1")
+        try append(src: "2025550111", lastapp: "Dial", duration: 25, billsec: 0, disposition: "NO ANSWER", id: "1.2")
+        // Maria's call: the row first (she hung up after leaving a message), the recording a moment later.
+        try append(src: "+15551230000", lastapp: "VoiceMail", duration: 40, billsec: 25, disposition: "ANSWERED", id: "1.3")
+        let file = try AudioFixture.write(folder.url.appendingPathComponent("spool/msg0000.wav"), seconds: 2)
+        try Data(AudioFixture.asteriskSidecar(callerID: "\"Maria Lopez\" <+15551230000>", origtime: Int(Date().timeIntervalSince1970) - 20).utf8)
+            .write(to: file.deletingPathExtension().appendingPathExtension("txt"))
+
+        try await waitFor(timeout: .seconds(40)) { cards >= 2 }
+        try await Task.sleep(for: .seconds(12))  // past every voicemail_wait: no third card comes
+        #expect(cards == 2, "Chen's missed call and Maria's voicemail; the blocklisted number and Maria's row add none")
+        let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json", "--config", "pipeline.yml"], in: folder.url)
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        let byNumber = Dictionary(uniqueKeysWithValues: items.compactMap { item in (item["callerNumber"] as? String).map { ($0, item) } })
+        #expect(items.count == 3)
+        #expect(byNumber["+13105550123"]?["missed"] as? String == "no_answer")
+        #expect(byNumber["+13105550123"]?["state"] as? String == "open")
+        #expect(byNumber["+12025550111"]?["spam"] as? String == "the number starts with +1202, on the blocklist")
+        #expect(byNumber["+15551230000"]?["kind"] as? String == "voicemail")
+        try await stop(process)
+    }
+
     @Test func fiveHundredFilesDroppedAtOnceGiveFiveHundredCards() async throws {
         try writeConfig()
         let process = try startWatching()

@@ -41,8 +41,10 @@ import Testing
         #expect(digest.envelopeTo == ["office@example.com"])
         #expect(digest.header("Subject") == "Callbacks: 1 overdue, 2 open \u{2014} Tue Nov 24")
         let text = try #require(digest.parts(contentType: "text/plain").first?.text)
-        let overdue = try #require(text.range(of: "Overdue (1):\n  #\(maria) Maria Lopez (555) 123-0000 \u{2014} voicemail 0:02 \u{2014} OVERDUE by 21 h 35 min"))
-        let open = try #require(text.range(of: "Due today (1):\n  #\(lee) Ann Lee (312) 555-0199 \u{2014} voicemail 0:02 \u{2014} due 11:00 AM (in 3 h 25 min)"))
+        let overdue = try #require(
+            text.range(of: "Overdue (1):\n  #\(maria) Maria Lopez (555) 123-0000 \u{2014} voicemail 0:02 \u{2014} OVERDUE by 21 h 35 min"))
+        let open = try #require(
+            text.range(of: "Due today (1):\n  #\(lee) Ann Lee (312) 555-0199 \u{2014} voicemail 0:02 \u{2014} due 11:00 AM (in 3 h 25 min)"))
         #expect(overdue.lowerBound < open.lowerBound, "overdue first")
         #expect(!text.contains("Closed since"), "Chen was closed before Monday's digest")
         #expect(text.contains("Last 7 days: 1 of 2 due were called back on time (50 %); median time to call back 1 h 5 min over 1."))

@@ -53,7 +53,8 @@ import Testing
         // 08:31 Maria Lopez leaves a message; its call-record row follows and is the same case.
         at("08:32")
         let message = try harness.drop(
-            "msg0000.wav", sidecar: AudioFixture.asteriskSidecar(origtime: Int(Chicago.date("2026-11-24 08:31").timeIntervalSince1970), msgID: "1795444260-00000003"))
+            "msg0000.wav",
+            sidecar: AudioFixture.asteriskSidecar(origtime: Int(Chicago.date("2026-11-24 08:31").timeIntervalSince1970), msgID: "1795444260-00000003"))
         #expect(await pipeline.process(message).status == .notified)
         try append(
             MissedCallTests.row(

@@ -74,7 +74,9 @@ extension SpamTests {
 
     @Test func aCustomerAskingAboutTheirWarrantyGetsACard() async throws {
         let standIn = try OpenAITranscriptionStandIn(
-            transcript: "Hi, it's Maria Lopez. You put in our water heater last spring and it's leaking. Is that covered by the extended warranty? Call me back please.")
+            transcript:
+                "Hi, it's Maria Lopez. You put in our water heater last spring and it's leaking. Is that covered by the extended warranty? Call me back please."
+        )
         defer { standIn.stop() }
         let harness = try Harness()
         let pipeline = try harness.pipeline(transcriber: harness.openAI(standIn))

@@ -125,7 +125,8 @@ public actor CallRecordSync {
             changes.tooOld += 1
             return
         }
-        if let voicemail = try await ledger.voicemailOnTheSameCall(from: number, between: first.start.addingTimeInterval(-60), and: end.addingTimeInterval(60)) {
+        if let voicemail = try await ledger.voicemailOnTheSameCall(from: number, between: first.start.addingTimeInterval(-60), and: end.addingTimeInterval(60))
+        {
             logger.debug("a missed call left a voicemail: one case", metadata: ["voicemail": "\(voicemail.id ?? 0)", "number": "\(number)"])
             return
         }

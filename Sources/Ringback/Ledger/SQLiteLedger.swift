@@ -53,7 +53,11 @@ public struct SQLiteLedger: Ledger {
         self.identity = FileIdentity(path: path)
         // Several processes may open a new ledger at once (`watch` and two `reprocess` started together). Each
         // migration is one transaction, but which ones are missing is read before it: the second process to get there
-        // finds its CREATE TABLE already done and fails. Then the others' work is read again and the rest applied.
+        // would find its CREATE TABLE already done. So they take turns, holding an flock on `LEDGER-migrate` beside
+        // the file; should one still fail (a file system without flock), the others' work is read again and the rest
+        // applied.
+        let lock = Self.migrationLock(path)
+        defer { if lock >= 0 { close(lock) } }
         var attempt = 0
         while true {
             do {
@@ -65,6 +69,21 @@ public struct SQLiteLedger: Ledger {
                 usleep(UInt32(100_000 * attempt))
             }
         }
+    }
+
+    /// An exclusive flock on `PATH-migrate`, held until the descriptor is closed; -1 for an in-memory ledger or
+    /// where it cannot be taken (migrating is then retried instead).
+    private static func migrationLock(_ path: String) -> Int32 {
+        guard path != ":memory:" else { return -1 }
+        let descriptor = open(path + "-migrate", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return -1 }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(descriptor)
+                return -1
+            }
+        }
+        return descriptor
     }
 
     static var migrator: DatabaseMigrator {

@@ -45,7 +45,9 @@ struct CardStage: Sendable {
         // A transcript still owed is tried again in the background, first twice `retry_after` after the card.
         let notified = try await ledger.markNotified(
             record, at: now(), followUpAt: now().addingTimeInterval(RetrySchedule.delay(attempt: 1, first: followUpDelay)))
-        logger.info("card sent", metadata: ["voicemail": "\(notified.id ?? 0)", "caller": "\(record.caller(owner: config.owner))", "transport": "\(mailer.transport.name)"])
+        logger.info(
+            "card sent",
+            metadata: ["voicemail": "\(notified.id ?? 0)", "caller": "\(record.caller(owner: config.owner))", "transport": "\(mailer.transport.name)"])
         var detail = "\(notified.kind == .missedCall ? "missed-call card" : "card") sent to \(recipients.map(\.address).joined(separator: ", "))"
         if notified.awaitsTranscript {
             detail += " without a transcript (\(notified.transcriptFailure ?? "no engine answered")); it will follow as a reply"

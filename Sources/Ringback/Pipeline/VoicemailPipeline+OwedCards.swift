@@ -17,15 +17,19 @@ extension VoicemailPipeline {
     private func sendOwedCard(_ record: VoicemailRecord) async -> ProcessOutcome {
         let result: StageResult
         do throws(LedgerError) {
-            switch try await claims.holding(record.key, { () async throws(LedgerError) -> StageResult in
-                // Read again under the claim: another process may have sent it meanwhile.
-                guard let id = record.id, let current = try await ledger.voicemail(id: id), current.state == .transcribed, current.foldedInto == nil else {
-                    return StageResult(.skipped, record, "no card owed any more")
-                }
-                let recipients = config.intake(containing: URL(fileURLWithPath: current.sourcePath)).recipients(
-                    mailbox: current.mailbox, context: current.mailboxContext) ?? config.mail.to
-                return try await cards.send(current, probe: nil, to: recipients, resending: false)
-            }) {
+            switch try await claims.holding(
+                record.key,
+                { () async throws(LedgerError) -> StageResult in
+                    // Read again under the claim: another process may have sent it meanwhile.
+                    guard let id = record.id, let current = try await ledger.voicemail(id: id), current.state == .transcribed, current.foldedInto == nil else {
+                        return StageResult(.skipped, record, "no card owed any more")
+                    }
+                    let recipients =
+                        config.intake(containing: URL(fileURLWithPath: current.sourcePath)).recipients(
+                            mailbox: current.mailbox, context: current.mailboxContext) ?? config.mail.to
+                    return try await cards.send(current, probe: nil, to: recipients, resending: false)
+                })
+            {
             case .ran(let ran): result = ran
             case .heldHere, .heldElsewhere: result = StageResult(.waiting, record, "another process is sending it")
             }
