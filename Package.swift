@@ -156,6 +156,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["Fixtures"],  // read by path (#filePath), not bundled
             swiftSettings: strict
         ),
         .testTarget(
