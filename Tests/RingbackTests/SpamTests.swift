@@ -114,3 +114,18 @@ extension SpamTests {
         #expect(statuses == [.notified, .notified, .withheld], "the third number with the same words is a campaign")
     }
 }
+
+extension SpamTests {
+    /// What the PBX passes as the STIR/SHAKEN verdict: Asterisk's category as the dialplan set it, a JSON field.
+    @Test func theAttestationIsReadFromTheCategoryOrAJSONField() {
+        func attestation(_ fields: [String: String]) -> String? { VoicemailMetadata(fields: fields).attestation }
+        #expect(attestation(["category": "attestation=C"]) == "C")
+        #expect(attestation(["category": "attestation=signature_validation_failed"]) == "failed")
+        #expect(attestation(["category": "B"]) == "B")
+        #expect(attestation(["attestation": "a"]) == "A")
+        #expect(attestation(["attestation": "failed"]) == "failed")
+        #expect(attestation(["category": "Sales"]) == nil, "a category about something else says nothing")
+        #expect(attestation(["category": ""]) == nil)
+        #expect(attestation([:]) == nil)
+    }
+}
