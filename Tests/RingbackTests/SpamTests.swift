@@ -43,7 +43,7 @@ import Testing
             "spam corpus: \(corpus.count) transcripts, \(spam) spam; precision \(String(format: "%.2f", precision)), recall \(String(format: "%.2f", recall)); false positives \(falsePositives), missed \(missed)"
         )
         #expect(falsePositives.isEmpty, "real messages binned: \(falsePositives)")
-        #expect(recall >= 0.5)
+        #expect(truePositives.count == 19, "the README quotes 19 of 30 caught: change it with the phrases")
     }
 }
 
@@ -62,7 +62,7 @@ extension SpamTests {
         #expect(try harness.cards().isEmpty)
         let id = try #require(outcome.voicemailID)
         let held = try #require(try await pipeline.ledger.voicemail(id: id))
-        #expect(held.spamReason == #"the message says "press 1 to""#)
+        #expect(held.spamReason == #"the message says "press 1 to speak""#)
         #expect(held.callbackState == .noCallbackNeeded)
         #expect(held.callbackClosedBy == "filter")
         #expect(await pipeline.process(file).status == .withheld, "held back stays held back")
@@ -127,5 +127,25 @@ extension SpamTests {
         #expect(attestation(["category": "Sales"]) == nil, "a category about something else says nothing")
         #expect(attestation(["category": ""]) == nil)
         #expect(attestation([:]) == nil)
+    }
+}
+
+extension SpamTests {
+    /// A caller with an open callback is a caller: their repeat message is never judged, so no verdict closes the
+    /// callback they are waiting on.
+    @Test func aRepeatCallFromAnOpenCallbackIsNeverJudgedSpam() async throws {
+        let first = try OpenAITranscriptionStandIn(transcript: "Hi, it's Maria Lopez, the kitchen sink is leaking, please call me back.")
+        defer { first.stop() }
+        let second = try OpenAITranscriptionStandIn(
+            transcript: "Maria again. Your phone menu said press 1 to leave a message, so here I am, please call.")
+        defer { second.stop() }
+        let harness = try Harness()
+        let id = try #require(
+            await harness.pipeline(transcriber: harness.openAI(first)).process(try harness.drop("msg0000.wav", sidecar: AudioFixture.asteriskSidecar()))
+                .voicemailID)
+        let again = try harness.drop("msg0001.wav", seconds: 2.3, sidecar: AudioFixture.asteriskSidecar(msgID: "1790054687-00000042"))
+        let pipeline = try harness.pipeline(transcriber: harness.openAI(second))
+        #expect(await pipeline.process(again).status == .notified)
+        #expect(try await pipeline.ledger.voicemail(id: id)?.callbackState == .open)
     }
 }

@@ -100,7 +100,7 @@ public protocol Ledger: Sendable {
     /// too. Returns the callback it joined, nil when it stands on its own. A missed call from the call records whose
     /// card has not gone out, on the same call as this voicemail, joins the voicemail instead: one call, one case.
     func fold(_ id: Int64, now: Date) async throws(LedgerError) -> VoicemailRecord?
-    /// A voicemail from `number` recorded in `[start, end]`: the message left on a call the records show as missed.
+    /// A recording from `number` made in `[start, end]`: the voicemail left on a call the records show as missed.
     func voicemailOnTheSameCall(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> VoicemailRecord?
     /// Whether a "Spam" link put `number` on the ledger's blocklist (beside `callbacks.spam.blocklist`).
     func isBlocked(_ number: String) async throws(LedgerError) -> Bool

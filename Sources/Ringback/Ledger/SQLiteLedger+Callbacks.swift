@@ -237,7 +237,7 @@ extension SQLiteLedger {
     public func voicemailOnTheSameCall(from number: String, between start: Date, and end: Date) async throws(LedgerError) -> VoicemailRecord? {
         try await read { db in
             try VoicemailRecord.filter(Column("callerNumber") == number)
-                .filter(Column("kind") == VoicemailRecord.Kind.voicemail.rawValue)
+                .filter(Column("missedEnding") == nil)  // a recording: a message, or a short one without speech
                 .filter(VoicemailRecord.Columns.receivedAt >= start && VoicemailRecord.Columns.receivedAt <= end)
                 .order(Column("id")).fetchOne(db)
         }
@@ -265,10 +265,11 @@ extension VoicemailRecord {
     /// How long after a call starts the voicemail left on it can begin: its ring and the greeting.
     static let greetingAllowance: TimeInterval = 300
 
-    /// Whether this is a missed call from the call records and `voicemail` is the message left on the same call:
-    /// the same number, recorded while the call lasted (or within a minute of its start).
+    /// Whether this is a missed call from the call records and `voicemail` is the recording left on the same call
+    /// (a message, or a short one with no speech): the same number, recorded while the call lasted (or within a
+    /// minute of its start).
     func isMissedCallOfTheSameCall(as voicemail: VoicemailRecord) -> Bool {
-        guard kind == .missedCall, missedEnding != nil, voicemail.kind == .voicemail, let number = callerNumber, number == voicemail.callerNumber
+        guard kind == .missedCall, missedEnding != nil, voicemail.missedEnding == nil, let number = callerNumber, number == voicemail.callerNumber
         else { return false }
         let from = receivedAt.addingTimeInterval(-60)
         let through = receivedAt.addingTimeInterval(TimeInterval(ringSeconds ?? 0) + Self.greetingAllowance)

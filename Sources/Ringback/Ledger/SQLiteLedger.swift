@@ -11,6 +11,12 @@ public struct SQLiteLedger: Ledger {
 
     /// Opens (creating if needed) the ledger file; WAL mode so `callbacks list` can read while `watch` writes.
     public init(path: String) throws(LedgerError) {
+        // Processes opening the ledger at once (`watch` and two `reprocess` started together) take turns: switching
+        // a new file to WAL and migrating it each take SQLite's write lock, and the loser of that race is told
+        // "database is locked" at once, whatever the busy timeout. The turns are an flock on `LEDGER-migrate`.
+        try? FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = Self.openingLock(path)
+        defer { if lock >= 0 { close(lock) } }
         do {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -51,13 +57,10 @@ public struct SQLiteLedger: Ledger {
         self.writer = writer
         self.path = path
         self.identity = FileIdentity(path: path)
-        // Several processes may open a new ledger at once (`watch` and two `reprocess` started together). Each
-        // migration is one transaction, but which ones are missing is read before it: the second process to get there
-        // would find its CREATE TABLE already done. So they take turns, holding an flock on `LEDGER-migrate` beside
-        // the file; should one still fail (a file system without flock), the others' work is read again and the rest
-        // applied.
-        let lock = Self.migrationLock(path)
-        defer { if lock >= 0 { close(lock) } }
+        // Several processes may open a new ledger at once. Each migration is one transaction, but which ones are
+        // missing is read before it: the second process to get there would find its CREATE TABLE already done.
+        // `init(path:)` makes them take turns; should one still fail (a file system without flock), the others'
+        // work is read again and the rest applied.
         var attempt = 0
         while true {
             do {
@@ -73,7 +76,7 @@ public struct SQLiteLedger: Ledger {
 
     /// An exclusive flock on `PATH-migrate`, held until the descriptor is closed; -1 for an in-memory ledger or
     /// where it cannot be taken (migrating is then retried instead).
-    private static func migrationLock(_ path: String) -> Int32 {
+    private static func openingLock(_ path: String) -> Int32 {
         guard path != ":memory:" else { return -1 }
         let descriptor = open(path + "-migrate", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return -1 }

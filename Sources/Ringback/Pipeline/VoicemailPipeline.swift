@@ -177,9 +177,11 @@ public struct VoicemailPipeline: Sendable {
     }
 
     /// A call `callbacks.spam` judges spam gets no card: its callback is closed with the reason, which the digest
-    /// lists. Judged once, before the first card; a "Not spam" tap is final.
+    /// lists. Judged once, before the first card; a "Not spam" tap is final; a repeat call is never judged.
     private func judge(_ record: VoicemailRecord, probe: VoicemailProbe) async throws(LedgerError) -> StageResult? {
-        guard record.state == .transcribed, record.notifiedAt == nil, record.spamReason == nil, let id = record.id else { return nil }
+        // A repeat call joined its number's open callback: the number is a caller's, and a verdict would close theirs.
+        guard record.state == .transcribed, record.notifiedAt == nil, record.spamReason == nil, record.foldedInto == nil, let id = record.id
+        else { return nil }
         let call = SpamFilter.Call(
             id: id, number: record.callerNumber, receivedAt: record.receivedAt, transcript: record.transcript, attestation: probe.metadata.attestation)
         guard let reason = await spam.verdict(call) else { return nil }
