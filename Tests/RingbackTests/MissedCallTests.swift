@@ -223,6 +223,23 @@ import Testing
         #expect(closed.callbackClosedBy == "cdr")
     }
 
+    /// `callbacks sync` from cron reads a morning at once: the callback logged after a missed call closes it, as
+    /// it would have, read line by line.
+    @Test func aCallbackLaterInTheSameReadClosesTheMissedCallBeforeIt() async throws {
+        let setup = try Setup()
+        try setup.append(
+            Self.row(
+                src: "3105550123", clid: Self.chen, lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER",
+                uniqueid: "1790082000.41")
+                + Self.row(
+                    src: "201", clid: #""Front Desk" <201>"#, dst: "+13105550123", context: "from-internal", dstchannel: "PJSIP/trunk-00000049",
+                    lastapp: "Dial", start: "2026-09-22 08:30:00", duration: 100, billsec: 90, disposition: "ANSWERED", uniqueid: "1790083800.50"))
+        let changes = try await setup.records().sync()
+        #expect(changes.missedCalls.count == 1)
+        #expect(changes.outcomes.map(\.action) == [.done])
+        #expect(try await setup.open().isEmpty)
+    }
+
     @Test func oldCallsOpenNothingAndDigestModeSendsNoCard() async throws {
         let old = try Setup(now: "2026-09-25 10:00")
         try old.append(

@@ -76,19 +76,9 @@ import Testing
         let mail = subjects.joined(separator: "\n") + "\n\n" + digest
         #expect(subjects.count == 3, "two missed-call cards and Maria's card; the robocall gets none")
         // Every line of the README's example is in what the owner received.
-        let shown = try Self.readmeBlock("morning-mail")
+        let shown = try ReadmeExampleTests.example("morning-mail", language: "text")
         for line in shown.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             #expect(mail.contains(line), "the README shows \"\(line)\"")
         }
-    }
-
-    /// The fenced text block after `<!-- tested: NAME -->` in the README.
-    static func readmeBlock(_ name: String) throws -> String {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        let marker = try #require(text.range(of: "<!-- tested: \(name) -->"))
-        let fence = try #require(text.range(of: "```text\n", range: marker.upperBound..<text.endIndex))
-        let end = try #require(text.range(of: "```", range: fence.upperBound..<text.endIndex))
-        return String(text[fence.upperBound..<end.lowerBound])
     }
 }

@@ -7,12 +7,12 @@ import Testing
 /// The README's configuration examples, parsed as written and run against loopback servers that implement each
 /// engine's contract: an example an admin copies must work.
 @Suite struct ReadmeExampleTests {
-    /// The fenced block after `<!-- tested: NAME -->` in the README.
-    static func example(_ name: String) throws -> String {
+    /// The fenced block (```` ```yaml ````, or another `language`) after `<!-- tested: NAME -->` in the README.
+    static func example(_ name: String, language: String = "yaml") throws -> String {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
         let marker = try #require(text.range(of: "<!-- tested: \(name) -->"))
-        let fence = try #require(text.range(of: "```yaml\n", range: marker.upperBound..<text.endIndex))
+        let fence = try #require(text.range(of: "```\(language)\n", range: marker.upperBound..<text.endIndex))
         let end = try #require(text.range(of: "```", range: fence.upperBound..<text.endIndex))
         return String(text[fence.upperBound..<end.lowerBound])
     }

@@ -69,6 +69,9 @@ public actor CallRecordSync {
                         inbound.append((key, [call]))
                     }
                 } else if let called = outsideNumber(call.destination) {
+                    // In the file's order: a callback closes the missed calls logged before it.
+                    for call in inbound { try await applyInbound(call.rows, key: call.key, into: &changes) }
+                    inbound.removeAll()
                     changes.outcomes += try await applyOutbound(call, to: called)
                 }
             }
@@ -131,7 +134,8 @@ public actor CallRecordSync {
             return
         }
         let stored = try await ledger.insertIfAbsent(missedCall(rows, first: first, key: key, number: number, end: end, wait: wait, ending: ending))
-        guard stored.inserted, let id = stored.record.id else { return }
+        // Read again after a crash before the cursor was saved: folding and judging are finished if they were not.
+        guard let id = stored.record.id, stored.inserted || (stored.record.state == .transcribed && stored.record.foldedInto == nil) else { return }
         var record = stored.record
         if let joined = try await ledger.fold(id, now: now()) {
             record.foldedInto = joined.id
