@@ -86,6 +86,10 @@ struct CallbacksCommand: AsyncParsableCommand {
             print("  state:     \(item.overdue ? "OVERDUE" : item.state)\(record.callbackSnoozedUntil.map { " until \(formatter.string(from: $0))" } ?? "")")
             print("  received:  \(formatter.string(from: record.receivedAt)) (\(record.kind.rawValue)\(record.isUrgent ? ", urgent" : ""))")
             print("  due:       \(formatter.string(from: record.dueAt))")
+            if let ending = record.missedEnding {
+                print("  missed:    \(ending.rawValue.replacingOccurrences(of: "_", with: " ")), waited \(record.ringSeconds ?? 0) s (call records)")
+            }
+            if let spam = record.spamReason { print("  spam:      \(spam)") }
             if let transcript = record.transcript, !transcript.isEmpty {
                 print("  said:      \"\(transcript)\"\(record.transcriptIsDraft ? " (offline draft)" : "")")
             }
