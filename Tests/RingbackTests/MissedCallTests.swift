@@ -240,6 +240,24 @@ import Testing
         #expect(try await setup.open().isEmpty)
     }
 
+    /// `ringback check` says when no inbound call would ever match `inbound_contexts`, and which contexts the file has.
+    @Test func checkNamesTheContextsWhenNoneIsInbound() async throws {
+        var setup = try Setup()
+        try setup.append(
+            Self.row(
+                src: "3105550123", clid: Self.chen, context: "from-pstn-custom", lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20,
+                billsec: 0, disposition: "NO ANSWER", uniqueid: "1790082000.41"))
+        func item() async throws -> SetupCheck.Item {
+            try #require(await SetupCheck(config: setup.harness.config).run().first { $0.subject.hasPrefix("callbacks.cdr") })
+        }
+        let wrong = try await item()
+        #expect(!wrong.ok)
+        #expect(wrong.detail.contains("none of its last 1 calls from outside numbers is in callbacks.cdr.inbound_contexts"))
+        #expect(wrong.detail.contains("contexts in the file: from-pstn-custom 1"))
+        setup.harness.config.callbacks.cdr?.inboundContexts.insert("from-pstn-custom")
+        #expect(try await item().ok)
+    }
+
     @Test func oldCallsOpenNothingAndDigestModeSendsNoCard() async throws {
         let old = try Setup(now: "2026-09-25 10:00")
         try old.append(

@@ -56,13 +56,7 @@ public struct SetupCheck: Sendable {
             items.append(await check(engine, number: index + 1))
         }
         if let web = config.web { items.append(listener(web)) }
-        if let cdr = config.callbacks.cdr {
-            let readable = FileManager.default.isReadableFile(atPath: cdr.path)
-            items.append(
-                Item(
-                    subject: "callbacks.cdr \(cdr.path)", ok: readable,
-                    detail: readable ? "readable (\(cdr.format.rawValue))" : "not readable: callbacks cannot close from call records"))
-        }
+        if let cdr = config.callbacks.cdr { items.append(callRecords(cdr)) }
         return items
     }
 
