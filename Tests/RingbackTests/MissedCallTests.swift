@@ -138,6 +138,25 @@ import Testing
         #expect(try await setup.records().sync().missedCalls.isEmpty, "a restart reads nothing twice")
     }
 
+    /// A line as Asterisk 23.4.1's `cdr_csv` wrote it (18 columns, the sample dialplan's `incoming` context): the
+    /// voicemail application answered at once and there is no message for the call, so she hung up at the greeting.
+    @Test func aRealAsteriskLineOfAHangUpAtTheGreetingIsAMissedCall() async throws {
+        let setup = try Setup(now: "2026-11-24 14:30")
+        try setup.append(
+            #"""
+            "","+15551230000","1001","incoming","""Maria Lopez"" <+15551230000>","Local/s@speak-00000001;1","","VoiceMail","1001@default,s","2026-11-24 14:21:22","2026-11-24 14:21:22","2026-11-24 14:21:30",7,7,"ANSWERED","DOCUMENTATION","1795530082.2",""
+
+            """#)
+        let missed = try #require(try await setup.records().sync().missedCalls.first)
+        #expect(missed.key == "cdr:1795530082.2")
+        #expect(missed.missedEnding == .greeting)
+        #expect(missed.ringSeconds == 0)
+        await setup.pipeline.sendOwedCards()
+        let card = try #require(try setup.harness.cards().first)
+        #expect(try MIMEParts.subject(of: card).hasPrefix("Missed call from Maria Lopez · (555) 123-0000, hung up at the greeting"))
+        #expect(try MIMEParts.text(of: card).contains("The voicemail greeting answered at once, and the caller hung up without leaving a message."))
+    }
+
     @Test func freeswitchCallsTheCallerCancelledAreMissedCalls() async throws {
         var setup = try Setup()
         setup.harness.config.callbacks.cdr?.format = .freeswitch

@@ -93,6 +93,8 @@ struct CardRenderer {
         case .noAnswer: return "It rang \(time) and nobody answered; the caller hung up without leaving a message."
         case .menu: return "The phone system answered (a menu or announcement) and the caller hung up after \(time), without leaving a message."
         case .queue: return "The caller waited \(time) in the queue for someone to answer, then hung up. They left no message."
+        case .greeting where missed.waitSeconds == 0:
+            return "The voicemail greeting answered at once, and the caller hung up without leaving a message."
         case .greeting:
             return "It rang \(time), the voicemail greeting answered, and the caller hung up without leaving a message."
         }

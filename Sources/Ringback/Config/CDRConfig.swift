@@ -28,9 +28,10 @@ public struct CDRConfig: Sendable, Decodable {
     /// `watch` stopped for days) open no callback: they are counted in the log instead.
     public var openWithin: ConfigDuration
 
-    /// FreePBX's and Asterisk's usual contexts for calls from trunks, and FreeSWITCH's `public`.
+    /// FreePBX's and Asterisk's usual contexts for calls from trunks (Asterisk's sample `incoming`), and
+    /// FreeSWITCH's `public`.
     public static let defaultInboundContexts: Set<String> = [
-        "from-trunk", "from-pstn", "from-external", "from-did-direct", "ext-did", "ext-group", "ext-queues", "ext-local", "public",
+        "from-trunk", "from-pstn", "from-external", "from-did-direct", "ext-did", "ext-group", "ext-queues", "ext-local", "incoming", "public",
     ]
 
     public init(
