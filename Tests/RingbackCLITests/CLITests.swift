@@ -295,6 +295,18 @@ import Testing
         #expect(!(broken.stdout + broken.stderr).contains("hunter2"), "\(broken.stderr)")
     }
 
+    @Test func aNumberOptedOutByHandIsReadAsCallersDialItAndCanOptInAgain() async throws {
+        let out = try await ringback("texts", "optout", "(555) 123-0000")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout == "+15551230000 will get no more texts.\n")
+        #expect(try await ringback("texts", "optin", "+15551230000").stdout == "+15551230000 may be texted again.\n")
+        #expect(try await ringback("texts", "optin", "+15551230000").stdout == "+15551230000 had not opted out.\n")
+        let bad = try await ringback("texts", "optout", "not a number")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("is not a phone number Ringback can read"))
+        #expect(try await ringback("texts", "list").stdout == "No texts.\n")
+    }
+
     @Test func digestPreviewsWithoutSending() async throws {
         try drop("a.wav")
         _ = try await ringback("reprocess", "spool")

@@ -53,7 +53,8 @@ struct EnvironmentExpansion {
             mapping.flatMap { key, value -> [String] in
                 let name = key.string ?? "?"
                 let child = path.isEmpty ? name : "\(path).\(name)"
-                if ["password", "api_key", "secret", "oauth2_token"].contains(name), let text = value.string, !text.isEmpty, !text.contains("${") {
+                if ["password", "api_key", "secret", "oauth2_token", "auth_token"].contains(name), let text = value.string, !text.isEmpty, !text.contains("${")
+                {
                     return [child]
                 }
                 return literalSecrets(in: value, path: child)

@@ -12,6 +12,8 @@ public struct PipelineConfig: Sendable, Decodable {
     public var quarantine: String
     /// One-click links, when configured.
     public var web: WebConfig?
+    /// Texts to callers with their callback time, when configured.
+    public var callerTexts: CallerTextsConfig?
     /// On SIGTERM, how long `watch` lets the voicemails in flight finish before it cancels them (they resume at
     /// their unfinished stage on the next start).
     public var shutdownGrace = ConfigDuration(.seconds(10))
@@ -41,6 +43,7 @@ public struct PipelineConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case owner, intake, transcription, mail, callbacks, ledger, quarantine, web
+        case callerTexts = "caller_texts"
         case shutdownGrace = "shutdown_grace"
         case retryAfter = "retry_after"
         case quarantineMaxBytes = "quarantine_max_bytes"
@@ -58,6 +61,7 @@ public struct PipelineConfig: Sendable, Decodable {
         ledger = try container.decodeIfPresent(String.self, forKey: .ledger) ?? "./var/ringback.sqlite"
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
+        callerTexts = try container.decodeIfPresent(CallerTextsConfig.self, forKey: .callerTexts)
         shutdownGrace = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? ConfigDuration(.seconds(10))
         retryAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .retryAfter) ?? ConfigDuration(.seconds(30))
         guard retryAfter.duration > .zero else { throw ConfigError(.invalid, key: "retry_after", "must be longer than 0s") }

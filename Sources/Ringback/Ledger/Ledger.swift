@@ -114,6 +114,30 @@ public protocol Ledger: Sendable {
     /// When a one-click link was used; nil while it is unused.
     func linkUsed(nonce: String) async throws(LedgerError) -> Date?
 
+    // MARK: Texts to callers
+
+    /// Inserts the text unless one of its kind exists for the callback (one per callback, ever); returns the stored
+    /// row either way.
+    func reserveText(_ text: CallerTextRecord) async throws(LedgerError) -> (record: CallerTextRecord, reserved: Bool)
+    func updateText(_ text: CallerTextRecord) async throws(LedgerError)
+    /// Newest first.
+    func texts(limit: Int) async throws(LedgerError) -> [CallerTextRecord]
+    func texts(voicemailID: Int64) async throws(LedgerError) -> [CallerTextRecord]
+    /// Texts waiting (quiet hours, a retry) whose time has come.
+    func textsDue(at now: Date) async throws(LedgerError) -> [CallerTextRecord]
+    /// Texts left `sending` since before `before`: a process died while handing them over.
+    func textsInFlight(before: Date) async throws(LedgerError) -> [CallerTextRecord]
+    /// When `number` was last texted (sent, or possibly sent) for another callback: the cooldown.
+    func lastText(to number: String, excluding voicemailID: Int64) async throws(LedgerError) -> Date?
+    /// Open callbacks of their own, from an outside number, received since `receivedSince`, whose card is out (or
+    /// that the digest lists), with no text yet.
+    func untextedCallbacks(receivedSince: Date) async throws(LedgerError) -> [VoicemailRecord]
+    /// STOP: no text to `number` ever again (until `optIn`).
+    func optOut(_ number: String, source: String, at now: Date) async throws(LedgerError)
+    /// Whether there was an opt-out to remove.
+    func optIn(_ number: String) async throws(LedgerError) -> Bool
+    func isOptedOut(_ number: String) async throws(LedgerError) -> Bool
+
     // MARK: The digest
 
     func digestFacts(since: Date, now: Date) async throws(LedgerError) -> DigestFacts

@@ -256,6 +256,30 @@ public struct SQLiteLedger: Ledger {
                 t.column("voicemailID", .integer)
             }
         }
+        migrator.registerMigration("v14: texts to callers, and numbers that opted out") { db in
+            try db.create(table: "callerText") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("voicemailID", .integer).notNull().references("voicemail", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("number", .text).notNull().indexed()
+                t.column("body", .text)
+                t.column("state", .text).notNull()
+                t.column("reason", .text)
+                t.column("provider", .text)
+                t.column("providerID", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .datetime)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("sentAt", .datetime)
+                t.uniqueKey(["voicemailID", "kind"])  // one text of each kind per callback, ever
+            }
+            try db.create(table: "optOut") { t in
+                t.primaryKey("number", .text)
+                t.column("at", .datetime).notNull()
+                t.column("source", .text).notNull()  // `cli`, or the provider whose webhook said STOP
+            }
+        }
         return migrator
     }
 

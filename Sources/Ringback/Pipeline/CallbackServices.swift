@@ -3,8 +3,8 @@ import RingbackCore
 public import ServiceLifecycle
 
 /// `ringback watch`'s clocks, each a service of its own beside the intake watcher and the web listener: reminders
-/// and escalations (and cards owed without a file), the morning digest, and the call records that open and close
-/// callbacks.
+/// and escalations (and cards owed without a file, and texts to callers), the morning digest, and the call records
+/// that open and close callbacks.
 public enum CallbackServices {
     /// Every service `config` asks for, looking at the ledger every `interval` (the call records every
     /// `callbacks.cdr.poll`).
@@ -12,6 +12,7 @@ public enum CallbackServices {
         var services: [any Service] = [
             Ticker(name: "reminders", interval: interval) {
                 await pipeline.sendOwedCards()
+                await pipeline.sendCallerTexts()
                 _ = await pipeline.sendDueReminders()
             },
             Ticker(name: "digest", interval: interval) { await pipeline.sendDigestIfDue() },

@@ -1,0 +1,173 @@
+import Foundation
+import Mustache
+public import RingbackCore
+
+/// `caller_texts`: a text to the caller when their callback opens, with the time by which they will be called.
+/// Off until configured.
+public struct CallerTextsConfig: Sendable, Decodable {
+    /// Who sends the texts.
+    public struct Provider: Sendable, Decodable {
+        public enum Kind: String, Sendable, CaseIterable { case twilio, telnyx }
+
+        public var kind: Kind
+        /// The API's base URL: `https://api.twilio.com`, `https://api.telnyx.com`.
+        public var url: String
+        /// Twilio's Account SID (`AC…`).
+        public var accountSID: String?
+        /// Twilio's auth token, or Telnyx's API key.
+        public var token: Secret
+        /// The business's number texts come from (E.164).
+        public var from: String
+        public var timeout: ConfigDuration
+
+        public init(kind: Kind, url: String, accountSID: String? = nil, token: Secret, from: String, timeout: ConfigDuration = .init(.seconds(15))) {
+            self.kind = kind
+            self.url = url
+            self.accountSID = accountSID
+            self.token = token
+            self.from = from
+            self.timeout = timeout
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, url
+            case accountSID = "account_sid"
+            case authToken = "auth_token"
+            case apiKey = "api_key"
+            case from, timeout
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try container.decodeChoice(.kind, default: .twilio)
+            let fallback = kind == .twilio ? "https://api.twilio.com" : "https://api.telnyx.com"
+            url = (try container.decodeIfPresent(String.self, forKey: .url) ?? fallback).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost") else {
+                throw container.invalid(.url, "must be https:// (texts carry a caller's number), found \"\(url)\"")
+            }
+            switch kind {
+            case .twilio:
+                accountSID = try container.decodeNonEmpty(.accountSID)
+                guard let token = try container.decodeIfPresent(Secret.self, forKey: .authToken), !token.isEmpty else {
+                    throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.authToken]).dotted, "Twilio needs the account's auth token")
+                }
+                self.token = token
+            case .telnyx:
+                accountSID = nil
+                guard let token = try container.decodeIfPresent(Secret.self, forKey: .apiKey), !token.isEmpty else {
+                    throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.apiKey]).dotted, "Telnyx needs an API key")
+                }
+                self.token = token
+            }
+            from = try container.decodeNonEmpty(.from)
+            guard from.hasPrefix("+"), from.count >= 8, from.dropFirst().allSatisfy(\.isNumber) else {
+                throw container.invalid(.from, "expected the sending number in E.164, like +15550001111, found \"\(from)\"")
+            }
+            timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .init(.seconds(15))
+        }
+    }
+
+    /// What happens to a text whose moment falls in `quiet_hours`.
+    public enum Quiet: String, Sendable, CaseIterable {
+        /// Sent when the quiet hours end (if the callback is still open and its promise still ahead).
+        case wait
+        /// Not sent.
+        case drop
+    }
+
+    public var provider: Provider
+    /// At most one text per caller in this long.
+    public var cooldown: ConfigDuration
+    public var quietHours: QuietHours?
+    public var quiet: Quiet
+    /// A call older than this when its callback opens gets no text: a batch `reprocess` of last month texts nobody.
+    public var maxAge: ConfigDuration
+    /// Logs and records what would be sent; sends nothing.
+    public var dryRun: Bool
+    /// Mustache, with `business`, `promise` ("by 3:00 PM today") and `deadline`: the text when a message was left,
+    /// when the call was missed, and when the call came outside business hours.
+    public var templates: Templates
+
+    public struct Templates: Sendable, Decodable {
+        public var message: String
+        public var missed: String
+        public var afterHours: String
+
+        public static let defaultMessage = "Thanks for calling {{business}}. We got your message and will call you back {{promise}}."
+        public static let defaultMissed = "Thanks for calling {{business}}. Sorry we missed your call; we will call you back {{promise}}."
+        public static let defaultAfterHours = "Thanks for calling {{business}}. We are closed now; we will call you back {{promise}}."
+
+        public init(message: String = defaultMessage, missed: String = defaultMissed, afterHours: String = defaultAfterHours) {
+            self.message = message
+            self.missed = missed
+            self.afterHours = afterHours
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case message, missed
+            case afterHours = "after_hours"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            message = try container.decodeIfPresent(String.self, forKey: .message) ?? Self.defaultMessage
+            missed = try container.decodeIfPresent(String.self, forKey: .missed) ?? Self.defaultMissed
+            afterHours = try container.decodeIfPresent(String.self, forKey: .afterHours) ?? Self.defaultAfterHours
+            for (key, template) in [(CodingKeys.message, message), (.missed, missed), (.afterHours, afterHours)] {
+                guard template.contains("{{promise}}") else {
+                    throw container.invalid(key, "must say {{promise}}: the time the caller is promised is the point of the text")
+                }
+                do {
+                    _ = try MustacheTemplate(string: template)
+                } catch {
+                    throw container.invalid(key, "is not a valid Mustache template: \(error)")
+                }
+            }
+        }
+
+        /// The text for `values` (`business`, `promise`, `deadline`), plain, on one line.
+        public func render(_ template: String, _ values: [String: String]) -> String {
+            let rendered = (try? MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT }}" + template))?.render(values) ?? template
+            return TextSafety.line(rendered).trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    public init(
+        provider: Provider, cooldown: ConfigDuration = .init(.seconds(86400)), quietHours: QuietHours? = nil, quiet: Quiet = .wait,
+        maxAge: ConfigDuration = .init(.seconds(3 * 3600)), dryRun: Bool = false, templates: Templates = .init()
+    ) {
+        self.provider = provider
+        self.cooldown = cooldown
+        self.quietHours = quietHours
+        self.quiet = quiet
+        self.maxAge = maxAge
+        self.dryRun = dryRun
+        self.templates = templates
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case provider, cooldown
+        case quietHours = "quiet_hours"
+        case quiet
+        case maxAge = "max_age"
+        case dryRun = "dry_run"
+        case templates
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        provider = try container.decode(Provider.self, forKey: .provider)
+        cooldown = try container.decodeIfPresent(ConfigDuration.self, forKey: .cooldown) ?? .init(.seconds(86400))
+        if let text = try container.decodeIfPresent(String.self, forKey: .quietHours) {
+            guard let hours = QuietHours(parsing: text) else { throw container.invalid(.quietHours, "expected hours like \"21:00-08:00\", found \"\(text)\"") }
+            quietHours = hours
+        }
+        quiet = try container.decodeChoice(.quiet, default: .wait)
+        maxAge = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxAge) ?? .init(.seconds(3 * 3600))
+        dryRun = try container.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false
+        templates = try container.decodeIfPresent(Templates.self, forKey: .templates) ?? .init()
+    }
+}

@@ -1,0 +1,81 @@
+public import Foundation
+import GRDB
+
+extension SQLiteLedger {
+    public func reserveText(_ text: CallerTextRecord) async throws(LedgerError) -> (record: CallerTextRecord, reserved: Bool) {
+        try await write { db in
+            if let existing = try CallerTextRecord.filter(Column("voicemailID") == text.voicemailID && Column("kind") == text.kind).fetchOne(db) {
+                return (existing, false)
+            }
+            var inserted = text
+            try inserted.insert(db)
+            return (inserted, true)
+        }
+    }
+
+    public func updateText(_ text: CallerTextRecord) async throws(LedgerError) {
+        try await write { db in try text.update(db) }
+    }
+
+    public func texts(limit: Int) async throws(LedgerError) -> [CallerTextRecord] {
+        try await read { db in try CallerTextRecord.order(Column("id").desc).limit(limit).fetchAll(db) }
+    }
+
+    public func texts(voicemailID: Int64) async throws(LedgerError) -> [CallerTextRecord] {
+        try await read { db in try CallerTextRecord.filter(Column("voicemailID") == voicemailID).order(Column("id")).fetchAll(db) }
+    }
+
+    public func textsDue(at now: Date) async throws(LedgerError) -> [CallerTextRecord] {
+        try await read { db in
+            try CallerTextRecord.filter(Column("state") == CallerTextRecord.State.waiting.rawValue && Column("nextAttemptAt") <= now)
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func textsInFlight(before: Date) async throws(LedgerError) -> [CallerTextRecord] {
+        try await read { db in
+            try CallerTextRecord.filter(Column("state") == CallerTextRecord.State.sending.rawValue && Column("updatedAt") < before).fetchAll(db)
+        }
+    }
+
+    public func lastText(to number: String, excluding voicemailID: Int64) async throws(LedgerError) -> Date? {
+        let counted = [CallerTextRecord.State.sent, .sending, .ambiguous, .dryRun].map(\.rawValue)
+        return try await read { db in
+            try Date.fetchOne(
+                db,
+                CallerTextRecord.filter(Column("number") == number && Column("voicemailID") != voicemailID && counted.contains(Column("state")))
+                    .select(max(Column("updatedAt"))))
+        }
+    }
+
+    public func untextedCallbacks(receivedSince: Date) async throws(LedgerError) -> [VoicemailRecord] {
+        try await read { db in
+            try VoicemailRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM voicemail
+                    WHERE receivedAt >= ? AND foldedInto IS NULL AND spamReason IS NULL AND callbackState = 'open'
+                      AND callerNumber LIKE '+%' AND state IN ('notified', 'withheld')
+                      AND NOT EXISTS (SELECT 1 FROM callerText WHERE callerText.voicemailID = voicemail.id AND callerText.kind = 'first')
+                    ORDER BY id
+                    """, arguments: [receivedSince])
+        }
+    }
+
+    public func optOut(_ number: String, source: String, at now: Date) async throws(LedgerError) {
+        try await write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO optOut (number, at, source) VALUES (?, ?, ?)", arguments: [number, now, source])
+        }
+    }
+
+    public func optIn(_ number: String) async throws(LedgerError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM optOut WHERE number = ?", arguments: [number])
+            return db.changesCount > 0
+        }
+    }
+
+    public func isOptedOut(_ number: String) async throws(LedgerError) -> Bool {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM optOut WHERE number = ?", arguments: [number]) ?? 0 > 0 }
+    }
+}

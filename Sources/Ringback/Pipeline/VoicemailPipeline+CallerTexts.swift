@@ -1,0 +1,137 @@
+import Foundation
+import RingbackCore
+
+extension VoicemailPipeline {
+    /// Texts each caller whose callback opened (voicemail or missed call) the time by which they will be called, once.
+    ///
+    /// A text is reserved in the ledger before its request goes out, so it is sent at most once: one left `sending`
+    /// by a process that died becomes `ambiguous` and is shown, never resent; so is a request that went out and got
+    /// no answer. A failure before anything was sent is retried with back-off. `watch` calls this every 30 s.
+    @discardableResult
+    public func sendCallerTexts() async -> [CallerTextRecord] {
+        guard let settings = config.callerTexts else { return [] }
+        let now = now()
+        let provider = settings.provider.makeProvider()
+        var results: [CallerTextRecord] = []
+        do {
+            for var text in try await ledger.textsInFlight(before: now.addingTimeInterval(-(settings.provider.timeout.seconds + 60))) {
+                text.state = .ambiguous
+                text.reason = "Ringback stopped while handing it to \(provider.name): it may have reached the caller, so it is not sent again"
+                text.updatedAt = now
+                try await ledger.updateText(text)
+                logger.warning("a text may or may not have gone out", metadata: ["voicemail": "\(text.voicemailID)", "number": "\(text.number)"])
+                results.append(text)
+            }
+            for record in try await ledger.untextedCallbacks(receivedSince: now.addingTimeInterval(-settings.maxAge.seconds)) {
+                guard let id = record.id, let number = record.callerNumber else { continue }
+                let reserved = try await ledger.reserveText(CallerTextRecord(voicemailID: id, kind: "first", number: number, state: .waiting, at: now))
+                guard reserved.reserved else { continue }
+                results.append(try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now))
+            }
+            for text in try await ledger.textsDue(at: now) {
+                guard let record = try await ledger.voicemail(id: text.voicemailID) else { continue }
+                results.append(try await attempt(text, record: record, settings: settings, provider: provider, now: now))
+            }
+        } catch {
+            logger.error("ledger failure while texting callers", metadata: ["error": "\(error)"])
+        }
+        return results
+    }
+
+    /// The rules, checked at every attempt, then the text itself.
+    private func attempt(
+        _ reserved: CallerTextRecord, record: VoicemailRecord, settings: CallerTextsConfig, provider: any TextProvider, now: Date
+    ) async throws(LedgerError) -> CallerTextRecord {
+        var text = reserved
+        text.updatedAt = now
+        func finish(_ state: CallerTextRecord.State, _ reason: String?) async throws(LedgerError) -> CallerTextRecord {
+            text.state = state
+            text.reason = reason
+            try await ledger.updateText(text)
+            return text
+        }
+        if let reason = try await reasonNotToText(record, text: text, settings: settings, now: now) { return try await finish(.skipped, reason) }
+        if let quiet = settings.quietHours, let end = quiet.end(containing: now, timeZone: config.owner.timezone) {
+            guard settings.quiet == .wait else { return try await finish(.skipped, "quiet hours (caller_texts.quiet: drop)") }
+            text.nextAttemptAt = end
+            return try await finish(.waiting, "quiet hours until \(WallClock.format(end, "h:mm a", in: config.owner.timezone))")
+        }
+        let body = self.body(for: record, settings: settings, now: now)
+        text.body = body
+        text.provider = provider.name
+        if settings.dryRun {
+            logger.info("dry run: would text the caller", metadata: ["voicemail": "\(record.id ?? 0)", "number": "\(text.number)", "text": "\(body)"])
+            return try await finish(.dryRun, "caller_texts.dry_run is on")
+        }
+        // Reserved before the first byte goes out: a crash from here on leaves `sending`, which is never resent.
+        text.attempts += 1
+        text.state = .sending
+        try await ledger.updateText(text)
+        let providerID: String
+        do throws(TextError) {
+            providerID = try await provider.send(to: text.number, body: body)
+        } catch {
+            logger.warning(
+                "a text to the caller was not sent", metadata: ["voicemail": "\(record.id ?? 0)", "kind": "\(error.kind.rawValue)", "error": "\(error)"])
+            switch error.kind {
+            case .transient where text.attempts < 5:
+                text.nextAttemptAt = self.now().addingTimeInterval(RetrySchedule.delay(attempt: text.attempts, first: 60))
+                return try await finish(.waiting, "\(error); tried \(text.attempts) times, again later")
+            case .transient:
+                return try await finish(.refused, "\(error); gave up after \(text.attempts) tries")
+            case .refused:
+                return try await finish(.refused, error.description)
+            case .optedOut:
+                try await ledger.optOut(text.number, source: provider.name, at: self.now())
+                return try await finish(.refused, "the caller opted out at \(provider.name): \(error)")
+            case .ambiguous:
+                return try await finish(.ambiguous, "\(error): it may have reached the caller, so it is not sent again")
+            }
+        }
+        text.providerID = providerID
+        text.sentAt = self.now()
+        logger.info("texted the caller", metadata: ["voicemail": "\(record.id ?? 0)", "number": "\(text.number)", "provider": "\(provider.name)"])
+        return try await finish(.sent, nil)
+    }
+
+    /// Why this caller gets no text now, if they do not: the rules that keep texts polite and lawful.
+    private func reasonNotToText(_ record: VoicemailRecord, text: CallerTextRecord, settings: CallerTextsConfig, now: Date) async throws(LedgerError)
+        -> String?
+    {
+        let number = text.number
+        if record.callbackState(at: now) != .open || record.spamReason != nil || record.foldedInto != nil {
+            return "the callback was closed (or joined another) before the text went"
+        }
+        if try await ledger.isOptedOut(number) { return "the caller opted out of texts" }
+        let blocked = try await ledger.isBlocked(number)
+        if blocked || config.callbacks.spam?.blocklist.contains(where: { number.hasPrefix($0) }) == true { return "the number is on the blocklist" }
+        // Its age when the callback opened: a text held overnight by quiet hours still goes in the morning.
+        if text.createdAt.timeIntervalSince(record.receivedAt) > settings.maxAge.seconds {
+            return "the call is older than caller_texts.max_age (\(settings.maxAge))"
+        }
+        if record.dueAt <= now { return "its deadline has passed" }
+        if let last = try await ledger.lastText(to: number, excluding: record.id ?? 0), now.timeIntervalSince(last) < settings.cooldown.seconds {
+            return "texted \(WallClock.format(last, "EEE h:mm a", in: config.owner.timezone)), within caller_texts.cooldown (\(settings.cooldown))"
+        }
+        return nil
+    }
+
+    /// The text: the missed-call wording, the after-hours wording (the call came while the business was closed), or
+    /// the message wording, with the promise counted from now.
+    func body(for record: VoicemailRecord, settings: CallerTextsConfig, now: Date) -> String {
+        let zone = config.owner.timezone
+        // Counting no business time from a moment the business is closed lands on the next opening.
+        let closed =
+            config.callbacks.businessHours.flatMap { $0.deadline(from: record.receivedAt, adding: 0, timeZone: zone) }.map {
+                $0.timeIntervalSince(record.receivedAt) > 60
+            } ?? false
+        let template =
+            closed ? settings.templates.afterHours : record.kind == .voicemail ? settings.templates.message : settings.templates.missed
+        return settings.templates.render(
+            template,
+            [
+                "business": config.owner.name, "promise": CallbackPromise.phrase(record.dueAt, now: now, timeZone: zone),
+                "deadline": WallClock.format(record.dueAt, "EEE MMM d, h:mm a", in: zone),
+            ])
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Ringback
+import RingbackCore
+import RingbackTesting
+import Testing
+
+/// Texts to callers with the time they will be called back, through loopback stand-ins that enforce Twilio's and
+/// Telnyx's documented contracts.
+@Suite struct CallerTextTests {
+    struct Setup {
+        var harness: Harness
+        let clock: TestClock
+        let twilio: TwilioStandIn
+
+        init(now: String, businessHours: Bool = false, configure: (inout CallerTextsConfig) -> Void = { _ in }) throws {
+            var harness = try Harness()
+            twilio = try TwilioStandIn()
+            var texts = CallerTextsConfig(
+                provider: .init(
+                    kind: .twilio, url: twilio.url, accountSID: twilio.accountSID, token: Secret("twilio-test-token"), from: "+15550001111",
+                    timeout: ConfigDuration(.seconds(2))))
+            configure(&texts)
+            harness.config.callerTexts = texts
+            if businessHours { harness.config.callbacks.businessHours = try BusinessHours.parse(["mon-fri": "08:00-17:00"]) }
+            self.harness = harness
+            clock = TestClock(Chicago.date(now))
+        }
+
+        func pipeline() throws -> VoicemailPipeline {
+            try harness.pipeline(now: { [clock] in clock.now })
+        }
+
+        /// A voicemail from `caller` left at `time` (Chicago), carded.
+        @discardableResult
+        func voicemail(_ name: String, caller: String = #""Maria Lopez" <+15551230000>"#, at time: String) async throws -> Int64 {
+            let origtime = Int(Chicago.date(time).timeIntervalSince1970)
+            let file = try harness.drop(
+                name, seconds: 2 + Double(origtime % 97) / 100,
+                sidecar: AudioFixture.asteriskSidecar(callerID: caller, origtime: origtime, msgID: "\(origtime)-\(name)"))
+            let outcome = try await pipeline().process(file)
+            #expect(outcome.status == .notified)
+            return try #require(outcome.voicemailID)
+        }
+    }
+
+    @Test func aVoicemailTextsTheCallerTheTimeTheyWillBeCalledOnce() async throws {
+        let setup = try Setup(now: "2026-11-24 08:32")
+        defer { setup.twilio.stop() }
+        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        let pipeline = try setup.pipeline()
+        let texts = await pipeline.sendCallerTexts()
+        #expect(texts.map(\.state) == [.sent])
+        #expect(setup.twilio.violations.isEmpty, "\(setup.twilio.violations)")
+        #expect(
+            setup.twilio.received.map(\.body) == ["Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today."])
+        #expect(setup.twilio.received.first?.to == "+15551230000")
+        #expect(setup.twilio.received.first?.from == "+15550001111")
+        #expect(texts.first?.providerID == setup.twilio.received.first?.sid)
+        setup.clock.advance(by: 120)
+        #expect(await pipeline.sendCallerTexts().isEmpty, "once per callback")
+        #expect(setup.twilio.requests.count == 1)
+    }
+
+    @Test func theCooldownOptOutsAndOldCallsGetNoText() async throws {
+        let setup = try Setup(now: "2026-11-24 08:32")
+        defer { setup.twilio.stop() }
+        let first = try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        let pipeline = try setup.pipeline()
+        await pipeline.sendCallerTexts()
+        _ = try await pipeline.ledger.changeCallback(id: first, .done, by: .cli, at: setup.clock.now)
+        // She calls again at 10:00: a new callback, but she was texted at 8:32.
+        setup.clock.advance(by: 90 * 60)
+        try await setup.voicemail("msg0001.wav", at: "2026-11-24 10:00")
+        let again = await pipeline.sendCallerTexts()
+        #expect(again.map(\.state) == [.skipped])
+        #expect(again.first?.reason?.contains("within caller_texts.cooldown") == true, "\(again.first?.reason ?? "")")
+        // Bob opted out; a batch of last month's voicemails texts nobody.
+        try await pipeline.ledger.optOut("+17135550188", source: "cli", at: setup.clock.now)
+        try await setup.voicemail("msg0002.wav", caller: "<+17135550188>", at: "2026-11-24 10:05")
+        try await setup.voicemail("msg0003.wav", caller: "<+13125550142>", at: "2026-10-20 09:00")
+        let rest = await pipeline.sendCallerTexts()
+        #expect(rest.map(\.state) == [.skipped])
+        #expect(rest.first?.reason == "the caller opted out of texts")
+        #expect(setup.twilio.received.count == 1)
+    }
+
+    @Test func anAfterHoursMissedCallIsToldTomorrowAndQuietHoursWaitForTheMorning() async throws {
+        let setup = try Setup(now: "2026-11-23 22:10", businessHours: true) { $0.quietHours = QuietHours(parsing: "21:00-08:00") }
+        defer { setup.twilio.stop() }
+        try await setup.voicemail("msg0000.wav", at: "2026-11-23 22:05")  // Monday night: due Tuesday 12:00
+        let pipeline = try setup.pipeline()
+        let night = await pipeline.sendCallerTexts()
+        #expect(night.map(\.state) == [.waiting])
+        #expect(night.first?.reason == "quiet hours until 8:00 AM")
+        #expect(setup.twilio.requests.isEmpty)
+        setup.clock.advance(by: Chicago.date("2026-11-24 08:00").timeIntervalSince(setup.clock.now))
+        let morning = await pipeline.sendCallerTexts()
+        #expect(morning.map(\.state) == [.sent])
+        #expect(setup.twilio.received.map(\.body) == ["Thanks for calling Acme Plumbing. We are closed now; we will call you back by 12:00 PM today."])
+    }
+
+    @Test func aTimeoutAfterTheRequestWentOutIsShownNotResentAndA503IsRetried() async throws {
+        let setup = try Setup(now: "2026-11-24 08:32")
+        defer { setup.twilio.stop() }
+        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        try await setup.voicemail("msg0001.wav", caller: "<+13125550142>", at: "2026-11-24 08:31")
+        setup.twilio.enqueue(.hang(.seconds(5)))  // Maria's: the request arrives, no answer within the 2 s timeout
+        setup.twilio.enqueue(.respond(.json(503, #"{"code": 20503, "message": "Service unavailable", "status": 503}"#)))
+        let pipeline = try setup.pipeline()
+        let first = await pipeline.sendCallerTexts()
+        #expect(first.map(\.state) == [.ambiguous, .waiting])
+        #expect(first.first?.reason?.contains("it may have reached the caller, so it is not sent again") == true)
+        setup.clock.advance(by: 61)
+        let retried = await pipeline.sendCallerTexts()
+        #expect(retried.map(\.state) == [.sent])
+        #expect(setup.twilio.received.map(\.to) == ["+13125550142"], "Maria's is never sent again")
+        #expect(setup.twilio.requests.count == 3)
+    }
+
+    @Test func aTextLeftSendingByACrashIsAmbiguousAndTwilioOptOutsStick() async throws {
+        let setup = try Setup(now: "2026-11-24 08:32")
+        defer { setup.twilio.stop() }
+        let id = try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        let pipeline = try setup.pipeline()
+        var crashed = CallerTextRecord(voicemailID: id, kind: "first", number: "+15551230000", state: .sending, at: setup.clock.now)
+        crashed.body = "Thanks for calling…"
+        _ = try await pipeline.ledger.reserveText(crashed)
+        setup.clock.advance(by: 300)
+        #expect(await pipeline.sendCallerTexts().map(\.state) == [.ambiguous])
+        #expect(setup.twilio.requests.isEmpty)
+
+        let optedOut = try TwilioStandIn(optedOut: ["+13125550142"])
+        defer { optedOut.stop() }
+        var other = try Setup(now: "2026-11-24 08:32")
+        other.harness.config.callerTexts?.provider.url = optedOut.url
+        try await other.voicemail("msg0000.wav", caller: "<+13125550142>", at: "2026-11-24 08:31")
+        let refused = try await other.pipeline().sendCallerTexts()
+        #expect(refused.map(\.state) == [.refused])
+        #expect(try await other.pipeline().ledger.isOptedOut("+13125550142"), "Twilio's 21610: opted out here too")
+    }
+
+    @Test func telnyxAndDryRunWork() async throws {
+        let telnyx = try TelnyxStandIn()
+        defer { telnyx.stop() }
+        var setup = try Setup(now: "2026-11-24 08:32")
+        setup.twilio.stop()
+        setup.harness.config.callerTexts?.provider = .init(
+            kind: .telnyx, url: telnyx.url, token: Secret("KEY0123456789"), from: "+15550001111", timeout: ConfigDuration(.seconds(2)))
+        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        #expect(try await setup.pipeline().sendCallerTexts().map(\.state) == [.sent])
+        #expect(telnyx.violations.isEmpty, "\(telnyx.violations)")
+        #expect(telnyx.received.map(\.text) == ["Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today."])
+
+        var dry = try Setup(now: "2026-11-24 08:32") { $0.dryRun = true }
+        defer { dry.twilio.stop() }
+        dry.harness.config.callerTexts?.dryRun = true
+        try await dry.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        let logged = try await dry.pipeline().sendCallerTexts()
+        #expect(logged.map(\.state) == [.dryRun])
+        #expect(logged.first?.body?.hasSuffix("by 12:31 PM today.") == true)
+        #expect(dry.twilio.requests.isEmpty)
+    }
+
+    @Test func thePromiseIsSaidTheWayPeopleSayIt() {
+        let now = Chicago.date("2026-11-24 08:32")  // a Tuesday
+        func phrase(_ time: String) -> String { CallbackPromise.phrase(Chicago.date(time), now: now, timeZone: Chicago.zone) }
+        #expect(phrase("2026-11-24 15:00") == "by 3:00 PM today")
+        #expect(phrase("2026-11-25 10:00") == "by 10:00 AM tomorrow")
+        #expect(phrase("2026-11-30 11:30") == "by Monday 11:30 AM")
+        #expect(phrase("2026-12-03 09:00") == "by Thu Dec 3, 9:00 AM")
+    }
+}
+
+extension CallerTextTests {
+    /// The README's example parses as written, and a missed call at 09:10 is told "by 1:10 PM today".
+    @Test func theReadmeExampleParsesAndAMissedCallIsToldItsTime() async throws {
+        let block = try ReadmeExampleTests.example("caller-texts")
+        let config = try PipelineConfig.parse(ConfigTests.minimal + "\n" + block, environment: ["TWILIO_AUTH_TOKEN": "twilio-test-token"])
+        let texts = try #require(config.callerTexts)
+        #expect(texts.provider.kind == .twilio)
+        #expect(texts.quietHours == QuietHours(parsing: "21:00-08:00"))
+        #expect(texts.maxAge.seconds == 3 * 3600)
+        #expect(!config.literalSecrets.contains("caller_texts.provider.auth_token"))
+
+        var setup = try Setup(now: "2026-11-24 09:11", businessHours: true)
+        defer { setup.twilio.stop() }
+        setup.harness.config.callbacks.cdr = CDRConfig(
+            path: setup.harness.folder.url.appendingPathComponent("Master.csv").path, timezone: Chicago.zone, voicemailWait: ConfigDuration(.zero))
+        try Data(
+            MissedCallTests.row(
+                src: "3105550123", clid: #""Chen Wei" <3105550123>"#, lastapp: "Dial", start: "2026-11-24 09:10:00", duration: 20, billsec: 0,
+                disposition: "NO ANSWER", uniqueid: "1795446600.41"
+            ).utf8
+        ).write(to: URL(fileURLWithPath: try #require(setup.harness.config.callbacks.cdr?.path)))
+        let pipeline = try setup.pipeline()
+        try await CallRecordSync(
+            config: try #require(setup.harness.config.callbacks.cdr), pipeline: setup.harness.config, ledger: pipeline.ledger, logger: Harness.logger,
+            now: { [clock = setup.clock] in clock.now }
+        ).sync()
+        await pipeline.sendOwedCards()
+        #expect(await pipeline.sendCallerTexts().map(\.state) == [.sent])
+        #expect(
+            setup.twilio.received.map(\.body) == ["Thanks for calling Acme Plumbing. Sorry we missed your call; we will call you back by 1:10 PM today."])
+    }
+}
