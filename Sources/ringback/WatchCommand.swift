@@ -36,7 +36,9 @@ struct WatchCommand: AsyncParsableCommand {
         var services: [any Service] = [lease] + ([watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)).map(lease.standby)
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
             // Only the watch holding the lease listens: a standby on the same config would find the address taken.
-            let server = LinkServer(ledger: pipeline.ledger, web: web, owner: config.owner, callbacks: config.callbacks, metrics: pipeline.metrics)
+            let server = LinkServer(
+                ledger: pipeline.ledger, web: web, owner: config.owner, callbacks: config.callbacks, callerTexts: config.callerTexts,
+                metrics: pipeline.metrics)
             services.append(
                 lease.standby(
                     server.application(host: web.host, port: web.port, logger: logger) { port in

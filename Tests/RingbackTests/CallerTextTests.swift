@@ -1,4 +1,8 @@
+import Crypto
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Ringback
 import RingbackCore
 import RingbackTesting
@@ -201,5 +205,90 @@ extension CallerTextTests {
         #expect(await pipeline.sendCallerTexts().map(\.state) == [.sent])
         #expect(
             setup.twilio.received.map(\.body) == ["Thanks for calling Acme Plumbing. Sorry we missed your call; we will call you back by 1:10 PM today."])
+    }
+}
+
+extension CallerTextTests {
+    /// Base64 HMAC-SHA1 by Python's `hmac`: an implementation of Twilio's signature that is not Ringback's.
+    static func pythonTwilioSignature(token: String, signed: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            "-c",
+            "import base64,hashlib,hmac,sys; print(base64.b64encode(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha1).digest()).decode())",
+            token, signed,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// STOP by Twilio's inbound webhook opts the sender out; a forged request (wrong signature) changes nothing.
+    @Test func stopThroughTwilioSignedWebhookOptsOutAndAForgedOneIsRefused() async throws {
+        let harness = try Harness()
+        let ledger = try SQLiteLedger(path: harness.config.ledger)
+        let texts = CallerTextsConfig(
+            provider: .init(kind: .twilio, url: "https://api.twilio.com", accountSID: "AC1", token: Secret("twilio-test-token"), from: "+15550001111"))
+        let web = WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"))
+        let server = LinkServer(ledger: ledger, web: web, owner: harness.config.owner, callerTexts: texts)
+        @Sendable func form(_ from: String, _ body: String) -> (body: String, signed: String) {
+            let pairs = [("AccountSid", "AC1"), ("Body", body), ("From", from), ("MessageSid", "SM1"), ("To", "+15550001111")]
+            let encoded = pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }.joined(separator: "&")
+            return (encoded, "https://ringback.example.com/v1/texts/twilio" + pairs.map { $0.0 + $0.1 }.joined())
+        }
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            func post(_ body: String, signature: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/v1/texts/twilio", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: signature],
+                    body: ByteBuffer(string: body))
+            }
+            let stop = form("+15551230000", "Stop")
+            let forged = try await post(stop.body, signature: try Self.pythonTwilioSignature(token: "another-token", signed: stop.signed))
+            #expect(forged.status == .forbidden)
+            #expect(try await ledger.isOptedOut("+15551230000") == false)
+            let genuine = try await post(stop.body, signature: try Self.pythonTwilioSignature(token: "twilio-test-token", signed: stop.signed))
+            #expect(genuine.status == .ok)
+            #expect(try await ledger.isOptedOut("+15551230000"))
+            let thanks = form("+13125550142", "Thanks, talk soon")
+            #expect(try await post(thanks.body, signature: try Self.pythonTwilioSignature(token: "twilio-test-token", signed: thanks.signed)).status == .ok)
+            #expect(try await ledger.isOptedOut("+13125550142") == false)
+        }
+    }
+
+    /// STOP by Telnyx's inbound webhook, signed with Ed25519 over `timestamp|body`: opted out; a replayed (old) or
+    /// altered request is refused.
+    @Test func stopThroughTelnyxSignedWebhookOptsOutAndReplaysAreRefused() async throws {
+        let harness = try Harness()
+        let ledger = try SQLiteLedger(path: harness.config.ledger)
+        let key = Curve25519.Signing.PrivateKey()
+        var provider = CallerTextsConfig.Provider(kind: .telnyx, url: "https://api.telnyx.com", token: Secret("KEY1"), from: "+15550001111")
+        provider.publicKey = key.publicKey.rawRepresentation.base64EncodedString()
+        let privateBytes = key.rawRepresentation  // the key itself is not Sendable
+        let server = LinkServer(
+            ledger: ledger, web: WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789")),
+            owner: harness.config.owner, callerTexts: CallerTextsConfig(provider: provider))
+        let body = #"{"data":{"event_type":"message.received","payload":{"from":{"phone_number":"+15551230000"},"text":"STOP"}}}"#
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client throws in
+            func post(_ body: String, at time: Date, signing signed: String? = nil) async throws -> TestResponse {
+                let timestamp = "\(Int(time.timeIntervalSince1970))"
+                let signature = try Curve25519.Signing.PrivateKey(rawRepresentation: privateBytes).signature(
+                    for: Data("\(timestamp)|\(signed ?? body)".utf8)
+                ).base64EncodedString()
+                return try await client.execute(
+                    uri: "/v1/texts/telnyx", method: .post,
+                    headers: [
+                        .contentType: "application/json", HTTPField.Name("telnyx-signature-ed25519")!: signature,
+                        HTTPField.Name("telnyx-timestamp")!: timestamp,
+                    ], body: ByteBuffer(string: body))
+            }
+            #expect(try await post(body, at: Date().addingTimeInterval(-600)).status == .forbidden, "a replay ten minutes later")
+            #expect(try await post(body, at: Date(), signing: body.replacingOccurrences(of: "STOP", with: "HI")).status == .forbidden)
+            #expect(try await ledger.isOptedOut("+15551230000") == false)
+            #expect(try await post(body, at: Date()).status == .ok)
+            #expect(try await ledger.isOptedOut("+15551230000"))
+        }
     }
 }

@@ -19,6 +19,8 @@ public struct CallerTextsConfig: Sendable, Decodable {
         /// The business's number texts come from (E.164).
         public var from: String
         public var timeout: ConfigDuration
+        /// Telnyx's public key (base64), to check the signature of its inbound-message webhook.
+        public var publicKey: String?
 
         public init(kind: Kind, url: String, accountSID: String? = nil, token: Secret, from: String, timeout: ConfigDuration = .init(.seconds(15))) {
             self.kind = kind
@@ -35,6 +37,7 @@ public struct CallerTextsConfig: Sendable, Decodable {
             case authToken = "auth_token"
             case apiKey = "api_key"
             case from, timeout
+            case publicKey = "public_key"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -65,6 +68,10 @@ public struct CallerTextsConfig: Sendable, Decodable {
                 throw container.invalid(.from, "expected the sending number in E.164, like +15550001111, found \"\(from)\"")
             }
             timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .init(.seconds(15))
+            publicKey = try container.decodeIfPresent(String.self, forKey: .publicKey)
+            if let key = publicKey, Data(base64Encoded: key)?.count != 32 {
+                throw container.invalid(.publicKey, "expected Telnyx's Ed25519 public key, 32 bytes in base64")
+            }
         }
     }
 

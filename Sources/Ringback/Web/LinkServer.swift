@@ -16,15 +16,21 @@ public struct LinkServer: Sendable {
     let owner: OwnerConfig
     /// For the new deadline "Not spam" gives.
     let callbacks: CallbacksConfig
+    /// The provider whose inbound webhook says STOP.
+    let callerTexts: CallerTextsConfig?
+    /// `web.public_url`: the URL the providers call, which Twilio's signature covers.
+    let publicURL: String?
     let metrics: RingbackMetrics?
     let maxConnections: Int
     let now: @Sendable () -> Date
 
     public init(
-        ledger: any Ledger, web: WebConfig, owner: OwnerConfig, callbacks: CallbacksConfig = CallbacksConfig(), metrics: RingbackMetrics? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        ledger: any Ledger, web: WebConfig, owner: OwnerConfig, callbacks: CallbacksConfig = CallbacksConfig(), callerTexts: CallerTextsConfig? = nil,
+        metrics: RingbackMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.callbacks = callbacks
+        self.callerTexts = callerTexts
+        self.publicURL = web.publicURL
         self.ledger = ledger
         self.links = CallbackLinks(config: web)
         self.owner = owner
@@ -52,6 +58,7 @@ public struct LinkServer: Sendable {
         router.post("a/:token") { _, context in
             try await self.page(token: context.parameters.get("token") ?? "", acting: true)
         }
+        addTextRoutes(to: router)
         // The listener may face the internet: a connection that sends nothing for `idleTimeout`, or no whole request
         // within it, is closed, and at most `web.max_connections` are open, so idle connections cannot pile up and
         // take the descriptors intake needs.
