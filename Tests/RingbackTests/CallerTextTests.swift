@@ -63,6 +63,9 @@ import Testing
         setup.clock.advance(by: 120)
         #expect(await pipeline.sendCallerTexts().isEmpty, "once per callback")
         #expect(setup.twilio.requests.count == 1)
+        // The digest tells the owner what the caller was promised.
+        let digest = try await pipeline.digest().plainText
+        #expect(digest.contains("    Texted 8:32 AM: “Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today.”"))
     }
 
     @Test func theCooldownOptOutsAndOldCallsGetNoText() async throws {
@@ -119,6 +122,7 @@ import Testing
         #expect(retried.map(\.state) == [.sent])
         #expect(setup.twilio.received.map(\.to) == ["+13125550142"], "Maria's is never sent again")
         #expect(setup.twilio.requests.count == 3)
+        #expect(try await pipeline.digest().plainText.contains("Texted 8:32 AM, unconfirmed (the provider did not answer; it may not have arrived)"))
     }
 
     @Test func aTextLeftSendingByACrashIsAmbiguousAndTwilioOptOutsStick() async throws {

@@ -41,6 +41,7 @@ extension Digest {
             let label = gist.draft ? #"<span style="color:#6e7781">Draft: </span>"# : ""
             html += #"<div style="margin:6px 0 0;font-size:14px;color:#555555">\#(label)“\#(h(gist.words))”</div>"#
         }
+        if let told = entry.told { html += #"<div style="margin:6px 0 0;font-size:13px;color:#6e7781">\#(h(told))</div>"# }
         if !entry.links.isEmpty {
             let links = entry.links.map {
                 #"<a href="\#(h($0.url))" style="display:inline-block;margin:6px 6px 0 0;padding:4px 8px;border:1px solid #d0d7de;border-radius:6px;color:#0969da;text-decoration:none;font-size:13px">\#(h($0.label))</a>"#

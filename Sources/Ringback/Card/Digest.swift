@@ -78,6 +78,8 @@ public struct Digest: Sendable {
         var gist: (words: String, draft: Bool)?
         /// `due 12:00 PM (in 3 h 40 min)`, `OVERDUE by 2 h 5 min`, `snoozed until Wed 9:00 AM`, or what closed it.
         var when: String
+        /// What the caller was told by text (`caller_texts`), so the owner knows what was promised.
+        var told: String?
         var alarm: Bool
         var urgent: Bool
         var links: [(label: String, url: String)] = []
@@ -103,8 +105,20 @@ public struct Digest: Sendable {
             id: id, name: caller.name, number: caller.displayNumber ?? caller.unrecognisedNumber, tel: caller.telURI, how: Self.how(calls),
             gist: gist(calls), when: when, alarm: state == .open && record.dueAt < now, urgent: record.isUrgent)
         if entry.name == nil, entry.number == nil { entry.name = caller.description }
+        entry.told = facts.texts[id].flatMap(told)
         if let links { entry.links = actions.map { ($0.label, links.url($0, voicemailID: id, now: now)) } }
         return entry
+    }
+
+    /// `Texted 8:32 AM: "…by 12:31 PM today."`; a text that may or may not have gone says so, and so does one waiting.
+    func told(_ text: CallerTextRecord) -> String? {
+        switch text.state {
+        case .sent: return "Texted \(format(text.sentAt ?? text.updatedAt, "h:mm a")): “\(text.body ?? "")”"
+        case .ambiguous:
+            return "Texted \(format(text.updatedAt, "h:mm a")), unconfirmed (the provider did not answer; it may not have arrived): “\(text.body ?? "")”"
+        case .waiting: return "Text waiting: \(text.reason ?? "to be sent")"
+        case .sending, .refused, .skipped, .dryRun: return nil
+        }
     }
 
     /// How the caller reached us, the whole case counted: `voicemail 0:42`, `missed call, rang 20 s`, `3 calls, 1 message`.
@@ -217,6 +231,7 @@ public struct Digest: Sendable {
                 let who = [entry.name, entry.number].compactMap { $0 }.joined(separator: " ")
                 lines.append("  #\(entry.id) \(who) — \(entry.how) — \(entry.when)\(entry.urgent ? ", URGENT" : "")")
                 if let gist = entry.gist { lines.append("    \(gist.draft ? "Draft: " : "")“\(gist.words)”") }
+                if let told = entry.told { lines.append("    \(told)") }
                 lines += entry.links.map { "    \($0.label): \($0.url)" }
             }
             lines += section.notes.map { "  " + $0 }

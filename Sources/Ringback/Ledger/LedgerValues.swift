@@ -30,6 +30,8 @@ public struct DigestFacts: Sendable {
     public var joined: [Int64: [VoicemailRecord]] = [:]
     /// The callbacks due in the last seven days (those `dueThisWeek` counts), for the chart by day.
     public var dueThisWeekRecords: [VoicemailRecord] = []
+    /// The text each open callback's caller got (or may have got, or is waiting for), by callback id.
+    public var texts: [Int64: CallerTextRecord] = [:]
 
     public init(
         open: [VoicemailRecord], new: [VoicemailRecord], closed: [VoicemailRecord], dueThisWeek: Int, onTimeThisWeek: Int,

@@ -18,6 +18,10 @@ extension SQLiteLedger {
             for record in try VoicemailRecord.filter(openIDs.contains(Column("foldedInto"))).order(VoicemailRecord.Columns.receivedAt).fetchAll(db) {
                 if let primary = record.foldedInto { joined[primary, default: []].append(record) }
             }
+            var texts: [Int64: CallerTextRecord] = [:]
+            for text in try CallerTextRecord.filter(openIDs.contains(Column("voicemailID")) && Column("kind") == "first").fetchAll(db) {
+                texts[text.voicemailID] = text
+            }
             let due = try primaries.filter(VoicemailRecord.Columns.dueAt >= weekAgo && VoicemailRecord.Columns.dueAt <= now)
                 .filter(VoicemailRecord.Columns.callbackState != VoicemailRecord.CallbackState.noCallbackNeeded.rawValue).fetchAll(db)
             let onTime = due.filter { record in
@@ -27,9 +31,11 @@ extension SQLiteLedger {
                 .filter(Column("callbackClosedAt") >= weekAgo).fetchAll(db)
                 .compactMap { record in record.callbackClosedAt.map { $0.timeIntervalSince(record.receivedAt) } }
             let refused = try OutboxRecord.filter(Column("state") == OutboxRecord.State.failed.rawValue).order(Column("id")).fetchAll(db)
-            return DigestFacts(
+            var facts = DigestFacts(
                 open: open, new: new, closed: closed, dueThisWeek: due.count, onTimeThisWeek: onTime, callbackTimesThisWeek: times,
                 refusedMail: refused, spam: spam, joined: joined, dueThisWeekRecords: due)
+            facts.texts = texts
+            return facts
         }
     }
 
