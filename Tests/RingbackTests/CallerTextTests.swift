@@ -30,8 +30,8 @@ import Testing
             clock = TestClock(Chicago.date(now))
         }
 
-        func pipeline() throws -> VoicemailPipeline {
-            try harness.pipeline(now: { [clock] in clock.now })
+        func pipeline(transcriber: (any Transcriber)? = nil) throws -> VoicemailPipeline {
+            try harness.pipeline(transcriber: transcriber, now: { [clock] in clock.now })
         }
 
         /// A voicemail from `caller` left at `time` (Chicago), carded.
@@ -294,5 +294,30 @@ extension CallerTextTests {
             #expect(try await post(body, at: Date()).status == .ok)
             #expect(try await ledger.isOptedOut("+15551230000"))
         }
+    }
+}
+
+extension CallerTextTests {
+    /// An urgent callback texts the owner too, once, with the caller and the first words of what they said.
+    @Test func anUrgentCallTextsTheOwnerOnce() async throws {
+        let standIn = try OpenAITranscriptionStandIn(transcript: "It's Maria Lopez, a pipe burst in the basement and water is everywhere, please come now.")
+        defer { standIn.stop() }
+        var setup = try Setup(now: "2026-11-24 08:32") { $0.urgentTextTo = ["+15550009999"] }
+        defer { setup.twilio.stop() }
+        setup.harness.config.callerTexts?.urgentTextTo = ["+15550009999"]
+        let pipeline = try setup.pipeline(transcriber: setup.harness.openAI(standIn))
+        let origtime = Int(Chicago.date("2026-11-24 08:31").timeIntervalSince1970)
+        let file = try setup.harness.drop("msg0000.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime, msgID: "\(origtime)-1", flag: "Urgent"))
+        #expect(await pipeline.process(file).status == .notified)
+        #expect(await pipeline.sendCallerTexts().map(\.state) == [.sent, .sent])
+        let owner = try #require(setup.twilio.received.first { $0.to == "+15550009999" })
+        #expect(
+            owner.body
+                == "URGENT call for Acme Plumbing: Maria Lopez · (555) 123-0000 at 8:31 AM. “It's Maria Lopez, a pipe burst in the basement and water is everywhere, please come …” Call back by 9:31 AM."
+        )
+        #expect(setup.twilio.received.contains { $0.to == "+15551230000" && $0.body.hasSuffix("by 9:31 AM today.") })
+        setup.clock.advance(by: 60)
+        #expect(await pipeline.sendCallerTexts().isEmpty)
+        #expect(setup.twilio.received.count == 2)
     }
 }

@@ -135,13 +135,7 @@ public struct Digest: Sendable {
     /// The newest transcript in the case that is not a guess: a cloud or self-hosted engine's, or the offline draft
     /// at or above `min_confidence` (marked as a draft); its first dozen words.
     func gist(_ calls: [VoicemailRecord]) -> (words: String, draft: Bool)? {
-        for call in calls.reversed() where call.kind == .voicemail {
-            guard let text = call.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { continue }
-            if let confidence = call.transcriptConfidence, confidence < minConfidence { continue }
-            let words = text.split(whereSeparator: \.isWhitespace)
-            return (words.prefix(12).joined(separator: " ") + (words.count > 12 ? " …" : ""), call.transcriptIsDraft)
-        }
-        return nil
+        calls.reversed().lazy.compactMap { $0.firstWords(12, minConfidence: minConfidence) }.first
     }
 
     // MARK: Sections

@@ -45,3 +45,14 @@ extension MessageCard {
         return record.transcriptIsDraft ? .offlineDraft(confidence: record.transcriptConfidence) : .machine
     }
 }
+
+extension VoicemailRecord {
+    /// The first `count` words of the transcript when it is not a guess (a voicemail's, at or above
+    /// `min_confidence`), and whether it is the offline engine's draft; nil otherwise.
+    func firstWords(_ count: Int, minConfidence: Double) -> (words: String, draft: Bool)? {
+        guard kind == .voicemail, let text = transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        if let confidence = transcriptConfidence, confidence < minConfidence { return nil }
+        let words = text.split(whereSeparator: \.isWhitespace)
+        return (words.prefix(count).joined(separator: " ") + (words.count > count ? " …" : ""), transcriptIsDraft)
+    }
+}

@@ -92,6 +92,9 @@ public struct CallerTextsConfig: Sendable, Decodable {
     public var maxAge: ConfigDuration
     /// Logs and records what would be sent; sends nothing.
     public var dryRun: Bool
+    /// Numbers (E.164) texted when an urgent callback opens: the caller, the first words of what they said, the
+    /// deadline. Once per callback each; quiet hours and the cooldown do not apply.
+    public var urgentTextTo: [String] = []
     /// Mustache, with `business`, `promise` ("by 3:00 PM today") and `deadline`: the text when a message was left,
     /// when the call was missed, and when the call came outside business hours.
     public var templates: Templates
@@ -161,12 +164,17 @@ public struct CallerTextsConfig: Sendable, Decodable {
         case maxAge = "max_age"
         case dryRun = "dry_run"
         case templates
+        case urgentTextTo = "urgent_text_to"
     }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         provider = try container.decode(Provider.self, forKey: .provider)
+        urgentTextTo = try container.decodeIfPresent([String].self, forKey: .urgentTextTo) ?? []
+        for number in urgentTextTo where !number.hasPrefix("+") || number.count < 8 || !number.dropFirst().allSatisfy(\.isNumber) {
+            throw container.invalid(.urgentTextTo, "expected E.164 numbers like +15551230000, found \"\(number)\"")
+        }
         cooldown = try container.decodeIfPresent(ConfigDuration.self, forKey: .cooldown) ?? .init(.seconds(86400))
         if let text = try container.decodeIfPresent(String.self, forKey: .quietHours) {
             guard let hours = QuietHours(parsing: text) else { throw container.invalid(.quietHours, "expected hours like \"21:00-08:00\", found \"\(text)\"") }

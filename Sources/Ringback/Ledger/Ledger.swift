@@ -129,9 +129,10 @@ public protocol Ledger: Sendable {
     func textsInFlight(before: Date) async throws(LedgerError) -> [CallerTextRecord]
     /// When `number` was last texted (sent, or possibly sent) for another callback: the cooldown.
     func lastText(to number: String, excluding voicemailID: Int64) async throws(LedgerError) -> Date?
-    /// Open callbacks of their own, from an outside number, received since `receivedSince`, whose card is out (or
-    /// that the digest lists), with no text yet.
-    func untextedCallbacks(receivedSince: Date) async throws(LedgerError) -> [VoicemailRecord]
+    /// Open callbacks of their own received since `receivedSince`, whose card is out (or that the digest lists), with
+    /// no text of `kind` yet: from an outside number (texts to callers), or urgent ones from anyone (`urgentOnly`,
+    /// texts to the owner).
+    func untextedCallbacks(receivedSince: Date, kind: String, urgentOnly: Bool) async throws(LedgerError) -> [VoicemailRecord]
     /// STOP: no text to `number` ever again (until `optIn`).
     func optOut(_ number: String, source: String, at now: Date) async throws(LedgerError)
     /// Whether there was an opt-out to remove.

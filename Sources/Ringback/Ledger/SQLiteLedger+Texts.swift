@@ -48,17 +48,17 @@ extension SQLiteLedger {
         }
     }
 
-    public func untextedCallbacks(receivedSince: Date) async throws(LedgerError) -> [VoicemailRecord] {
+    public func untextedCallbacks(receivedSince: Date, kind: String, urgentOnly: Bool) async throws(LedgerError) -> [VoicemailRecord] {
         try await read { db in
             try VoicemailRecord.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM voicemail
                     WHERE receivedAt >= ? AND foldedInto IS NULL AND spamReason IS NULL AND callbackState = 'open'
-                      AND callerNumber LIKE '+%' AND state IN ('notified', 'withheld')
-                      AND NOT EXISTS (SELECT 1 FROM callerText WHERE callerText.voicemailID = voicemail.id AND callerText.kind = 'first')
+                      AND state IN ('notified', 'withheld') AND (? = 0 OR isUrgent = 1) AND (? = 1 OR callerNumber LIKE '+%')
+                      AND NOT EXISTS (SELECT 1 FROM callerText WHERE callerText.voicemailID = voicemail.id AND callerText.kind = ?)
                     ORDER BY id
-                    """, arguments: [receivedSince])
+                    """, arguments: [receivedSince, urgentOnly, urgentOnly, kind])
         }
     }
 

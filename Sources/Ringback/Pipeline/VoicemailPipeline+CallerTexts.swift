@@ -22,11 +22,21 @@ extension VoicemailPipeline {
                 logger.warning("a text may or may not have gone out", metadata: ["voicemail": "\(text.voicemailID)", "number": "\(text.number)"])
                 results.append(text)
             }
-            for record in try await ledger.untextedCallbacks(receivedSince: now.addingTimeInterval(-settings.maxAge.seconds)) {
+            let since = now.addingTimeInterval(-settings.maxAge.seconds)
+            for record in try await ledger.untextedCallbacks(receivedSince: since, kind: "first", urgentOnly: false) {
                 guard let id = record.id, let number = record.callerNumber else { continue }
                 let reserved = try await ledger.reserveText(CallerTextRecord(voicemailID: id, kind: "first", number: number, state: .waiting, at: now))
                 guard reserved.reserved else { continue }
                 results.append(try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now))
+            }
+            for owner in settings.urgentTextTo {
+                let kind = Self.urgentKind + owner
+                for record in try await ledger.untextedCallbacks(receivedSince: since, kind: kind, urgentOnly: true) {
+                    guard let id = record.id else { continue }
+                    let reserved = try await ledger.reserveText(CallerTextRecord(voicemailID: id, kind: kind, number: owner, state: .waiting, at: now))
+                    guard reserved.reserved else { continue }
+                    results.append(try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now))
+                }
             }
             for text in try await ledger.textsDue(at: now) {
                 guard let record = try await ledger.voicemail(id: text.voicemailID) else { continue }
@@ -50,13 +60,19 @@ extension VoicemailPipeline {
             try await ledger.updateText(text)
             return text
         }
-        if let reason = try await reasonNotToText(record, text: text, settings: settings, now: now) { return try await finish(.skipped, reason) }
-        if let quiet = settings.quietHours, let end = quiet.end(containing: now, timeZone: config.owner.timezone) {
-            guard settings.quiet == .wait else { return try await finish(.skipped, "quiet hours (caller_texts.quiet: drop)") }
-            text.nextAttemptAt = end
-            return try await finish(.waiting, "quiet hours until \(WallClock.format(end, "h:mm a", in: config.owner.timezone))")
+        let toOwner = text.kind.hasPrefix(Self.urgentKind)
+        if toOwner {
+            // The owner asked for these: no cooldown, no quiet hours; only a callback still open.
+            guard record.callbackState(at: now) == .open else { return try await finish(.skipped, "the callback was closed before the text went") }
+        } else {
+            if let reason = try await reasonNotToText(record, text: text, settings: settings, now: now) { return try await finish(.skipped, reason) }
+            if let quiet = settings.quietHours, let end = quiet.end(containing: now, timeZone: config.owner.timezone) {
+                guard settings.quiet == .wait else { return try await finish(.skipped, "quiet hours (caller_texts.quiet: drop)") }
+                text.nextAttemptAt = end
+                return try await finish(.waiting, "quiet hours until \(WallClock.format(end, "h:mm a", in: config.owner.timezone))")
+            }
         }
-        let body = self.body(for: record, settings: settings, now: now)
+        let body = toOwner ? urgentBody(for: record) : self.body(for: record, settings: settings, now: now)
         text.body = body
         text.provider = provider.name
         if settings.dryRun {
@@ -114,6 +130,20 @@ extension VoicemailPipeline {
             return "texted \(WallClock.format(last, "EEE h:mm a", in: config.owner.timezone)), within caller_texts.cooldown (\(settings.cooldown))"
         }
         return nil
+    }
+
+    /// A text to the owner is `urgent:` and their number: one per callback and owner number.
+    static let urgentKind = "urgent:"
+
+    /// `URGENT call for Acme Plumbing: Maria Lopez (555) 123-0000 at 8:31 AM: "Burst pipe …" Call back by 9:31 AM.`
+    func urgentBody(for record: VoicemailRecord) -> String {
+        let zone = config.owner.timezone
+        let said = record.firstWords(15, minConfidence: config.transcription.minConfidence).map { " “\($0.words)”" } ?? ""
+        let what = record.kind == .voicemail ? "" : " (no message)"
+        let text =
+            "URGENT call for \(config.owner.name): \(record.caller(owner: config.owner)) at \(WallClock.format(record.receivedAt, "h:mm a", in: zone))\(what).\(said)"
+            + " Call back by \(WallClock.format(record.dueAt, "h:mm a", in: zone))."
+        return TextSafety.line(text)
     }
 
     /// The text: the missed-call wording, the after-hours wording (the call came while the business was closed), or
