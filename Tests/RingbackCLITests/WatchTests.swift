@@ -328,6 +328,35 @@ import Testing
         try await stop(process)
     }
 
+    /// `watch` with `caller_texts`: the caller is texted their callback time right after the card, once.
+    @Test func watchTextsTheCallerRightAfterTheCard() async throws {
+        let twilio = try TwilioStandIn()
+        defer { twilio.stop() }
+        let yaml = """
+            owner: { name: Acme Plumbing, email: owner@example.com, timezone: America/Chicago }
+            intake:
+              - { path: ./spool, layout: plain, settle: 1s }
+            mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
+            callbacks: { due_within: 4h }
+            caller_texts:
+              provider: { kind: twilio, url: "\(twilio.url)", account_sid: \(twilio.accountSID), auth_token: "${TWILIO_AUTH_TOKEN}", from: "+15550001111" }
+            """
+        try folder.write(yaml, to: "pipeline.yml")
+        let process = try RingbackCLI.start(
+            ["watch", "--config", "pipeline.yml"], in: folder.url, environment: ["TWILIO_AUTH_TOKEN": "twilio-test-token"])
+        defer { if process.isRunning { process.terminate() } }
+        let file = try AudioFixture.write(folder.url.appendingPathComponent("spool/msg0000.wav"), seconds: 2)
+        try Data(AudioFixture.asteriskSidecar(callerID: "\"Maria Lopez\" <+15551230000>", origtime: Int(Date().timeIntervalSince1970)).utf8)
+            .write(to: file.deletingPathExtension().appendingPathExtension("txt"))
+        try await waitFor(timeout: .seconds(20)) { cards == 1 && !twilio.received.isEmpty }
+        try await Task.sleep(for: .seconds(2))
+        #expect(twilio.received.count == 1)
+        #expect(twilio.received.first?.to == "+15551230000")
+        #expect(twilio.received.first?.body.hasPrefix("Thanks for calling Acme Plumbing. We got your message and will call you back by ") == true)
+        #expect(twilio.violations.isEmpty, "\(twilio.violations)")
+        try await stop(process)
+    }
+
     @Test func fiveHundredFilesDroppedAtOnceGiveFiveHundredCards() async throws {
         try writeConfig()
         let process = try startWatching()

@@ -321,3 +321,25 @@ extension CallerTextTests {
         #expect(setup.twilio.received.count == 2)
     }
 }
+
+extension CallerTextTests {
+    /// Two looks at once (the watcher after a card, the 30-second tick; or two processes) at texts held overnight by
+    /// quiet hours: each caller is texted once.
+    @Test func twoLooksAtOnceTextEachCallerOnce() async throws {
+        let setup = try Setup(now: "2026-11-23 22:40", businessHours: true) { $0.quietHours = QuietHours(parsing: "21:00-08:00") }
+        defer { setup.twilio.stop() }
+        let numbers = (0..<8).map { "+1312555\(String(format: "%04d", 100 + $0))" }
+        for (index, number) in numbers.enumerated() {
+            try await setup.voicemail("msg\(index).wav", caller: "<\(number)>", at: "2026-11-23 22:3\(index)")
+        }
+        let first = try setup.pipeline()
+        let second = try setup.pipeline()
+        #expect(await first.sendCallerTexts().map(\.state) == Array(repeating: .waiting, count: numbers.count))
+        setup.clock.advance(by: Chicago.date("2026-11-24 08:00").timeIntervalSince(setup.clock.now))
+        async let a = first.sendCallerTexts()
+        async let b = second.sendCallerTexts()
+        _ = await (a, b)
+        #expect(setup.twilio.received.map(\.to).sorted() == numbers)
+        #expect(setup.twilio.requests.count == numbers.count)
+    }
+}

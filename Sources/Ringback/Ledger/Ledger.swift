@@ -120,6 +120,9 @@ public protocol Ledger: Sendable {
     /// row either way.
     func reserveText(_ text: CallerTextRecord) async throws(LedgerError) -> (record: CallerTextRecord, reserved: Bool)
     func updateText(_ text: CallerTextRecord) async throws(LedgerError)
+    /// `waiting` → `sending`, with the body about to go out, only if it is still waiting: of two looks at one text
+    /// (the watcher's and the ticker's, or two processes), exactly one sends it. False for the other.
+    func beginSending(_ text: CallerTextRecord) async throws(LedgerError) -> Bool
     /// Newest first.
     func texts(limit: Int) async throws(LedgerError) -> [CallerTextRecord]
     func texts(voicemailID: Int64) async throws(LedgerError) -> [CallerTextRecord]

@@ -13,6 +13,17 @@ extension SQLiteLedger {
         }
     }
 
+    public func beginSending(_ text: CallerTextRecord) async throws(LedgerError) -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE callerText SET state = 'sending', attempts = attempts + 1, body = ?, provider = ?, updatedAt = ?
+                    WHERE id = ? AND state = 'waiting'
+                    """, arguments: [text.body, text.provider, text.updatedAt, text.id])
+            return db.changesCount == 1
+        }
+    }
+
     public func updateText(_ text: CallerTextRecord) async throws(LedgerError) {
         try await write { db in try text.update(db) }
     }

@@ -80,9 +80,9 @@ extension VoicemailPipeline {
             return try await finish(.dryRun, "caller_texts.dry_run is on")
         }
         // Reserved before the first byte goes out: a crash from here on leaves `sending`, which is never resent.
+        guard try await ledger.beginSending(text) else { return text }  // another look at it is sending it
         text.attempts += 1
         text.state = .sending
-        try await ledger.updateText(text)
         let providerID: String
         do throws(TextError) {
             providerID = try await provider.send(to: text.number, body: body)
