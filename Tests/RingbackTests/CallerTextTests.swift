@@ -343,3 +343,24 @@ extension CallerTextTests {
         #expect(setup.twilio.requests.count == numbers.count)
     }
 }
+
+extension CallerTextTests {
+    /// The promised time across a holiday and the end of daylight saving time, counted in business hours.
+    @Test func thePromiseSkipsAHolidayAndKeepsTheWallClockAcrossDST() async throws {
+        var thanksgiving = try Setup(now: "2026-11-25 16:01")
+        defer { thanksgiving.twilio.stop() }
+        var hours = try BusinessHours.parse(["mon-fri": "08:00-17:00"])
+        hours.holidays = ["2026-11-26"]
+        thanksgiving.harness.config.callbacks.businessHours = hours
+        try await thanksgiving.voicemail("msg0000.wav", at: "2026-11-25 16:00")  // 1 h left Wednesday, Thursday off
+        try await thanksgiving.pipeline().sendCallerTexts()
+        #expect(thanksgiving.twilio.received.first?.body.hasSuffix("will call you back by Friday 11:00 AM.") == true)
+
+        var fallBack = try Setup(now: "2026-10-31 16:01")  // Saturday; clocks go back at 2:00 on Sunday Nov 1
+        defer { fallBack.twilio.stop() }
+        fallBack.harness.config.callbacks.businessHours = try BusinessHours.parse(["mon-sun": "08:00-17:00"])
+        try await fallBack.voicemail("msg0000.wav", at: "2026-10-31 16:00")  // 1 h Saturday, 3 h Sunday
+        try await fallBack.pipeline().sendCallerTexts()
+        #expect(fallBack.twilio.received.first?.body.hasSuffix("will call you back by 11:00 AM tomorrow.") == true, "\(fallBack.twilio.received)")
+    }
+}
