@@ -20,6 +20,11 @@
 /// 5. Anything else of 2…6 digits is an internal extension; everything else (a lone digit, all zeros, too long) is
 ///    `.unknown`.
 public struct PhoneNumber: Sendable, Hashable, Codable {
+    /// Whether `text` is written in E.164 exactly: `+`, then 7 to 15 digits.
+    public static func isE164(_ text: String) -> Bool {
+        text.hasPrefix("+") && (8...16).contains(text.count) && text.dropFirst().allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     public enum Kind: String, Sendable, Codable {
         case e164, `extension`, withheld, unknown
     }

@@ -51,8 +51,8 @@ extension TelnyxStandIn {
             }
             let unknown = Set(object.keys).subtracting(["from", "to", "text", "messaging_profile_id", "webhook_url", "type"])
             guard unknown.isEmpty else { return error(422, "10015", "Invalid parameter", "unknown: \(unknown.sorted().joined(separator: ", "))") }
-            guard let to = object["to"] as? String, Self.isE164(to) else { return error(422, "40310", "Invalid 'to' address", "must be E.164") }
-            guard let from = object["from"] as? String, Self.isE164(from) else { return error(422, "40305", "Invalid 'from' address", "must be E.164") }
+            guard let to = object["to"] as? String, isE164(to) else { return error(422, "40310", "Invalid 'to' address", "must be E.164") }
+            guard let from = object["from"] as? String, isE164(from) else { return error(422, "40305", "Invalid 'from' address", "must be E.164") }
             guard let text = object["text"] as? String, !text.isEmpty, text.count <= 1600 else {
                 return error(422, "40306", "Invalid text", "text must be 1 to 1600 characters")
             }
@@ -63,8 +63,5 @@ extension TelnyxStandIn {
             return (.json(200, body), Message(to: to, from: from, text: text, id: id), [])
         }
 
-        static func isE164(_ number: String) -> Bool {
-            number.hasPrefix("+") && (8...16).contains(number.count) && number.dropFirst().allSatisfy { $0.isASCII && $0.isNumber }
-        }
     }
 }

@@ -58,8 +58,8 @@ extension TwilioStandIn {
             guard let fields = Self.form(request.body) else { return error(400, 21604, "The body is not form-encoded") }
             let unknown = Set(fields.keys).subtracting(["To", "From", "Body", "MessagingServiceSid", "StatusCallback"])
             guard unknown.isEmpty else { return error(400, 21604, "Unknown parameters: \(unknown.sorted().joined(separator: ", "))") }
-            guard let to = fields["To"], Self.isE164(to) else { return error(400, 21211, "The 'To' number \(fields["To"] ?? "") is not a valid phone number.") }
-            guard let from = fields["From"], Self.isE164(from) else {
+            guard let to = fields["To"], isE164(to) else { return error(400, 21211, "The 'To' number \(fields["To"] ?? "") is not a valid phone number.") }
+            guard let from = fields["From"], isE164(from) else {
                 return error(400, 21212, "The 'From' number \(fields["From"] ?? "") is not a valid phone number")
             }
             guard let body = fields["Body"], !body.isEmpty else { return error(400, 21602, "Message body is required.") }
@@ -85,10 +85,6 @@ extension TwilioStandIn {
                 fields[name] = value
             }
             return fields
-        }
-
-        static func isE164(_ number: String) -> Bool {
-            number.hasPrefix("+") && (8...16).contains(number.count) && number.dropFirst().allSatisfy { $0.isASCII && $0.isNumber }
         }
 
         static func json(_ object: [String: Any]) -> String {

@@ -64,7 +64,7 @@ public struct CallerTextsConfig: Sendable, Decodable {
                 self.token = token
             }
             from = try container.decodeNonEmpty(.from)
-            guard from.hasPrefix("+"), from.count >= 8, from.dropFirst().allSatisfy(\.isNumber) else {
+            guard PhoneNumber.isE164(from) else {
                 throw container.invalid(.from, "expected the sending number in E.164, like +15550001111, found \"\(from)\"")
             }
             timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .init(.seconds(15))
@@ -172,7 +172,7 @@ public struct CallerTextsConfig: Sendable, Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         provider = try container.decode(Provider.self, forKey: .provider)
         urgentTextTo = try container.decodeIfPresent([String].self, forKey: .urgentTextTo) ?? []
-        for number in urgentTextTo where !number.hasPrefix("+") || number.count < 8 || !number.dropFirst().allSatisfy(\.isNumber) {
+        for number in urgentTextTo where !PhoneNumber.isE164(number) {
             throw container.invalid(.urgentTextTo, "expected E.164 numbers like +15551230000, found \"\(number)\"")
         }
         cooldown = try container.decodeIfPresent(ConfigDuration.self, forKey: .cooldown) ?? .init(.seconds(86400))
