@@ -73,9 +73,10 @@ extension TwilioStandIn {
             return (.json(201, Self.json(reply)), Message(to: to, from: from, body: body, sid: sid), [])
         }
 
-        /// Strict `application/x-www-form-urlencoded`: `name=value` pairs joined by `&`, `+` as space, `%XX` escapes.
+        /// Strict `application/x-www-form-urlencoded`: `name=value` pairs joined by `&`, `+` as space, `%XX` escapes,
+        /// nothing but ASCII on the wire (UTF-8 is percent-encoded).
         static func form(_ data: Data) -> [String: String]? {
-            guard let text = String(data: data, encoding: .utf8) else { return nil }
+            guard let text = String(data: data, encoding: .utf8), text.allSatisfy(\.isASCII) else { return nil }
             var fields: [String: String] = [:]
             for pair in text.split(separator: "&", omittingEmptySubsequences: false) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -147,6 +147,17 @@ import Testing
         #expect(try await other.pipeline().ledger.isOptedOut("+13125550142"), "Twilio's 21610: opted out here too")
     }
 
+    /// A business name with an accent, an ampersand and a plus sign reaches Twilio intact through the form encoding.
+    @Test func theWordingIsFormEncodedExactly() async throws {
+        var setup = try Setup(now: "2026-11-24 08:32")
+        defer { setup.twilio.stop() }
+        setup.harness.config.owner.name = "Café & Plumbing+"
+        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        try await setup.pipeline().sendCallerTexts()
+        #expect(setup.twilio.received.first?.body == "Thanks for calling Café & Plumbing+. We got your message and will call you back by 12:31 PM today.")
+        #expect(setup.twilio.violations.isEmpty)
+    }
+
     @Test func telnyxAndDryRunWork() async throws {
         let telnyx = try TelnyxStandIn()
         defer { telnyx.stop() }

@@ -37,10 +37,11 @@ struct TwilioTextProvider: TextProvider {
         return sid
     }
 
-    /// `application/x-www-form-urlencoded`: everything but unreserved characters percent-encoded (`+` too).
+    /// `application/x-www-form-urlencoded`: everything but ASCII letters, digits and `-._~` percent-encoded as UTF-8
+    /// (`+`, `&`, `é` too).
     static func encode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
