@@ -88,6 +88,13 @@ extension SpamTests {
         #expect(head["x-ringback-transcription"] == "ok")
         let message = String(decoding: try Data(contentsOf: card), as: UTF8.self)
         #expect(message.contains("Content-Disposition: attachment;\r\n filename=\"voicemail-2026-09-22-0024.mp3\"\r\nContent-Duration: 2\r\n"))
+        // Outlook shows "not supported calendar message" unless the part's method matches the one inside.
+        let calendar = try #require(message.range(of: "Content-Type: text/calendar; charset=utf-8; method=PUBLISH;"))
+        let body = try #require(message.range(of: "\r\n\r\n", range: calendar.upperBound..<message.endIndex))
+        let end = try #require(message.range(of: "\r\n--", range: body.upperBound..<message.endIndex))
+        let ics = String(
+            decoding: Data(base64Encoded: message[body.upperBound..<end.lowerBound].replacingOccurrences(of: "\r\n", with: "")) ?? Data(), as: UTF8.self)
+        #expect(ics.contains("METHOD:PUBLISH\r\n"))
     }
 
     @Test func aFailedSTIRSHAKENCheckAndTheSameMessageFromThreeNumbersAreSpam() async throws {
