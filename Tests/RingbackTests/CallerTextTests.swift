@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Ringback
 import RingbackCore
 import RingbackTesting
+import Synchronization
 import Testing
 
 /// Texts to callers with the time they will be called back, through loopback stand-ins that enforce Twilio's and
@@ -373,5 +374,74 @@ extension CallerTextTests {
         try await fallBack.voicemail("msg0000.wav", at: "2026-10-31 16:00")  // 1 h Saturday, 3 h Sunday
         try await fallBack.pipeline().sendCallerTexts()
         #expect(fallBack.twilio.received.first?.body.hasSuffix("will call you back by 11:00 AM tomorrow.") == true, "\(fallBack.twilio.received)")
+    }
+}
+
+extension CallerTextTests {
+    /// Standard Webhooks' signature of `body`, by Python's `hmac`: `base64(HMAC-SHA256(key, "id.timestamp.body"))`
+    /// with the key after `whsec_` decoded from base64.
+    static func pythonStandardWebhooksSignature(secret: String, id: String, timestamp: String, body: Data) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            "-c",
+            "import base64,hashlib,hmac,sys; key=base64.b64decode(sys.argv[1].split('_',1)[1]); "
+                + "print(base64.b64encode(hmac.new(key, (sys.argv[2]+'.'+sys.argv[3]+'.').encode()+sys.stdin.buffer.read(), hashlib.sha256).digest()).decode())",
+            secret, id, timestamp,
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(body)
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `kind: webhook`: the text goes to the admin's endpoint signed as Standard Webhooks 1.0 says, verified here by
+    /// Python's `hmac`; a 503 is retried under the same `webhook-id`, so the receiver can tell it is the same text.
+    @Test func theWebhookProviderSignsEachTryAsStandardWebhooksSays() async throws {
+        let tries = Mutex(0)
+        let receiver = try HTTPStandIn { _ in
+            let attempt = tries.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            return attempt == 1 ? .respond(.json(503, #"{"error":"busy"}"#)) : .respond(.json(200, #"{"id":"gw-42"}"#))
+        }
+        defer { receiver.stop() }
+        let secret = "whsec_" + Data("0123456789abcdef0123456789abcdef".utf8).base64EncodedString()
+        var setup = try Setup(now: "2026-11-24 08:32")
+        defer { setup.twilio.stop() }
+        let parsed = try PipelineConfig.parse(
+            ConfigTests.minimal
+                + "\ncaller_texts:\n  provider: { kind: webhook, url: \"\(receiver.baseURL)/texts\", secret: \"\(secret)\", from: \"+15550001111\" }\n")
+        setup.harness.config.callerTexts?.provider = try #require(parsed.callerTexts).provider
+        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        let pipeline = try setup.pipeline()
+        #expect(await pipeline.sendCallerTexts().map(\.state) == [.waiting])
+        setup.clock.advance(by: 61)
+        let sent = await pipeline.sendCallerTexts()
+        #expect(sent.map(\.state) == [.sent])
+        #expect(sent.first?.providerID == "gw-42")
+        let requests = receiver.requests
+        #expect(requests.count == 2)
+        #expect(Set(requests.compactMap { $0.header("webhook-id") }).count == 1, "one id across tries")
+        for request in requests {
+            let id = try #require(request.header("webhook-id"))
+            let timestamp = try #require(request.header("webhook-timestamp"))
+            let expected = try Self.pythonStandardWebhooksSignature(secret: secret, id: id, timestamp: timestamp, body: request.body)
+            #expect(request.header("webhook-signature") == "v1," + expected)
+            #expect(request.header("Content-Type")?.hasPrefix("application/json") == true)
+        }
+        let last = try #require(requests.last)
+        let body = try #require(try JSONSerialization.jsonObject(with: last.body) as? [String: String])
+        #expect(
+            body == [
+                "type": "caller_text", "to": "+15551230000", "from": "+15550001111",
+                "body": "Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today.",
+            ])
     }
 }

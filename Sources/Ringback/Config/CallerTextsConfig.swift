@@ -7,14 +7,15 @@ public import RingbackCore
 public struct CallerTextsConfig: Sendable, Decodable {
     /// Who sends the texts.
     public struct Provider: Sendable, Decodable {
-        public enum Kind: String, Sendable, CaseIterable { case twilio, telnyx }
+        /// `webhook`: a signed POST to a URL of the admin's (a gateway, a CRM) that sends the text itself.
+        public enum Kind: String, Sendable, CaseIterable { case twilio, telnyx, webhook }
 
         public var kind: Kind
         /// The API's base URL: `https://api.twilio.com`, `https://api.telnyx.com`.
         public var url: String
         /// Twilio's Account SID (`AC…`).
         public var accountSID: String?
-        /// Twilio's auth token, or Telnyx's API key.
+        /// Twilio's auth token, Telnyx's API key, or the webhook's signing secret (`whsec_…`).
         public var token: Secret
         /// The business's number texts come from (E.164).
         public var from: String
@@ -38,14 +39,18 @@ public struct CallerTextsConfig: Sendable, Decodable {
             case apiKey = "api_key"
             case from, timeout
             case publicKey = "public_key"
+            case secret
         }
 
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             kind = try container.decodeChoice(.kind, default: .twilio)
-            let fallback = kind == .twilio ? "https://api.twilio.com" : "https://api.telnyx.com"
-            url = (try container.decodeIfPresent(String.self, forKey: .url) ?? fallback).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            let fallback: String? = kind == .twilio ? "https://api.twilio.com" : kind == .telnyx ? "https://api.telnyx.com" : nil
+            guard let given = try container.decodeIfPresent(String.self, forKey: .url) ?? fallback else {
+                throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.url]).dotted, "the webhook needs the URL to post texts to")
+            }
+            url = given.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             guard url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost") else {
                 throw container.invalid(.url, "must be https:// (texts carry a caller's number), found \"\(url)\"")
             }
@@ -62,6 +67,14 @@ public struct CallerTextsConfig: Sendable, Decodable {
                     throw ConfigError(.missing, key: (container.codingPath + [CodingKeys.apiKey]).dotted, "Telnyx needs an API key")
                 }
                 self.token = token
+            case .webhook:
+                accountSID = nil
+                guard let secret = try container.decodeIfPresent(Secret.self, forKey: .secret), secret.value.count >= 16 else {
+                    throw ConfigError(
+                        .missing, key: (container.codingPath + [CodingKeys.secret]).dotted,
+                        "the webhook needs a signing secret of at least 16 characters (whsec_ and base64, or any text)")
+                }
+                self.token = secret
             }
             from = try container.decodeNonEmpty(.from)
             guard PhoneNumber.isE164(from) else {

@@ -85,7 +85,7 @@ extension VoicemailPipeline {
         text.state = .sending
         let providerID: String
         do throws(TextError) {
-            providerID = try await provider.send(to: text.number, body: body)
+            providerID = try await provider.send(to: text.number, body: body, id: "text_\(text.id ?? 0)")
         } catch {
             logger.warning(
                 "a text to the caller was not sent", metadata: ["voicemail": "\(record.id ?? 0)", "kind": "\(error.kind.rawValue)", "error": "\(error)"])

@@ -12,7 +12,7 @@ struct TelnyxTextProvider: TextProvider {
 
     var name: String { "telnyx" }
 
-    func send(to: String, body: String) async throws(TextError) -> String {
+    func send(to: String, body: String, id: String) async throws(TextError) -> String {
         let payload = (try? JSONSerialization.data(withJSONObject: ["from": from, "to": to, "text": body], options: [.sortedKeys])) ?? Data()
         let request = HTTPRequest(
             method: "POST", url: "\(url)/v2/messages", headers: [("Authorization", "Bearer \(token.value)"), ("Accept", "application/json")],

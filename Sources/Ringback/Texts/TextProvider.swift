@@ -3,8 +3,9 @@
 public protocol TextProvider: Sendable {
     /// `twilio`, `telnyx`: for logs and the ledger.
     var name: String { get }
-    /// Sends `body` to `to` (E.164) and returns the provider's id for the message.
-    func send(to: String, body: String) async throws(TextError) -> String
+    /// Sends `body` to `to` (E.164) and returns the provider's id for the message. `id` is Ringback's own for this text,
+    /// the same on every try (a webhook's `webhook-id`, so the receiver can tell a retry).
+    func send(to: String, body: String, id: String) async throws(TextError) -> String
 }
 
 /// Why a text did not go, sorted by what may be done about it.
@@ -40,6 +41,7 @@ extension CallerTextsConfig.Provider {
         switch kind {
         case .twilio: TwilioTextProvider(url: url, accountSID: accountSID ?? "", token: token, from: from, timeout: timeout.duration)
         case .telnyx: TelnyxTextProvider(url: url, token: token, from: from, timeout: timeout.duration)
+        case .webhook: WebhookTextProvider(url: url, secret: token, from: from, timeout: timeout.duration)
         }
     }
 }

@@ -14,7 +14,7 @@ struct TwilioTextProvider: TextProvider {
 
     var name: String { "twilio" }
 
-    func send(to: String, body: String) async throws(TextError) -> String {
+    func send(to: String, body: String, id: String) async throws(TextError) -> String {
         let endpoint = "\(url)/2010-04-01/Accounts/\(Self.encode(accountSID))/Messages.json"
         let form = [("To", to), ("From", from), ("Body", body)].map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
         let credentials = Data("\(accountSID):\(token.value)".utf8).base64EncodedString()

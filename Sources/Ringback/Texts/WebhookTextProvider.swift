@@ -1,0 +1,43 @@
+import Crypto
+import Foundation
+import RingbackCore
+import RingbackCurl
+
+/// A text handed to the admin's own endpoint, signed as Standard Webhooks 1.0 says: `webhook-id` (the same on every
+/// try), `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>`,
+/// the key being the secret's bytes after `whsec_` (base64) or the secret's text. The body is JSON
+/// `{"type": "caller_text", "to", "from", "body"}`; any 2xx is taken, and a JSON `id` in the reply is kept.
+struct WebhookTextProvider: TextProvider {
+    let url: String
+    let secret: Secret
+    let from: String
+    let timeout: Duration
+
+    var name: String { "webhook" }
+
+    func send(to: String, body: String, id: String) async throws(TextError) -> String {
+        let payload =
+            (try? JSONSerialization.data(withJSONObject: ["type": "caller_text", "to": to, "from": from, "body": body], options: [.sortedKeys])) ?? Data()
+        let timestamp = "\(Int(Date().timeIntervalSince1970))"
+        let request = HTTPRequest(
+            method: "POST", url: url,
+            headers: [
+                ("webhook-id", id), ("webhook-timestamp", timestamp),
+                ("webhook-signature", "v1," + Self.signature(id: id, timestamp: timestamp, body: payload, secret: secret)),
+            ],
+            body: .data(payload, contentType: "application/json"), timeout: timeout, connectTimeout: .seconds(10), maxResponseBytes: 1 << 20)
+        let response = try await TextHTTP.perform(request, provider: "The webhook", token: secret)
+        guard (200..<300).contains(response.status) else {
+            throw TextError(TextHTTP.kind(status: response.status), code: "\(response.status)", "The webhook at \(url) answered HTTP \(response.status)")
+        }
+        return ((try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any])?["id"] as? String ?? id
+    }
+
+    static func signature(id: String, timestamp: String, body: Data, secret: Secret) -> String {
+        let text = secret.value
+        let key =
+            text.hasPrefix("whsec_") ? (Data(base64Encoded: String(text.dropFirst("whsec_".count))) ?? Data(text.utf8)) : Data(text.utf8)
+        let signed = Data("\(id).\(timestamp).".utf8) + body
+        return Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))).base64EncodedString()
+    }
+}
