@@ -28,7 +28,10 @@ struct WebhookTextProvider: TextProvider {
             body: .data(payload, contentType: "application/json"), timeout: timeout, connectTimeout: .seconds(10), maxResponseBytes: 1 << 20)
         let response = try await TextHTTP.perform(request, provider: "The webhook", token: secret)
         guard (200..<300).contains(response.status) else {
-            throw TextError(TextHTTP.kind(status: response.status), code: "\(response.status)", "The webhook at \(url) answered HTTP \(response.status)")
+            // Not the URL: an admin's endpoint may carry its key in the query string.
+            throw TextError(
+                TextHTTP.kind(status: response.status), code: "\(response.status)",
+                "The webhook (\(URL(string: url)?.host ?? "caller_texts.provider.url")) answered HTTP \(response.status)")
         }
         return ((try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any])?["id"] as? String ?? id
     }
