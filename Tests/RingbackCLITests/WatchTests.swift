@@ -294,16 +294,12 @@ import Testing
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         /// An inbound row as Asterisk's cdr_csv writes it, the call having ended just now.
         func append(src: String, lastapp: String, duration: Int, billsec: Int, disposition: String, id: String) throws {
-            let start = Date().addingTimeInterval(-Double(duration))
-            let fields = [
-                "", src, "5550001111", "from-trunk", "\"\" <\(src)>", "PJSIP/trunk-1", "", lastapp, "", formatter.string(from: start), "",
-                formatter.string(from: Date()),
-            ].map { "\"\($0)\"" }
-            let line = (fields + ["\(duration)", "\(billsec)", "\"\(disposition)\"", "\"DOCUMENTATION\"", "\"\(id)\"", "\"\"", "\"\"", "\"\(id)\"", "1"])
-                .joined(separator: ",")
+            let start = formatter.string(from: Date().addingTimeInterval(-Double(duration)))
+            let line = AsteriskCDR.row(
+                src: src, clid: "\"\" <\(src)>", lastapp: lastapp, start: start, duration: duration, billsec: billsec, disposition: disposition, uniqueid: id)
             let handle = try FileHandle(forWritingTo: csv)
             try handle.seekToEnd()
-            try handle.write(contentsOf: Data((line + "\n").utf8))
+            try handle.write(contentsOf: Data(line.utf8))
             try handle.close()
         }
         try append(src: "3105550123", lastapp: "Dial", duration: 20, billsec: 0, disposition: "NO ANSWER", id: "1.1")

@@ -207,7 +207,7 @@ extension CallerTextTests {
         setup.harness.config.callbacks.cdr = CDRConfig(
             path: setup.harness.folder.url.appendingPathComponent("Master.csv").path, timezone: Chicago.zone, voicemailWait: ConfigDuration(.zero))
         try Data(
-            MissedCallTests.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: #""Chen Wei" <3105550123>"#, lastapp: "Dial", start: "2026-11-24 09:10:00", duration: 20, billsec: 0,
                 disposition: "NO ANSWER", uniqueid: "1795446600.41"
             ).utf8

@@ -6,30 +6,6 @@ import Testing
 /// Every missed call, not only voicemails: inbound calls nobody answered, read from the PBX's call records as
 /// Asterisk's `cdr_csv` and FreeSWITCH's `cdr_csv` write them, become callbacks with a card of their own.
 @Suite struct MissedCallTests {
-    /// One row of `Master.csv` as Asterisk's `cdr_csv` writes it with `loguniqueid` and `loguserfield` on and the
-    /// linked id (21 columns): strings quoted, quotes doubled, `duration`, `billsec` and `sequence` bare, local time.
-    static func row(
-        src: String, clid: String, dst: String = "5550001111", context: String = "from-trunk", dstchannel: String = "", lastapp: String,
-        lastdata: String = "", start: String, duration: Int, billsec: Int, disposition: String, uniqueid: String, linkedid: String? = nil
-    ) -> String {
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        let begin = Chicago.date(start)
-        func stamp(_ date: Date) -> String {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = Chicago.zone
-            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            return formatter.string(from: date)
-        }
-        let answer = disposition == "ANSWERED" ? stamp(begin.addingTimeInterval(TimeInterval(duration - billsec))) : ""
-        let strings = [
-            "", src, dst, context, clid, "PJSIP/trunk-000000\(uniqueid.suffix(2))", dstchannel, lastapp, lastdata, start, answer,
-            stamp(begin.addingTimeInterval(TimeInterval(duration))),
-        ].map(quoted)
-        let tail = ["DOCUMENTATION", uniqueid, "", ""].map(quoted) + [quoted(linkedid ?? uniqueid), "\(uniqueid.suffix(2))"]
-        return (strings + ["\(duration)", "\(billsec)", quoted(disposition)] + tail).joined(separator: ",") + "\n"
-    }
-
     struct Setup {
         var harness: Harness
         let pipeline: VoicemailPipeline
@@ -81,36 +57,36 @@ import Testing
         let setup = try Setup()
         try setup.append(
             // A ring group: two phones ring 20 s, nobody answers; one call, two rows.
-            Self.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: Self.chen, dst: "600", context: "ext-group", dstchannel: "PJSIP/201-0000002b", lastapp: "Dial",
                 start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER", uniqueid: "1790082000.41")
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "3105550123", clid: Self.chen, dst: "600", context: "ext-group", dstchannel: "PJSIP/202-0000002c", lastapp: "Dial",
                     start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER", uniqueid: "1790082000.42",
                     linkedid: "1790082000.41")
                 // Busy.
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "+17135550188", clid: #""Bob Ortiz" <+17135550188>"#, lastapp: "Dial", start: "2026-09-22 08:05:00", duration: 3, billsec: 0,
                     disposition: "BUSY", uniqueid: "1790082300.43")
                 // Gave up in the queue after 95 s (the queue answers the line; no agent did).
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "2145550142", clid: #""DELGADO ROOFING" <2145550142>"#, dst: "700", context: "ext-queues", lastapp: "Queue",
                     lastdata: "700,t,,,300", start: "2026-09-22 08:10:00", duration: 95, billsec: 90, disposition: "ANSWERED", uniqueid: "1790082600.44")
                 // Rang 18 s, the greeting answered, hung up without a message.
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "8325550177", clid: #""" <8325550177>"#, lastapp: "VoiceMail", lastdata: "1001@default,u", start: "2026-09-22 08:20:00",
                     duration: 30, billsec: 12, disposition: "ANSWERED", uniqueid: "1790083200.45")
                 // A misdial (2 s), an internal call, a withheld number, an outbound call: none is a missed call.
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "9725550100", clid: "9725550100", lastapp: "Dial", start: "2026-09-22 08:30:00", duration: 2, billsec: 0,
                     disposition: "NO ANSWER", uniqueid: "1790083800.46")
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "201", clid: #""Front Desk" <201>"#, dst: "202", context: "from-internal", dstchannel: "", lastapp: "Dial",
                     start: "2026-09-22 08:31:00", duration: 25, billsec: 0, disposition: "NO ANSWER", uniqueid: "1790083860.47")
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "anonymous", clid: #""Anonymous" <anonymous>"#, lastapp: "Dial", start: "2026-09-22 08:32:00", duration: 25, billsec: 0,
                     disposition: "NO ANSWER", uniqueid: "1790083920.48")
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "201", clid: #""Front Desk" <201>"#, dst: "913105550199", context: "from-internal", dstchannel: "PJSIP/trunk-00000049",
                     lastapp: "Dial", start: "2026-09-22 08:33:00", duration: 25, billsec: 0, disposition: "NO ANSWER", uniqueid: "1790083980.49"))
         let changes = try await setup.records().sync()
@@ -184,7 +160,7 @@ import Testing
         let voicemail = try first.harness.drop("msg0000.wav", sidecar: AudioFixture.asteriskSidecar())
         #expect(await first.pipeline.process(voicemail).status == .notified)
         try first.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "+15551230000", clid: #""Maria Lopez" <+15551230000>"#, lastapp: "VoiceMail", start: "2026-09-22 00:24:20", duration: 35,
                 billsec: 20, disposition: "ANSWERED", uniqueid: "1790054660.12"))
         #expect(try await first.records().sync().missedCalls.isEmpty)
@@ -195,7 +171,7 @@ import Testing
         // The row first (its card waits for the recording), then the voicemail: the voicemail is the case.
         let second = try Setup(now: "2026-09-22 00:25", voicemailWait: .seconds(120))
         try second.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "+15551230000", clid: #""Maria Lopez" <+15551230000>"#, lastapp: "VoiceMail", start: "2026-09-22 00:24:20", duration: 35,
                 billsec: 20, disposition: "ANSWERED", uniqueid: "1790054660.12"))
         #expect(try await second.records().sync().missedCalls.count == 1)
@@ -215,7 +191,7 @@ import Testing
         let setup = try Setup(now: "2026-09-22 00:30")
         for (minute, id) in [("00", "1790053200.10"), ("10", "1790053800.11"), ("20", "1790054400.12")] {
             try setup.append(
-                Self.row(
+                AsteriskCDR.row(
                     src: "5551230000", clid: #""Maria Lopez" <5551230000>"#, dst: "600", context: "ext-group", dstchannel: "PJSIP/201-0000002b",
                     lastapp: "Dial", start: "2026-09-22 00:\(minute):00", duration: 25, billsec: 0, disposition: "NO ANSWER", uniqueid: id))
         }
@@ -233,7 +209,7 @@ import Testing
 
         // Maria calls again later and the front desk picks up: her callback is closed by that call.
         try setup.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "5551230000", clid: #""Maria Lopez" <5551230000>"#, dst: "600", context: "ext-group", dstchannel: "PJSIP/201-0000002b",
                 lastapp: "Dial", start: "2026-09-22 09:00:00", duration: 70, billsec: 62, disposition: "ANSWERED", uniqueid: "1790085600.13"))
         #expect(try await setup.records().sync().outcomes.map(\.action) == [.done])
@@ -247,10 +223,10 @@ import Testing
     @Test func aCallbackLaterInTheSameReadClosesTheMissedCallBeforeIt() async throws {
         let setup = try Setup()
         try setup.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: Self.chen, lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER",
                 uniqueid: "1790082000.41")
-                + Self.row(
+                + AsteriskCDR.row(
                     src: "201", clid: #""Front Desk" <201>"#, dst: "+13105550123", context: "from-internal", dstchannel: "PJSIP/trunk-00000049",
                     lastapp: "Dial", start: "2026-09-22 08:30:00", duration: 100, billsec: 90, disposition: "ANSWERED", uniqueid: "1790083800.50"))
         let changes = try await setup.records().sync()
@@ -263,7 +239,7 @@ import Testing
     @Test func checkNamesTheContextsWhenNoneIsInbound() async throws {
         var setup = try Setup()
         try setup.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: Self.chen, context: "from-pstn-custom", lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20,
                 billsec: 0, disposition: "NO ANSWER", uniqueid: "1790082000.41"))
         func item() async throws -> SetupCheck.Item {
@@ -280,7 +256,7 @@ import Testing
     @Test func oldCallsOpenNothingAndDigestModeSendsNoCard() async throws {
         let old = try Setup(now: "2026-09-25 10:00")
         try old.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: Self.chen, lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER",
                 uniqueid: "1790082000.41"))
         let changes = try await old.records().sync()
@@ -289,7 +265,7 @@ import Testing
 
         let quiet = try Setup(missedCalls: .digest)
         try quiet.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: Self.chen, lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER",
                 uniqueid: "1790082000.41"))
         try await quiet.records().sync()
@@ -302,7 +278,7 @@ import Testing
     @Test func aBlocklistedNumberIsHeldAsSpamAndNotSpamCardsIt() async throws {
         let setup = try Setup(spam: SpamConfig(blocklist: ["+1310555"]))
         try setup.append(
-            Self.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: Self.chen, lastapp: "Dial", start: "2026-09-22 08:00:00", duration: 20, billsec: 0, disposition: "NO ANSWER",
                 uniqueid: "1790082000.41"))
         let changes = try await setup.records().sync()

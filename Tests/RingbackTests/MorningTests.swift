@@ -35,7 +35,7 @@ import Testing
 
         // 07:52 Chen Wei rings the front desk for 20 s and hangs up.
         try append(
-            MissedCallTests.row(
+            AsteriskCDR.row(
                 src: "3105550123", clid: #""Chen Wei" <3105550123>"#, dst: "600", context: "ext-group", dstchannel: "PJSIP/201-0000002b",
                 lastapp: "Dial", start: "2026-11-24 07:52:00", duration: 20, billsec: 0, disposition: "NO ANSWER", uniqueid: "1795441920.41"))
         try await records.sync()
@@ -44,7 +44,7 @@ import Testing
         // 08:14 Bob Ortiz reaches the greeting and hangs up.
         at("08:15")
         try append(
-            MissedCallTests.row(
+            AsteriskCDR.row(
                 src: "+17135550188", clid: #""Bob Ortiz" <+17135550188>"#, lastapp: "VoiceMail", lastdata: "1001@default,u",
                 start: "2026-11-24 08:14:00", duration: 30, billsec: 12, disposition: "ANSWERED", uniqueid: "1795443240.52"))
         try await records.sync()
@@ -57,7 +57,7 @@ import Testing
             sidecar: AudioFixture.asteriskSidecar(origtime: Int(Chicago.date("2026-11-24 08:31").timeIntervalSince1970), msgID: "1795444260-00000003"))
         #expect(await pipeline.process(message).status == .notified)
         try append(
-            MissedCallTests.row(
+            AsteriskCDR.row(
                 src: "+15551230000", clid: #""Maria Lopez" <+15551230000>"#, lastapp: "VoiceMail", lastdata: "1001@default,u",
                 start: "2026-11-24 08:30:40", duration: 40, billsec: 25, disposition: "ANSWERED", uniqueid: "1795444240.53"))
         #expect(try await records.sync().missedCalls.isEmpty)

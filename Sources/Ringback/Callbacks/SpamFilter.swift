@@ -64,13 +64,9 @@ public struct SpamFilter: Sendable {
 
     /// The phrase verdict alone (no ledger): one decisive phrase, or two different suspicious ones.
     public static func phrases(in transcript: String, config: SpamConfig) -> String? {
-        let text = " \(words(transcript)) "
-        func found(_ phrase: String) -> Bool {
-            let key = words(phrase)
-            return !key.isEmpty && text.contains(" \(key) ")
-        }
-        if let phrase = config.phrases.first(where: found) { return "the message says \"\(phrase)\"" }
-        var hints = config.suspiciousPhrases.filter(found)
+        let words = Words(transcript)
+        if let phrase = config.phrases.first(where: words.contain) { return "the message says \"\(phrase)\"" }
+        var hints = config.suspiciousPhrases.filter(words.contain)
         if transcript.contains(tollFree) { hints.append("a toll-free number") }
         guard hints.count >= 2 else { return nil }
         return "the message says " + hints.prefix(3).map { $0 == "a toll-free number" ? $0 : "\"\($0)\"" }.joined(separator: " and ")
@@ -78,11 +74,6 @@ public struct SpamFilter: Sendable {
 
     /// `1-800-555-0199`, `888 555 0199`, `(877) 555-0199`.
     nonisolated(unsafe) private static let tollFree = /(?:^|[^\d])(?:1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}(?:[^\d]|$)/
-
-    /// Lowercased words separated by single spaces: `"Press 1, now!"` → `press 1 now`.
-    static func words(_ text: String) -> String {
-        text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ")
-    }
 
     static func wordSet(_ text: String) -> Set<Substring> {
         Set(text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }))

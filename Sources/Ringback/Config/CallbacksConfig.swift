@@ -141,16 +141,8 @@ public struct CallbacksConfig: Sendable, Decodable {
 
     /// Whether a transcript names one of `urgent_keywords` (as a whole word or phrase, any case).
     public func isUrgent(transcript: String) -> Bool {
-        let text = " \(Self.words(transcript)) "
-        return urgentKeywords.contains { keyword in
-            let key = Self.words(keyword)
-            return !key.isEmpty && text.contains(" \(key) ")
-        }
-    }
-
-    /// Lowercased words separated by single spaces: `"Burst pipe!"` → `burst pipe`.
-    private static func words(_ text: String) -> String {
-        text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ")
+        let words = Words(transcript)
+        return urgentKeywords.contains(where: words.contain)
     }
 }
 

@@ -13,8 +13,6 @@ public enum OutboxFilter: String, Sendable, CaseIterable {
 public struct DigestFacts: Sendable {
     /// Open callbacks, soonest deadline first.
     public var open: [VoicemailRecord]
-    /// Voicemails and missed calls recorded since the last digest.
-    public var new: [VoicemailRecord]
     /// Callbacks closed since the last digest.
     public var closed: [VoicemailRecord]
     /// Callbacks due in the last seven days that were called back (or needed none), and of those on time.
@@ -34,12 +32,11 @@ public struct DigestFacts: Sendable {
     public var texts: [Int64: CallerTextRecord] = [:]
 
     public init(
-        open: [VoicemailRecord], new: [VoicemailRecord], closed: [VoicemailRecord], dueThisWeek: Int, onTimeThisWeek: Int,
+        open: [VoicemailRecord], closed: [VoicemailRecord], dueThisWeek: Int, onTimeThisWeek: Int,
         callbackTimesThisWeek: [TimeInterval], refusedMail: [OutboxRecord], spam: [VoicemailRecord] = [], joined: [Int64: [VoicemailRecord]] = [:],
         dueThisWeekRecords: [VoicemailRecord] = []
     ) {
         self.open = open
-        self.new = new
         self.closed = closed
         self.dueThisWeek = dueThisWeek
         self.onTimeThisWeek = onTimeThisWeek

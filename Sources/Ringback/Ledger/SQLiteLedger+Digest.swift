@@ -9,7 +9,6 @@ extension SQLiteLedger {
             let primaries = VoicemailRecord.filter(Column("foldedInto") == nil)
             let open = try primaries.filter(unclosed.contains(VoicemailRecord.Columns.callbackState))
                 .order(VoicemailRecord.Columns.dueAt).fetchAll(db)
-            let new = try VoicemailRecord.filter(Column("createdAt") > since).order(VoicemailRecord.Columns.receivedAt).fetchAll(db)
             let closedOrSpam = try primaries.filter(Column("callbackClosedAt") > since).order(Column("callbackClosedAt")).fetchAll(db)
             let closed = closedOrSpam.filter { $0.spamReason == nil }
             let spam = closedOrSpam.filter { $0.spamReason != nil }
@@ -32,7 +31,7 @@ extension SQLiteLedger {
                 .compactMap { record in record.callbackClosedAt.map { $0.timeIntervalSince(record.receivedAt) } }
             let refused = try OutboxRecord.filter(Column("state") == OutboxRecord.State.failed.rawValue).order(Column("id")).fetchAll(db)
             var facts = DigestFacts(
-                open: open, new: new, closed: closed, dueThisWeek: due.count, onTimeThisWeek: onTime, callbackTimesThisWeek: times,
+                open: open, closed: closed, dueThisWeek: due.count, onTimeThisWeek: onTime, callbackTimesThisWeek: times,
                 refusedMail: refused, spam: spam, joined: joined, dueThisWeekRecords: due)
             facts.texts = texts
             return facts
