@@ -35,7 +35,18 @@ import Testing
             try harness.pipeline(transcriber: transcriber, now: { [clock] in clock.now })
         }
 
-        /// A voicemail from `caller` left at `time` (Chicago), carded.
+        /// Every text in the ledger, oldest first.
+        func texts() async throws -> [CallerTextRecord] {
+            try await pipeline().ledger.texts(limit: 100).reversed()
+        }
+
+        /// The newest card's plain text.
+        func lastCard() throws -> String {
+            let file = try #require(harness.cards().last)
+            return try MIMEParts.text(of: file)
+        }
+
+        /// A voicemail from `caller` left at `time` (Chicago), texted (the caller's first text goes before the card) and carded.
         @discardableResult
         func voicemail(_ name: String, caller: String = #""Maria Lopez" <+15551230000>"#, at time: String) async throws -> Int64 {
             let origtime = Int(Chicago.date(time).timeIntervalSince1970)
@@ -53,7 +64,7 @@ import Testing
         defer { setup.twilio.stop() }
         try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
         let pipeline = try setup.pipeline()
-        let texts = await pipeline.sendCallerTexts()
+        let texts = try await setup.texts()
         #expect(texts.map(\.state) == [.sent])
         #expect(setup.twilio.violations.isEmpty, "\(setup.twilio.violations)")
         #expect(
@@ -61,6 +72,10 @@ import Testing
         #expect(setup.twilio.received.first?.to == "+15551230000")
         #expect(setup.twilio.received.first?.from == "+15550001111")
         #expect(texts.first?.providerID == setup.twilio.received.first?.sid)
+        // The text goes just before the card, so the card says what the caller was told.
+        #expect(
+            try setup.lastCard().contains(
+                "The caller:   Texted 8:32 AM: “Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today.”"))
         setup.clock.advance(by: 120)
         #expect(await pipeline.sendCallerTexts().isEmpty, "once per callback")
         #expect(setup.twilio.requests.count == 1)
@@ -74,20 +89,20 @@ import Testing
         defer { setup.twilio.stop() }
         let first = try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
         let pipeline = try setup.pipeline()
-        await pipeline.sendCallerTexts()
         _ = try await pipeline.ledger.changeCallback(id: first, .done, by: .cli, at: setup.clock.now)
         // She calls again at 10:00: a new callback, but she was texted at 8:32.
         setup.clock.advance(by: 90 * 60)
-        try await setup.voicemail("msg0001.wav", at: "2026-11-24 10:00")
-        let again = await pipeline.sendCallerTexts()
+        let second = try await setup.voicemail("msg0001.wav", at: "2026-11-24 10:00")
+        let again = try await pipeline.ledger.texts(voicemailID: second)
         #expect(again.map(\.state) == [.skipped])
         #expect(again.first?.reason?.contains("within caller_texts.cooldown") == true, "\(again.first?.reason ?? "")")
         // Bob opted out; a batch of last month's voicemails texts nobody.
         try await pipeline.ledger.optOut("+17135550188", source: "cli", at: setup.clock.now)
         try await setup.voicemail("msg0002.wav", caller: "<+17135550188>", at: "2026-11-24 10:05")
         try await setup.voicemail("msg0003.wav", caller: "<+13125550142>", at: "2026-10-20 09:00")
-        let rest = await pipeline.sendCallerTexts()
-        #expect(rest.map(\.state) == [.skipped])
+        #expect(await pipeline.sendCallerTexts().isEmpty)
+        let rest = try await setup.texts().dropFirst(2)
+        #expect(rest.map(\.state) == [.skipped], "last month's call gets no text at all")
         #expect(rest.first?.reason == "the caller opted out of texts")
         #expect(setup.twilio.received.count == 1)
     }
@@ -97,7 +112,7 @@ import Testing
         defer { setup.twilio.stop() }
         try await setup.voicemail("msg0000.wav", at: "2026-11-23 22:05")  // Monday night: due Tuesday 12:00
         let pipeline = try setup.pipeline()
-        let night = await pipeline.sendCallerTexts()
+        let night = try await setup.texts()
         #expect(night.map(\.state) == [.waiting])
         #expect(night.first?.reason == "quiet hours until 8:00 AM")
         #expect(setup.twilio.requests.isEmpty)
@@ -105,17 +120,19 @@ import Testing
         let morning = await pipeline.sendCallerTexts()
         #expect(morning.map(\.state) == [.sent])
         #expect(setup.twilio.received.map(\.body) == ["Thanks for calling Acme Plumbing. We are closed now; we will call you back by 12:00 PM today."])
+        #expect(try setup.lastCard().contains("The caller:   Text waiting: quiet hours until 8:00 AM"))
     }
 
     @Test func aTimeoutAfterTheRequestWentOutIsShownNotResentAndA503IsRetried() async throws {
         let setup = try Setup(now: "2026-11-24 08:32")
         defer { setup.twilio.stop() }
-        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
-        try await setup.voicemail("msg0001.wav", caller: "<+13125550142>", at: "2026-11-24 08:31")
         setup.twilio.enqueue(.hang(.seconds(5)))  // Maria's: the request arrives, no answer within the 2 s timeout
         setup.twilio.enqueue(.respond(.json(503, #"{"code": 20503, "message": "Service unavailable", "status": 503}"#)))
+        try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        #expect(try setup.lastCard().contains("The caller:   Texted 8:32 AM, unconfirmed"), "the card went all the same")
+        try await setup.voicemail("msg0001.wav", caller: "<+13125550142>", at: "2026-11-24 08:31")
         let pipeline = try setup.pipeline()
-        let first = await pipeline.sendCallerTexts()
+        let first = try await setup.texts()
         #expect(first.map(\.state) == [.ambiguous, .waiting])
         #expect(first.first?.reason?.contains("it may have reached the caller, so it is not sent again") == true)
         setup.clock.advance(by: 61)
@@ -127,9 +144,13 @@ import Testing
     }
 
     @Test func aTextLeftSendingByACrashIsAmbiguousAndTwilioOptOutsStick() async throws {
-        let setup = try Setup(now: "2026-11-24 08:32")
+        var setup = try Setup(now: "2026-11-24 08:32")
         defer { setup.twilio.stop() }
+        // Carded while texts were off; then a process reserved its text and died while sending it.
+        let texts = setup.harness.config.callerTexts
+        setup.harness.config.callerTexts = nil
         let id = try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        setup.harness.config.callerTexts = texts
         let pipeline = try setup.pipeline()
         var crashed = CallerTextRecord(voicemailID: id, kind: "first", number: "+15551230000", state: .sending, at: setup.clock.now)
         crashed.body = "Thanks for calling…"
@@ -143,7 +164,7 @@ import Testing
         var other = try Setup(now: "2026-11-24 08:32")
         other.harness.config.callerTexts?.provider.url = optedOut.url
         try await other.voicemail("msg0000.wav", caller: "<+13125550142>", at: "2026-11-24 08:31")
-        let refused = try await other.pipeline().sendCallerTexts()
+        let refused = try await other.texts()
         #expect(refused.map(\.state) == [.refused])
         #expect(try await other.pipeline().ledger.isOptedOut("+13125550142"), "Twilio's 21610: opted out here too")
     }
@@ -154,7 +175,6 @@ import Testing
         defer { setup.twilio.stop() }
         setup.harness.config.owner.name = "Café & Plumbing+"
         try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
-        try await setup.pipeline().sendCallerTexts()
         #expect(setup.twilio.received.first?.body == "Thanks for calling Café & Plumbing+. We got your message and will call you back by 12:31 PM today.")
         #expect(setup.twilio.violations.isEmpty)
     }
@@ -167,7 +187,7 @@ import Testing
         setup.harness.config.callerTexts?.provider = .init(
             kind: .telnyx, url: telnyx.url, token: Secret("KEY0123456789"), from: "+15550001111", timeout: ConfigDuration(.seconds(2)))
         try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
-        #expect(try await setup.pipeline().sendCallerTexts().map(\.state) == [.sent])
+        #expect(try await setup.texts().map(\.state) == [.sent])
         #expect(telnyx.violations.isEmpty, "\(telnyx.violations)")
         #expect(telnyx.received.map(\.text) == ["Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today."])
 
@@ -175,7 +195,7 @@ import Testing
         defer { dry.twilio.stop() }
         dry.harness.config.callerTexts?.dryRun = true
         try await dry.voicemail("msg0000.wav", at: "2026-11-24 08:31")
-        let logged = try await dry.pipeline().sendCallerTexts()
+        let logged = try await dry.texts()
         #expect(logged.map(\.state) == [.dryRun])
         #expect(logged.first?.body?.hasSuffix("by 12:31 PM today.") == true)
         #expect(dry.twilio.requests.isEmpty)
@@ -218,7 +238,7 @@ extension CallerTextTests {
             now: { [clock = setup.clock] in clock.now }
         ).sync()
         await pipeline.sendOwedCards()
-        #expect(await pipeline.sendCallerTexts().map(\.state) == [.sent])
+        #expect(try await setup.texts().map(\.state) == [.sent])
         #expect(
             setup.twilio.received.map(\.body) == ["Thanks for calling Acme Plumbing. Sorry we missed your call; we will call you back by 1:10 PM today."])
     }
@@ -321,7 +341,8 @@ extension CallerTextTests {
         let origtime = Int(Chicago.date("2026-11-24 08:31").timeIntervalSince1970)
         let file = try setup.harness.drop("msg0000.wav", sidecar: AudioFixture.asteriskSidecar(origtime: origtime, msgID: "\(origtime)-1", flag: "Urgent"))
         #expect(await pipeline.process(file).status == .notified)
-        #expect(await pipeline.sendCallerTexts().map(\.state) == [.sent, .sent])
+        #expect(try await setup.texts().map(\.kind) == ["first"], "the caller's text goes before the card")
+        #expect(await pipeline.sendCallerTexts().map(\.kind) == ["urgent:+15550009999"])
         let owner = try #require(setup.twilio.received.first { $0.to == "+15550009999" })
         #expect(
             owner.body
@@ -346,7 +367,7 @@ extension CallerTextTests {
         }
         let first = try setup.pipeline()
         let second = try setup.pipeline()
-        #expect(await first.sendCallerTexts().map(\.state) == Array(repeating: .waiting, count: numbers.count))
+        #expect(try await setup.texts().map(\.state) == Array(repeating: .waiting, count: numbers.count))
         setup.clock.advance(by: Chicago.date("2026-11-24 08:00").timeIntervalSince(setup.clock.now))
         async let a = first.sendCallerTexts()
         async let b = second.sendCallerTexts()
@@ -421,7 +442,7 @@ extension CallerTextTests {
         setup.harness.config.callerTexts?.provider = try #require(parsed.callerTexts).provider
         try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
         let pipeline = try setup.pipeline()
-        #expect(await pipeline.sendCallerTexts().map(\.state) == [.waiting])
+        #expect(try await setup.texts().map(\.state) == [.waiting])
         setup.clock.advance(by: 61)
         let sent = await pipeline.sendCallerTexts()
         #expect(sent.map(\.state) == [.sent])
@@ -443,5 +464,73 @@ extension CallerTextTests {
                 "type": "caller_text", "to": "+15551230000", "from": "+15550001111",
                 "body": "Thanks for calling Acme Plumbing. We got your message and will call you back by 12:31 PM today.",
             ])
+    }
+}
+
+extension CallerTextTests {
+    /// `running_late: 30m`: a callback still open half an hour before its deadline tells the caller a later time,
+    /// once, and the owner's deadline moves to it.
+    @Test func aCallbackRunningLateTellsTheCallerANewTimeOnce() async throws {
+        let setup = try Setup(now: "2026-11-24 08:32", businessHours: true) { $0.runningLate = ConfigDuration(.seconds(30 * 60)) }
+        defer { setup.twilio.stop() }
+        let id = try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")  // due 12:31 PM
+        let pipeline = try setup.pipeline()
+        setup.clock.advance(by: Chicago.date("2026-11-24 11:55").timeIntervalSince(setup.clock.now))
+        #expect(await pipeline.sendCallerTexts().isEmpty, "36 minutes left: not yet")
+        setup.clock.advance(by: 6 * 60)
+        let late = await pipeline.sendCallerTexts()
+        #expect(late.map(\.kind) == ["late"])
+        #expect(late.map(\.state) == [.sent])
+        // Four business hours counted again from 12:31 PM.
+        #expect(setup.twilio.received.last?.body == "Sorry, Acme Plumbing is running late. We will call you back by 4:31 PM today.")
+        let record = try #require(try await pipeline.ledger.voicemail(id: id))
+        #expect(record.dueAt == Chicago.date("2026-11-24 16:31"))
+        let event = try #require(try await pipeline.ledger.callbackEvents(id: id).last)
+        #expect(event.action == .runningLate)
+        #expect(event.note == "the caller was texted: by 4:31 PM today")
+        // Half an hour before the new deadline: no second update.
+        setup.clock.advance(by: Chicago.date("2026-11-24 16:10").timeIntervalSince(setup.clock.now))
+        #expect(await pipeline.sendCallerTexts().isEmpty)
+        #expect(setup.twilio.received.count == 2)
+        // The digest says the time the caller waits for now.
+        #expect(try await pipeline.digest().plainText.contains("“Sorry, Acme Plumbing is running late. We will call you back by 4:31 PM today.”"))
+    }
+
+    /// The card's "Running late?" link: it asks first, then reserves the text; the next look sends it and moves the
+    /// deadline. A second link for the same callback is told the caller already was.
+    @Test func theCardsRunningLateLinkTextsTheCallerTheTimeItShowed() async throws {
+        var setup = try Setup(now: "2026-11-24 08:32", businessHours: true)
+        defer { setup.twilio.stop() }
+        let web = WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"))
+        setup.harness.config.web = web
+        let id = try await setup.voicemail("msg0000.wav", at: "2026-11-24 08:31")
+        let card = try setup.lastCard()
+        let line = try #require(card.split(separator: "\n").first { $0.contains("Running late? Text them: by 4:31 PM today: ") })
+        let token = try #require(line.components(separatedBy: "https://ringback.example.com/a/").last)
+        let pipeline = try setup.pipeline()
+        let server = LinkServer(
+            ledger: pipeline.ledger, web: web, owner: setup.harness.config.owner, callbacks: setup.harness.config.callbacks,
+            callerTexts: setup.harness.config.callerTexts, now: { [clock = setup.clock] in clock.now })
+        setup.clock.advance(by: 3600)
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let asked = try await client.execute(uri: "/a/\(token)", method: .get)
+            #expect(asked.status == .ok)
+            #expect(String(buffer: asked.body).contains("Text Maria Lopez that you will call by 4:31 PM today?"))
+            #expect(try await pipeline.ledger.texts(voicemailID: id).count == 1, "opening the link changes nothing")
+            let done = try await client.execute(uri: "/a/\(token)", method: .post)
+            #expect(done.status == .ok)
+            #expect(String(buffer: done.body).contains("The caller will be told: by 4:31 PM today"))
+        }
+        let sent = await pipeline.sendCallerTexts()
+        #expect(sent.map(\.kind) == ["late"])
+        #expect(setup.twilio.received.last?.body == "Sorry, Acme Plumbing is running late. We will call you back by 4:31 PM today.")
+        #expect(try await pipeline.ledger.voicemail(id: id)?.dueAt == Chicago.date("2026-11-24 16:31"))
+        let again = try #require(CallbackLinks(config: web)).url(.late, voicemailID: id, now: setup.clock.now)
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let refused = try await client.execute(uri: "/a/" + (again.components(separatedBy: "/a/").last ?? ""), method: .post)
+            #expect(refused.status == .conflict)
+            #expect(String(buffer: refused.body).contains("They were already told"))
+        }
+        #expect(setup.twilio.received.count == 2)
     }
 }

@@ -14,6 +14,8 @@ public struct CallbackLinks: Sendable {
         case spam
         /// Undoes a spam verdict: open again, the card sent if it never was.
         case notSpam = "not-spam"
+        /// Texts the caller that the callback runs late, with a later time (`caller_texts`); the deadline moves there.
+        case late
 
         /// The links a card (and a reminder, and an open callback in the digest) carries.
         public static let onCards: [Action] = [.done, .tried, .snooze, .noCallback, .spam]
@@ -27,6 +29,7 @@ public struct CallbackLinks: Sendable {
             case .noCallback: "No callback needed"
             case .spam: "Spam"
             case .notSpam: "Not spam"
+            case .late: "Running late? Text them a new time"
             }
         }
 
@@ -39,6 +42,7 @@ public struct CallbackLinks: Sendable {
             case .noCallback: "Close this callback without a call?"
             case .spam: "Close this callback as spam? Later calls from the number get no card (listed in the digest)."
             case .notSpam: "Not spam? The callback opens again with a new deadline, and its card is sent if it never was."
+            case .late: "Text the caller that you are running late, with a new time? The deadline moves to it."
             }
         }
     }

@@ -9,6 +9,8 @@ struct CardContext: Sendable {
     var callsToday: [Date] = []
     /// The callback a repeat call folded into: its number, its deadline, its urgency.
     var primary: (id: Int64, dueAt: Date, isUrgent: Bool)?
+    /// The newest text to the caller (`caller_texts`): what they were told.
+    var told: CallerTextRecord?
 
     static let none = CardContext()
 }
@@ -43,10 +45,17 @@ struct CardComposer: Sendable {
             card.dueAt = primary.dueAt
             card.isUrgent = card.isUrgent || primary.isUrgent
         }
+        card.told = context.told?.toldLine(timeZone: config.owner.timezone)
         card.to = recipients
         card.cc = cc
         if let web = config.web, let links = CallbackLinks(config: web), card.purpose != .transcriptFollowUp, let id = card.callbackID ?? record.id {
             card.actions = CallbackLinks.Action.onCards.map { ($0.label, links.url($0, voicemailID: id, now: now())) }
+            if config.callerTexts != nil, let number = record.callerNumber, PhoneNumber.isE164(number), context.told?.kind != CallerTextRecord.late {
+                // Says the time the caller would be told, counted now; the link counts it again when tapped.
+                let later = config.callbacks.laterDeadline(than: card.dueAt, urgent: card.isUrgent, now: now(), timeZone: config.owner.timezone)
+                let label = "Running late? Text them: \(CallbackPromise.phrase(later, now: now(), timeZone: config.owner.timezone))"
+                card.actions.append((label, links.url(.late, voicemailID: id, now: now())))
+            }
         }
         let written = card
         let (time, templates) = (now(), config.mail.templates)

@@ -154,6 +154,7 @@ struct CardRenderer {
             "transcript_trust": trust,
             "recording": recordingLine ?? "",
             "earlier_calls": earlierCallsLine ?? "",
+            "caller_told": card.told ?? "",
             "voicemail_id": card.voicemailID,
             "footer": footer,
             "VM_CALLERID": name.isEmpty ? (number.isEmpty ? card.caller.description : number) : (number.isEmpty ? name : "\"\(name)\" <\(number)>"),
@@ -259,6 +260,7 @@ struct CardRenderer {
             "Call back by: \(deadlineLine)",
         ]
         if let earlier = earlierCallsLine { lines.append("Earlier:      \(earlier)") }
+        if let told = card.told { lines.append("The caller:   \(told)") }
         lines.append("")
         let transcript = transcriptLines
         lines.append(transcript.heading)
@@ -313,6 +315,7 @@ struct CardRenderer {
                 \(numberRow)
                 <p style="margin:16px 0 0;font-size:16px"><strong style="color:\(card.dueAt < now ? "#b42318" : "#1f2328")">Call back by \(h(deadlineLine))</strong></p>
                 \(earlierCallsLine.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
+                \(card.told.map { #"<p style="margin:4px 0 0;color:#555555">\#(h($0))</p>"# } ?? "")
                 \(transcriptBlock)
                 \(recordingLine.map { #"<p style="margin:16px 0 0;color:#555555;font-size:13px">\#(h($0))</p>"# } ?? "")
                 \(actionsBlock)

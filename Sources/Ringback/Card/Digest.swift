@@ -105,20 +105,9 @@ public struct Digest: Sendable {
             id: id, name: caller.name, number: caller.displayNumber ?? caller.unrecognisedNumber, tel: caller.telURI, how: Self.how(calls),
             gist: gist(calls), when: when, alarm: state == .open && record.dueAt < now, urgent: record.isUrgent)
         if entry.name == nil, entry.number == nil { entry.name = caller.description }
-        entry.told = facts.texts[id].flatMap(told)
+        entry.told = facts.texts[id]?.toldLine(timeZone: owner.timezone)
         if let links { entry.links = actions.map { ($0.label, links.url($0, voicemailID: id, now: now)) } }
         return entry
-    }
-
-    /// `Texted 8:32 AM: "…by 12:31 PM today."`; a text that may or may not have gone says so, and so does one waiting.
-    func told(_ text: CallerTextRecord) -> String? {
-        switch text.state {
-        case .sent: return "Texted \(format(text.sentAt ?? text.updatedAt, "h:mm a")): “\(text.body ?? "")”"
-        case .ambiguous:
-            return "Texted \(format(text.updatedAt, "h:mm a")), unconfirmed (the provider did not answer; it may not have arrived): “\(text.body ?? "")”"
-        case .waiting: return "Text waiting: \(text.reason ?? "to be sent")"
-        case .sending, .refused, .skipped, .dryRun: return nil
-        }
     }
 
     /// How the caller reached us, the whole case counted: `voicemail 0:42`, `missed call, rang 20 s`, `3 calls, 1 message`.

@@ -80,6 +80,8 @@ public struct MessageCard: Sendable {
     /// Why the card carries no recording, and where it is instead (shown only on a voicemail card without one).
     public var recordingNote: String?
     public var purpose: Purpose = .card
+    /// What the caller was told by text (`caller_texts`) and when, or why not.
+    public var told: String?
     /// The card's Message-ID when this message replies to it (`In-Reply-To`, `References`).
     public var inReplyTo: String?
 

@@ -139,6 +139,12 @@ public struct CallbacksConfig: Sendable, Decodable {
         return receivedAt.addingTimeInterval(dueWithin.seconds)
     }
 
+    /// The later time a running-late text promises: the deadline counted again from the later of now and the current
+    /// deadline ("by 3:00 PM today" becomes "by 10:00 AM tomorrow" with 4 business hours from 2:00 PM).
+    public func laterDeadline(than dueAt: Date, urgent: Bool, now: Date, timeZone: TimeZone) -> Date {
+        deadline(receivedAt: max(now, dueAt), urgent: urgent, timeZone: timeZone)
+    }
+
     /// Whether a transcript names one of `urgent_keywords` (as a whole word or phrase, any case).
     public func isUrgent(transcript: String) -> Bool {
         let words = Words(transcript)

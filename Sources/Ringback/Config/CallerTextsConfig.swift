@@ -108,28 +108,38 @@ public struct CallerTextsConfig: Sendable, Decodable {
     /// Numbers (E.164) texted when an urgent callback opens: the caller, the first words of what they said, the
     /// deadline. Once per callback each; quiet hours and the cooldown do not apply.
     public var urgentTextTo: [String] = []
+    /// When set: a callback still open this long before its deadline texts the caller once more, with a later time
+    /// (the deadline counted again from it), and the deadline moves there. The card's "Running late?" link does the
+    /// same at the owner's word, whether or not this is set.
+    public var runningLate: ConfigDuration?
     /// Mustache, with `business`, `promise` ("by 3:00 PM today") and `deadline`: the text when a message was left,
-    /// when the call was missed, and when the call came outside business hours.
+    /// when the call was missed, when the call came outside business hours, and the running-late update.
     public var templates: Templates
 
     public struct Templates: Sendable, Decodable {
         public var message: String
         public var missed: String
         public var afterHours: String
+        public var late: String
 
         public static let defaultMessage = "Thanks for calling {{business}}. We got your message and will call you back {{promise}}."
         public static let defaultMissed = "Thanks for calling {{business}}. Sorry we missed your call; we will call you back {{promise}}."
         public static let defaultAfterHours = "Thanks for calling {{business}}. We are closed now; we will call you back {{promise}}."
+        public static let defaultLate = "Sorry, {{business}} is running late. We will call you back {{promise}}."
 
-        public init(message: String = defaultMessage, missed: String = defaultMissed, afterHours: String = defaultAfterHours) {
+        public init(
+            message: String = defaultMessage, missed: String = defaultMissed, afterHours: String = defaultAfterHours, late: String = defaultLate
+        ) {
             self.message = message
             self.missed = missed
             self.afterHours = afterHours
+            self.late = late
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case message, missed
             case afterHours = "after_hours"
+            case late
         }
 
         public init(from decoder: any Decoder) throws {
@@ -138,7 +148,8 @@ public struct CallerTextsConfig: Sendable, Decodable {
             message = try container.decodeIfPresent(String.self, forKey: .message) ?? Self.defaultMessage
             missed = try container.decodeIfPresent(String.self, forKey: .missed) ?? Self.defaultMissed
             afterHours = try container.decodeIfPresent(String.self, forKey: .afterHours) ?? Self.defaultAfterHours
-            for (key, template) in [(CodingKeys.message, message), (.missed, missed), (.afterHours, afterHours)] {
+            late = try container.decodeIfPresent(String.self, forKey: .late) ?? Self.defaultLate
+            for (key, template) in [(CodingKeys.message, message), (.missed, missed), (.afterHours, afterHours), (.late, late)] {
                 guard template.contains("{{promise}}") else {
                     throw container.invalid(key, "must say {{promise}}: the time the caller is promised is the point of the text")
                 }
@@ -178,6 +189,7 @@ public struct CallerTextsConfig: Sendable, Decodable {
         case dryRun = "dry_run"
         case templates
         case urgentTextTo = "urgent_text_to"
+        case runningLate = "running_late"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -197,5 +209,6 @@ public struct CallerTextsConfig: Sendable, Decodable {
         maxAge = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxAge) ?? .init(.seconds(3 * 3600))
         dryRun = try container.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false
         templates = try container.decodeIfPresent(Templates.self, forKey: .templates) ?? .init()
+        runningLate = try container.decodeIfPresent(ConfigDuration.self, forKey: .runningLate)
     }
 }

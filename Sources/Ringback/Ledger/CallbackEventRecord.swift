@@ -15,6 +15,8 @@ public struct CallbackEventRecord: Sendable, Codable, Equatable {
         case spam
         /// A spam verdict undone.
         case notSpam = "not_spam"
+        /// The caller was texted a later time (running late): the deadline moved to it.
+        case runningLate = "running_late"
     }
 
     /// Who made the change.
@@ -26,6 +28,8 @@ public struct CallbackEventRecord: Sendable, Codable, Equatable {
         case cdr
         /// Ringback's spam filter (`callbacks.spam`).
         case filter
+        /// A text to the caller (`caller_texts`): the running-late update moved the deadline it announced.
+        case texts
     }
 
     public var id: Int64?

@@ -23,11 +23,13 @@ public struct CallerTextRecord: Sendable, Codable, Equatable {
 
     public var id: Int64?
     public var voicemailID: Int64
-    /// `first`: the text when the callback opens.
+    /// `first`: the text when the callback opens; `late`: the running-late update; `urgent:+1…`: the owner's alert.
     public var kind: String
     /// E.164.
     public var number: String
     public var body: String?
+    /// The time the text promises the caller a call by (`first`, `late`): the callback's deadline when it goes.
+    public var promisedBy: Date?
     public var state: State
     public var reason: String?
     public var provider: String?
@@ -39,8 +41,9 @@ public struct CallerTextRecord: Sendable, Codable, Equatable {
     public var updatedAt: Date
     public var sentAt: Date?
 
-    public init(voicemailID: Int64, kind: String, number: String, state: State, reason: String? = nil, at now: Date) {
+    public init(voicemailID: Int64, kind: String, number: String, state: State, reason: String? = nil, promisedBy: Date? = nil, at now: Date) {
         self.voicemailID = voicemailID
+        self.promisedBy = promisedBy
         self.kind = kind
         self.number = number
         self.state = state
@@ -49,6 +52,19 @@ public struct CallerTextRecord: Sendable, Codable, Equatable {
         createdAt = now
         updatedAt = now
     }
+}
+
+extension CallerTextRecord {
+    /// The text when a callback opens.
+    public static let first = "first"
+    /// The one update when the callback runs late, with a new time.
+    public static let late = "late"
+
+    /// A text to the caller (not the owner's urgent alert).
+    public var isToCaller: Bool { kind == Self.first || kind == Self.late }
+
+    /// Sent, possibly sent, or about to be: what the caller was (or will be) told.
+    public var told: Bool { state == .sent || state == .ambiguous || state == .waiting || state == .sending }
 }
 
 extension CallerTextRecord: FetchableRecord, MutablePersistableRecord {

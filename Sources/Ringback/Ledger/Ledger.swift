@@ -136,6 +136,8 @@ public protocol Ledger: Sendable {
     /// no text of `kind` yet: from an outside number (texts to callers), or urgent ones from anyone (`urgentOnly`,
     /// texts to the owner).
     func untextedCallbacks(receivedSince: Date, kind: String, urgentOnly: Bool) async throws(LedgerError) -> [VoicemailRecord]
+    /// Open callbacks due in `(now, dueBy]` whose caller was texted a time and has had no running-late update.
+    func runningLate(dueAfter now: Date, dueBy: Date) async throws(LedgerError) -> [VoicemailRecord]
     /// STOP: no text to `number` ever again (until `optIn`).
     func optOut(_ number: String, source: String, at now: Date) async throws(LedgerError)
     /// Whether there was an opt-out to remove.

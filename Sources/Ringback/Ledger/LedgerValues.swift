@@ -63,6 +63,8 @@ public enum CallbackChange: Sendable, Equatable {
     case spam(reason: String, block: String?)
     /// A spam verdict undone: open again, due `dueAt`, its card owed if it never went out, its number off the blocklist.
     case notSpam(dueAt: Date)
+    /// The caller was told a later time: the deadline moves to it (an open callback only).
+    case runningLate(dueAt: Date)
 }
 
 /// What one outbound call did to the open callbacks for its number.

@@ -91,6 +91,11 @@ extension SQLiteLedger {
                 if let number = record.callerNumber {
                     try db.execute(sql: "DELETE FROM blockedNumber WHERE number = ?", arguments: [number])
                 }
+            case .runningLate(let dueAt):
+                guard state == .open, dueAt > record.dueAt else { return (record, false) }
+                action = .runningLate
+                until = dueAt
+                record.dueAt = dueAt
             }
             record.updatedAt = now
             try record.update(db)

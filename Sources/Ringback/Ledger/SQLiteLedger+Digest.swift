@@ -18,7 +18,11 @@ extension SQLiteLedger {
                 if let primary = record.foldedInto { joined[primary, default: []].append(record) }
             }
             var texts: [Int64: CallerTextRecord] = [:]
-            for text in try CallerTextRecord.filter(openIDs.contains(Column("voicemailID")) && Column("kind") == "first").fetchAll(db) {
+            // The newest text to each caller: a running-late update says the time they wait for now.
+            let toCallers = [CallerTextRecord.first, CallerTextRecord.late]
+            for text in try CallerTextRecord.filter(openIDs.contains(Column("voicemailID")) && toCallers.contains(Column("kind")))
+                .order(Column("id")).fetchAll(db) where text.kind == CallerTextRecord.first || text.told
+            {
                 texts[text.voicemailID] = text
             }
             let due = try primaries.filter(VoicemailRecord.Columns.dueAt >= weekAgo && VoicemailRecord.Columns.dueAt <= now)

@@ -73,6 +73,20 @@ extension SQLiteLedger {
         }
     }
 
+    public func runningLate(dueAfter now: Date, dueBy: Date) async throws(LedgerError) -> [VoicemailRecord] {
+        try await read { db in
+            try VoicemailRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM voicemail
+                    WHERE dueAt > ? AND dueAt <= ? AND foldedInto IS NULL AND spamReason IS NULL AND callbackState = 'open'
+                      AND EXISTS (SELECT 1 FROM callerText WHERE callerText.voicemailID = voicemail.id AND kind = 'first' AND state = 'sent')
+                      AND NOT EXISTS (SELECT 1 FROM callerText WHERE callerText.voicemailID = voicemail.id AND kind = 'late')
+                    ORDER BY dueAt
+                    """, arguments: [now, dueBy])
+        }
+    }
+
     public func optOut(_ number: String, source: String, at now: Date) async throws(LedgerError) {
         try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO optOut (number, at, source) VALUES (?, ?, ?)", arguments: [number, now, source])

@@ -280,6 +280,9 @@ public struct SQLiteLedger: Ledger {
                 t.column("source", .text).notNull()  // `cli`, or the provider whose webhook said STOP
             }
         }
+        migrator.registerMigration("v15: the time a text promised") { db in
+            try db.alter(table: "callerText") { t in t.add(column: "promisedBy", .datetime) }
+        }
         return migrator
     }
 

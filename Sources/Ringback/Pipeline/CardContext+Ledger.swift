@@ -16,6 +16,10 @@ extension CardContext {
         if let primaryID = record.foldedInto, let primary = try? await ledger.voicemail(id: primaryID) {
             context.primary = (primaryID, primary.dueAt, primary.isUrgent)
         }
+        if let id = record.foldedInto ?? record.id, let texts = try? await ledger.texts(voicemailID: id) {
+            // A running-late update that went says the time the caller waits for now; otherwise the first text.
+            context.told = texts.last { $0.kind == CallerTextRecord.late && $0.told } ?? texts.last { $0.kind == CallerTextRecord.first }
+        }
         return context
     }
 }

@@ -23,17 +23,24 @@ extension VoicemailPipeline {
                 results.append(text)
             }
             let since = now.addingTimeInterval(-settings.maxAge.seconds)
-            for record in try await ledger.untextedCallbacks(receivedSince: since, kind: "first", urgentOnly: false) {
-                guard let id = record.id, let number = record.callerNumber else { continue }
-                let reserved = try await ledger.reserveText(CallerTextRecord(voicemailID: id, kind: "first", number: number, state: .waiting, at: now))
-                guard reserved.reserved else { continue }
-                results.append(try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now))
+            for record in try await ledger.untextedCallbacks(receivedSince: since, kind: CallerTextRecord.first, urgentOnly: false) {
+                if let text = try await textFirst(record, settings: settings, provider: provider, now: now) { results.append(text) }
             }
             for owner in settings.urgentTextTo {
                 let kind = Self.urgentKind + owner
                 for record in try await ledger.untextedCallbacks(receivedSince: since, kind: kind, urgentOnly: true) {
                     guard let id = record.id else { continue }
                     let reserved = try await ledger.reserveText(CallerTextRecord(voicemailID: id, kind: kind, number: owner, state: .waiting, at: now))
+                    guard reserved.reserved else { continue }
+                    results.append(try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now))
+                }
+            }
+            if let before = settings.runningLate {
+                for record in try await ledger.runningLate(dueAfter: now, dueBy: now.addingTimeInterval(before.seconds)) {
+                    guard let id = record.id, let number = record.callerNumber else { continue }
+                    let late = CallerTextRecord(
+                        voicemailID: id, kind: CallerTextRecord.late, number: number, state: .waiting, promisedBy: laterPromise(for: record, now: now), at: now)
+                    let reserved = try await ledger.reserveText(late)
                     guard reserved.reserved else { continue }
                     results.append(try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now))
                 }
@@ -46,6 +53,35 @@ extension VoicemailPipeline {
             logger.error("ledger failure while texting callers", metadata: ["error": "\(error)"])
         }
         return results
+    }
+
+    /// The caller's first text, before their card goes, so the card says what they were told. A failure here never
+    /// holds the card: the text is retried (or shown) as usual.
+    func textBeforeCard(_ record: VoicemailRecord) async {
+        guard let settings = config.callerTexts, record.notifiedAt == nil, record.foldedInto == nil, record.spamReason == nil,
+            record.callerNumber?.hasPrefix("+") == true
+        else { return }
+        let now = now()
+        guard record.receivedAt >= now.addingTimeInterval(-settings.maxAge.seconds) else { return }
+        do throws(LedgerError) {
+            _ = try await textFirst(record, settings: settings, provider: settings.provider.makeProvider(), now: now)
+        } catch {
+            logger.error("ledger failure while texting a caller", metadata: ["voicemail": "\(record.id ?? 0)", "error": "\(error)"])
+        }
+    }
+
+    private func textFirst(_ record: VoicemailRecord, settings: CallerTextsConfig, provider: any TextProvider, now: Date) async throws(LedgerError)
+        -> CallerTextRecord?
+    {
+        guard let id = record.id, let number = record.callerNumber else { return nil }
+        let reserved = try await ledger.reserveText(
+            CallerTextRecord(voicemailID: id, kind: CallerTextRecord.first, number: number, state: .waiting, promisedBy: record.dueAt, at: now))
+        guard reserved.reserved else { return nil }
+        return try await attempt(reserved.record, record: record, settings: settings, provider: provider, now: now)
+    }
+
+    private func laterPromise(for record: VoicemailRecord, now: Date) -> Date {
+        config.callbacks.laterDeadline(than: record.dueAt, urgent: record.isUrgent, now: now, timeZone: config.owner.timezone)
     }
 
     /// The rules, checked at every attempt, then the text itself.
@@ -72,7 +108,8 @@ extension VoicemailPipeline {
                 return try await finish(.waiting, "quiet hours until \(WallClock.format(end, "h:mm a", in: config.owner.timezone))")
             }
         }
-        let body = toOwner ? urgentBody(for: record) : self.body(for: record, settings: settings, now: now)
+        if text.kind == CallerTextRecord.first { text.promisedBy = record.dueAt }  // a text held till morning promises the deadline then
+        let body = toOwner ? urgentBody(for: record) : self.body(for: record, text: text, settings: settings, now: now)
         text.body = body
         text.provider = provider.name
         if settings.dryRun {
@@ -107,7 +144,14 @@ extension VoicemailPipeline {
         text.providerID = providerID
         text.sentAt = self.now()
         logger.info("texted the caller", metadata: ["voicemail": "\(record.id ?? 0)", "number": "\(text.number)", "provider": "\(provider.name)"])
-        return try await finish(.sent, nil)
+        let sent = try await finish(.sent, nil)
+        if text.kind == CallerTextRecord.late, let id = record.id, let promised = text.promisedBy {
+            // The caller waits for the new time now, so the owner's deadline (and its reminders) is that time. Only
+            // a text that surely went moves it: after an unanswered request the earlier, stricter deadline stays.
+            let phrase = CallbackPromise.phrase(promised, now: text.sentAt ?? now, timeZone: config.owner.timezone)
+            _ = try await ledger.changeCallback(id: id, .runningLate(dueAt: promised), by: .texts, at: self.now(), note: "the caller was texted: \(phrase)")
+        }
+        return sent
     }
 
     /// Why this caller gets no text now, if they do not: the rules that keep texts polite and lawful.
@@ -121,6 +165,10 @@ extension VoicemailPipeline {
         if try await ledger.isOptedOut(number) { return "the caller opted out of texts" }
         let blocked = try await ledger.isBlocked(number)
         if blocked || config.callbacks.spam?.blocklist.contains(where: { number.hasPrefix($0) }) == true { return "the number is on the blocklist" }
+        if text.kind == CallerTextRecord.late {
+            // An update to a caller already texted for this callback: neither the call's age nor the cooldown apply.
+            return (text.promisedBy ?? record.dueAt) <= now ? "the new time has passed" : nil
+        }
         // Its age when the callback opened: a text held overnight by quiet hours still goes in the morning.
         if text.createdAt.timeIntervalSince(record.receivedAt) > settings.maxAge.seconds {
             return "the call is older than caller_texts.max_age (\(settings.maxAge))"
@@ -146,22 +194,25 @@ extension VoicemailPipeline {
         return TextSafety.line(text)
     }
 
-    /// The text: the missed-call wording, the after-hours wording (the call came while the business was closed), or
-    /// the message wording, with the promise counted from now.
-    func body(for record: VoicemailRecord, settings: CallerTextsConfig, now: Date) -> String {
+    /// The text: the running-late wording, the missed-call wording, the after-hours wording (the call came while the
+    /// business was closed), or the message wording, with the promise counted from now.
+    func body(for record: VoicemailRecord, text: CallerTextRecord, settings: CallerTextsConfig, now: Date) -> String {
         let zone = config.owner.timezone
+        let promised = text.promisedBy ?? record.dueAt
         // Counting no business time from a moment the business is closed lands on the next opening.
         let closed =
             config.callbacks.businessHours.flatMap { $0.deadline(from: record.receivedAt, adding: 0, timeZone: zone) }.map {
                 $0.timeIntervalSince(record.receivedAt) > 60
             } ?? false
         let template =
-            closed ? settings.templates.afterHours : record.kind == .voicemail ? settings.templates.message : settings.templates.missed
+            text.kind == CallerTextRecord.late
+            ? settings.templates.late
+            : closed ? settings.templates.afterHours : record.kind == .voicemail ? settings.templates.message : settings.templates.missed
         return settings.templates.render(
             template,
             [
-                "business": config.owner.name, "promise": CallbackPromise.phrase(record.dueAt, now: now, timeZone: zone),
-                "deadline": WallClock.format(record.dueAt, "EEE MMM d, h:mm a", in: zone),
+                "business": config.owner.name, "promise": CallbackPromise.phrase(promised, now: now, timeZone: zone),
+                "deadline": WallClock.format(promised, "EEE MMM d, h:mm a", in: zone),
             ])
     }
 }

@@ -27,6 +27,7 @@ extension VoicemailPipeline {
                     let recipients =
                         config.intake(containing: URL(fileURLWithPath: current.sourcePath)).recipients(
                             mailbox: current.mailbox, context: current.mailboxContext) ?? config.mail.to
+                    await textBeforeCard(current)
                     return try await cards.send(current, probe: nil, to: recipients, resending: false)
                 })
             {

@@ -147,6 +147,7 @@ public struct VoicemailPipeline: Sendable {
             record = transcribed
         }
         if !options.resend, let withheld = try await judge(record, probe: probe) { return withheld }
+        if !options.resend { await textBeforeCard(record) }
         return try await cards.send(record, probe: probe, to: recipients(record, source), resending: options.resend)
     }
 

@@ -54,4 +54,33 @@ extension LinkServer {
             throw HTTPError(.serviceUnavailable)  // the provider retries a webhook that failed
         }
     }
+
+    /// The card's "Running late?" link: a running-late text reserved for the watcher to send within its next tick
+    /// (the rules still apply: an opt-out, a closed callback). The deadline moves when the text has gone.
+    func runningLate(_ record: VoicemailRecord, who: String) async throws(LinkPage) -> LinkPage {
+        guard callerTexts != nil else { throw LinkPage(.notFound, "Texts are off", "This Ringback does not text callers (caller_texts is not set).") }
+        guard let id = record.id, let number = record.callerNumber, PhoneNumber.isE164(number) else {
+            throw LinkPage(.conflict, "Not done", "Callback \(who) has no number a text can go to.")
+        }
+        guard record.callbackState(at: now()) == .open else {
+            throw LinkPage(.conflict, "Not done", "Callback \(who) is \(record.callbackState(at: now()).rawValue): nothing to be late for.")
+        }
+        let later = callbacks.laterDeadline(than: record.dueAt, urgent: record.isUrgent, now: now(), timeZone: owner.timezone)
+        let phrase = CallbackPromise.phrase(later, now: now(), timeZone: owner.timezone)
+        var text = CallerTextRecord(voicemailID: id, kind: CallerTextRecord.late, number: number, state: .waiting, promisedBy: later, at: now())
+        text.nextAttemptAt = now()
+        let reserved: (record: CallerTextRecord, reserved: Bool)
+        do throws(LedgerError) {
+            reserved = try await ledger.reserveText(text)
+        } catch {
+            throw LinkPage(.internalServerError, "Ringback cannot write its ledger", "Nothing was done. Try again in a minute.")
+        }
+        guard reserved.reserved else {
+            let told = reserved.record.toldLine(timeZone: owner.timezone) ?? "not texted: \(reserved.record.reason ?? reserved.record.state.rawValue)"
+            throw LinkPage(.conflict, "They were already told", "A callback gets one running-late text. \(told)")
+        }
+        return LinkPage(
+            .ok, "Done. The caller will be told: \(phrase)",
+            "The text goes out within a minute. When it has, callback \(who) is due \(format(later)).")
+    }
 }

@@ -98,9 +98,14 @@ public struct LinkServer: Sendable {
             throw LinkPage(.conflict, "This link was already used", "It acted on \(format(used)). \(standing(record, who: who))")
         }
         guard acting else {
+            var question = claim.action.question
+            if claim.action == .late {
+                let later = callbacks.laterDeadline(than: record.dueAt, urgent: record.isUrgent, now: now(), timeZone: owner.timezone)
+                question = "Text \(caller.name ?? caller.description) that you will call \(CallbackPromise.phrase(later, now: now(), timeZone: owner.timezone))?"
+            }
             let form =
                 #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#
-            return LinkPage(.ok, claim.action.question, "Callback \(who), received \(format(record.receivedAt)), due \(format(record.dueAt)).", extra: form)
+            return LinkPage(.ok, question, "Callback \(who), received \(format(record.receivedAt)), due \(format(record.dueAt)).", extra: form)
         }
         let used: Bool
         do throws(LedgerError) {
@@ -112,6 +117,7 @@ public struct LinkServer: Sendable {
             let when = (try? await ledger.linkUsed(nonce: claim.nonce)).map { "It acted on \(format($0)). " } ?? ""
             throw LinkPage(.conflict, "This link was already used", "Each link acts once. \(when)\(standing(record, who: who))")
         }
+        if claim.action == .late { return try await runningLate(record, who: who) }
         let change: CallbackChange =
             switch claim.action {
             case .done: .done
@@ -120,6 +126,7 @@ public struct LinkServer: Sendable {
             case .noCallback: .noCallbackNeeded
             case .spam: .spam(reason: "marked as spam with a link", block: record.callerNumber)
             case .notSpam: .notSpam(dueAt: callbacks.deadline(receivedAt: now(), urgent: record.isUrgent, timeZone: owner.timezone))
+            case .late: .tried  // handled above
             }
         let result: (record: VoicemailRecord, changed: Bool)
         do throws(LedgerError) {
@@ -144,7 +151,7 @@ public struct LinkServer: Sendable {
         return "Callback \(who) is \(state.rawValue): closed \(by.map { "by \($0) " } ?? "")on \(format(closed))."
     }
 
-    private func format(_ date: Date) -> String {
+    func format(_ date: Date) -> String {
         WallClock.format(date, "EEE MMM d, h:mm a", in: owner.timezone)
     }
 }
