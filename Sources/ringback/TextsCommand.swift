@@ -7,7 +7,7 @@ struct TextsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "texts",
         abstract: "The texts Ringback sent callers (caller_texts), and the numbers that opted out.",
-        subcommands: [List.self, OptOut.self, OptIn.self])
+        subcommands: [List.self, Show.self, OptOut.self, OptIn.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Texts to callers, newest first: what each said, or why it was not sent.")
@@ -32,14 +32,59 @@ struct TextsCommand: AsyncParsableCommand {
                 print("No texts.")
                 return
             }
-            let formatter = DateFormatter()
-            formatter.timeZone = config.owner.timezone
-            formatter.dateFormat = "EEE MMM d h:mm a"
             for text in texts {
-                let when = formatter.string(from: text.sentAt ?? text.updatedAt)
-                print("#\(text.voicemailID)  \(text.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(when)  \(text.number)")
+                let when = WallClock.format(text.sentAt ?? text.updatedAt, "EEE MMM d h:mm a", in: config.owner.timezone)
+                let kind = text.isToCaller ? text.kind : "owner"
+                print("#\(text.voicemailID)  \(text.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(when)  \(kind) \(text.number)")
                 if let body = text.body { print("    \"\(body)\"") }
                 if let reason = text.reason { print("    \(reason)") }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every text for one callback: the first, a running-late update, the owner's urgent alert; each try and what came of it.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The callback's number (#12 on the card, in `ringback callbacks list`).")
+        var id: Int64
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() async throws {
+            let config = try global.loadConfig()
+            let ledger = try openLedger(config)
+            guard let record = try await ledger.voicemail(id: id) else {
+                printError("error: no callback #\(id)")
+                throw ExitCode(1)
+            }
+            let texts = try await ledger.texts(voicemailID: record.foldedInto ?? id)
+            if json {
+                try printJSON(texts)
+                return
+            }
+            let zone = config.owner.timezone
+            func time(_ date: Date) -> String { WallClock.format(date, "EEE MMM d, h:mm:ss a", in: zone) }
+            print("Callback #\(record.foldedInto ?? id) \(record.caller(owner: config.owner)), due \(time(record.dueAt))")
+            if let number = record.callerNumber, try await ledger.isOptedOut(number) { print("\(number) opted out of texts.") }
+            guard !texts.isEmpty else {
+                print(config.callerTexts == nil ? "No texts: caller_texts is not configured." : "No texts for this callback.")
+                return
+            }
+            for text in texts {
+                let who = text.isToCaller ? "the caller" : "the owner"
+                print("")
+                print("\(text.kind) to \(text.number) (\(who)): \(text.state.rawValue)")
+                if let body = text.body { print("  text:      \"\(body)\"") }
+                if let promised = text.promisedBy { print("  promised:  \(time(promised))") }
+                print("  reserved:  \(time(text.createdAt))")
+                if let sent = text.sentAt { print("  sent:      \(time(sent))") }
+                print("  tries:     \(text.attempts)\(text.nextAttemptAt.map { text.state == .waiting ? ", next \(time($0))" : "" } ?? "")")
+                if let provider = text.provider { print("  via:       \(provider)\(text.providerID.map { " (\($0))" } ?? "")") }
+                if let reason = text.reason { print("  why:       \(reason)") }
             }
         }
     }

@@ -307,6 +307,42 @@ import Testing
         #expect(try await ringback("texts", "list").stdout == "No texts.\n")
     }
 
+    /// `texts show N`: what the caller of callback #N was texted, through which provider, and why, in text and JSON.
+    @Test func textsShowSaysWhatOneCallerWasToldAndHow() async throws {
+        let twilio = try TwilioStandIn()
+        defer { twilio.stop() }
+        try drop("a.wav")
+        try Data(#"{"caller_name": "Maria Lopez", "caller_number": "+15551230000"}"#.utf8).write(to: folder.url.appendingPathComponent("spool/a.json"))
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try Data(
+            (text + """
+
+                caller_texts:
+                  provider: { kind: twilio, url: "\(twilio.url)", account_sid: \(twilio.accountSID), auth_token: "${TWILIO_AUTH_TOKEN}", from: "+15550001111" }
+
+                """).utf8
+        ).write(to: config)
+        func ringback(_ arguments: String...) async throws -> RingbackCLI.Result {
+            try await RingbackCLI.run(arguments, in: folder.url, environment: ["TWILIO_AUTH_TOKEN": "twilio-test-token"])
+        }
+        let run = try await ringback("reprocess", "spool")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(twilio.violations.isEmpty, "\(twilio.violations)")
+        let shown = try await ringback("texts", "show", "1")
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.hasPrefix("Callback #1 Maria Lopez · (555) 123-0000, due "), "\(shown.stdout)")
+        // "We got your message" in business hours, "We are closed now" outside them: the test runs at any hour.
+        #expect(shown.stdout.contains("first to +15551230000 (the caller): sent\n  text:      \"Thanks for calling Acme Plumbing. We "))
+        #expect(shown.stdout.contains("  via:       twilio (\(try #require(twilio.received.first?.sid)))"))
+        let json = try await ringback("texts", "show", "1", "--json")
+        let texts = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(texts.map { $0["state"] as? String } == ["sent"])
+        #expect(texts.first?["promisedBy"] != nil)
+        #expect(try await ringback("texts", "show", "9").status == 1)
+        #expect(try await ringback("texts", "list").stdout.contains("first +15551230000"))
+    }
+
     @Test func digestPreviewsWithoutSending() async throws {
         try drop("a.wav")
         _ = try await ringback("reprocess", "spool")
