@@ -6,8 +6,9 @@ CONFIG ?= pipeline.yml
 # Debian packages the build and the tests need. Installed when missing (root or sudo).
 # cmake, build-essential and python3-venv build whisper.cpp and fetch its pinned sources; asterisk-core-sounds-en-wav
 # is real recorded speech for the offline engine's tests.
+# python3-jsonschema checks webhook payloads against docs/webhooks.schema.json in the tests.
 APT_PACKAGES := libsndfile1-dev libmp3lame-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev pkg-config \
-  cmake build-essential python3-venv python3-aiosmtpd python3-icalendar sox openssl espeak-ng flite time \
+  cmake build-essential python3-venv python3-aiosmtpd python3-icalendar python3-jsonschema sox openssl espeak-ng flite time \
   asterisk-core-sounds-en-wav
 # Spanish and French prompts for the language-detection figures of `make bench`.
 BENCH_PACKAGES := asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav

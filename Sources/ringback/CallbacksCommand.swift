@@ -183,6 +183,7 @@ extension CallbacksCommand {
             }
             let changes = try await records.sync()
             let cards = await pipeline.sendOwedCards()
+            await pipeline.sendWebhooks()
             let closed = changes.outcomes.filter { $0.action == .done }.map { "#\($0.voicemailID)" }
             let tried = changes.outcomes.filter { $0.action == .tried }.map { "#\($0.voicemailID)" }
             let opened = changes.missedCalls.filter { $0.foldedInto == nil && $0.spamReason == nil }.map { "#\($0.id ?? 0)" }

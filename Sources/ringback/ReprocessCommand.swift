@@ -63,6 +63,8 @@ struct ReprocessCommand: AsyncParsableCommand {
             progress.finished(TextSafety.escaped(line))
         }
         progress.stop()
+        // Webhook receivers hear of the batch now, not when `watch` next looks (a cron job may have no `watch`).
+        if !dryRun { await pipeline.sendWebhooks() }
 
         let elapsed = clock.now - started
         let summary = BatchSummary(

@@ -14,6 +14,8 @@ public struct PipelineConfig: Sendable, Decodable {
     public var web: WebConfig?
     /// Texts to callers with their callback time, when configured.
     public var callerTexts: CallerTextsConfig?
+    /// Signed event deliveries to other systems (Standard Webhooks 1.0), when configured.
+    public var webhooks: [WebhookEndpointConfig] = []
     /// On SIGTERM, how long `watch` lets the voicemails in flight finish before it cancels them (they resume at
     /// their unfinished stage on the next start).
     public var shutdownGrace = ConfigDuration(.seconds(10))
@@ -44,6 +46,7 @@ public struct PipelineConfig: Sendable, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case owner, intake, transcription, mail, callbacks, ledger, quarantine, web
         case callerTexts = "caller_texts"
+        case webhooks
         case shutdownGrace = "shutdown_grace"
         case retryAfter = "retry_after"
         case quarantineMaxBytes = "quarantine_max_bytes"
@@ -62,6 +65,11 @@ public struct PipelineConfig: Sendable, Decodable {
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
         callerTexts = try container.decodeIfPresent(CallerTextsConfig.self, forKey: .callerTexts)
+        webhooks = try container.decodeIfPresent([WebhookEndpointConfig].self, forKey: .webhooks) ?? []
+        if let repeated = webhooks.indices.first(where: { index in webhooks[..<index].contains { $0.url == webhooks[index].url } }) {
+            // The index, not the URL: a receiver's URL may carry its key in the query string.
+            throw ConfigError(.invalid, key: "webhooks[\(repeated)].url", "repeats an earlier entry's URL: give it one entry with every event it wants")
+        }
         shutdownGrace = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? ConfigDuration(.seconds(10))
         retryAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .retryAfter) ?? ConfigDuration(.seconds(30))
         guard retryAfter.duration > .zero else { throw ConfigError(.invalid, key: "retry_after", "must be longer than 0s") }

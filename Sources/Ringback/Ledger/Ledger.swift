@@ -144,6 +144,25 @@ public protocol Ledger: Sendable {
     func optIn(_ number: String) async throws(LedgerError) -> Bool
     func isOptedOut(_ number: String) async throws(LedgerError) -> Bool
 
+    // MARK: Webhooks
+
+    /// When `endpoint` was first seen (recorded now if never): it hears events from then on.
+    func webhookEndpointSince(_ endpoint: String, now: Date) async throws(LedgerError) -> Date
+    /// Inserts each delivery unless its endpoint already has its key; returns how many were new.
+    func recordWebhookEvents(_ deliveries: [WebhookDeliveryRecord]) async throws(LedgerError) -> Int
+    /// The keys recorded for `endpoint` of events since `since`: what need not be made again.
+    func webhookKeys(endpoint: String, since: Date) async throws(LedgerError) -> Set<String>
+    /// Queued deliveries to `endpoint` whose time has come, oldest first.
+    func webhooksDue(endpoint: String, at now: Date, limit: Int) async throws(LedgerError) -> [WebhookDeliveryRecord]
+    /// Holds a due delivery until `holdUntil` for this process's try; false when another process took it first.
+    func beginWebhookAttempt(_ delivery: WebhookDeliveryRecord, now: Date, holdUntil: Date) async throws(LedgerError) -> Bool
+    func updateWebhookDelivery(_ delivery: WebhookDeliveryRecord) async throws(LedgerError)
+    /// Newest first.
+    func webhookDeliveries(_ filter: OutboxFilter, limit: Int) async throws(LedgerError) -> [WebhookDeliveryRecord]
+    /// A failed delivery queued again from its first try.
+    func retryWebhook(id: Int64, at now: Date) async throws(LedgerError) -> WebhookDeliveryRecord
+    func webhookFacts(since: Date) async throws(LedgerError) -> WebhookFacts
+
     // MARK: The digest
 
     func digestFacts(since: Date, now: Date) async throws(LedgerError) -> DigestFacts

@@ -78,3 +78,13 @@ public enum Claim: Sendable, Equatable {
     case granted
     case held(by: String, until: Date)
 }
+
+/// What the ledger holds that webhook events are made from: voicemails changed since a moment, the open callbacks
+/// due since it, callback changes and texts sent since it, and every record they name.
+public struct WebhookFacts: Sendable {
+    public var changed: [VoicemailRecord]
+    public var open: [VoicemailRecord]
+    public var events: [CallbackEventRecord]
+    public var texts: [CallerTextRecord]
+    public var records: [Int64: VoicemailRecord]
+}

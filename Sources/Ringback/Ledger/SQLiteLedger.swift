@@ -283,6 +283,36 @@ public struct SQLiteLedger: Ledger {
         migrator.registerMigration("v15: the time a text promised") { db in
             try db.alter(table: "callerText") { t in t.add(column: "promisedBy", .datetime) }
         }
+        migrator.registerMigration("v16: webhook deliveries") { db in
+            try db.create(table: "webhookDelivery") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("endpoint", .text).notNull()
+                t.column("eventID", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("voicemailID", .integer).notNull()
+                t.column("payload", .text).notNull()
+                t.column("state", .text).notNull().indexed()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .datetime)
+                t.column("lastError", .text)
+                t.column("responseCode", .integer)
+                t.column("occurredAt", .datetime).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("sentAt", .datetime)
+                t.uniqueKey(["endpoint", "key"])  // one delivery per event and endpoint, whichever process saw it first
+            }
+            // Each look reads what changed in the last two days.
+            try db.create(index: "voicemail_updatedAt", on: "voicemail", columns: ["updatedAt"])
+            try db.create(index: "callbackEvent_at", on: "callbackEvent", columns: ["at"])
+            try db.create(index: "callerText_sentAt", on: "callerText", columns: ["sentAt"])
+            // When each endpoint was first configured: it hears what happens from then on, not the ledger's history.
+            try db.create(table: "webhookEndpoint") { t in
+                t.primaryKey("url", .text)
+                t.column("since", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

@@ -3,7 +3,7 @@ import RingbackCore
 public import ServiceLifecycle
 
 /// `ringback watch`'s clocks, each a service of its own beside the intake watcher and the web listener: reminders
-/// and escalations (and cards owed without a file, and texts to callers), the morning digest, and the call records
+/// and escalations (and cards owed without a file, texts to callers, webhook events), the morning digest, and the call records
 /// that open and close callbacks.
 public enum CallbackServices {
     /// Every service `config` asks for, looking at the ledger every `interval` (the call records every
@@ -14,6 +14,7 @@ public enum CallbackServices {
                 await pipeline.sendOwedCards()
                 await pipeline.sendCallerTexts()
                 _ = await pipeline.sendDueReminders()
+                await pipeline.sendWebhooks()
             },
             Ticker(name: "digest", interval: interval) { await pipeline.sendDigestIfDue() },
         ]

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import RingbackCore
 import RingbackCurl
@@ -18,13 +17,8 @@ struct WebhookTextProvider: TextProvider {
     func send(to: String, body: String, id: String) async throws(TextError) -> String {
         let payload =
             (try? JSONSerialization.data(withJSONObject: ["type": "caller_text", "to": to, "from": from, "body": body], options: [.sortedKeys])) ?? Data()
-        let timestamp = "\(Int(Date().timeIntervalSince1970))"
         let request = HTTPRequest(
-            method: "POST", url: url,
-            headers: [
-                ("webhook-id", id), ("webhook-timestamp", timestamp),
-                ("webhook-signature", "v1," + Self.signature(id: id, timestamp: timestamp, body: payload, secret: secret)),
-            ],
+            method: "POST", url: url, headers: StandardWebhook.headers(id: id, timestamp: Date(), body: payload, secret: secret),
             body: .data(payload, contentType: "application/json"), timeout: timeout, connectTimeout: .seconds(10), maxResponseBytes: 1 << 20)
         let response = try await TextHTTP.perform(request, provider: "The webhook", token: secret)
         guard (200..<300).contains(response.status) else {
@@ -34,13 +28,5 @@ struct WebhookTextProvider: TextProvider {
                 "The webhook (\(URL(string: url)?.host ?? "caller_texts.provider.url")) answered HTTP \(response.status)")
         }
         return ((try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any])?["id"] as? String ?? id
-    }
-
-    static func signature(id: String, timestamp: String, body: Data, secret: Secret) -> String {
-        let text = secret.value
-        let key =
-            text.hasPrefix("whsec_") ? (Data(base64Encoded: String(text.dropFirst("whsec_".count))) ?? Data(text.utf8)) : Data(text.utf8)
-        let signed = Data("\(id).\(timestamp).".utf8) + body
-        return Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))).base64EncodedString()
     }
 }
