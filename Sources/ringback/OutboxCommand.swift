@@ -78,7 +78,9 @@ struct OutboxCommand: AsyncParsableCommand {
                 let state = delivery.state.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
                 let when = WallClock.format(delivery.occurredAt, "EEE MMM d h:mm a", in: config.owner.timezone)
                 let tries = "\(delivery.attempts) tr\(delivery.attempts == 1 ? "y" : "ies")"
-                let next = delivery.state == .queued ? delivery.nextAttemptAt.map { ", next \(WallClock.format($0, "h:mm:ss a", in: config.owner.timezone))" } ?? "" : ""
+                let next =
+                    delivery.state == .queued
+                    ? delivery.nextAttemptAt.map { ", next \(WallClock.format($0, "h:mm:ss a", in: config.owner.timezone))" } ?? "" : ""
                 print("\(id) \(state) #\(delivery.voicemailID) \(delivery.type) (\(when)) \(delivery.eventID) to \(delivery.endpoint), \(tries)\(next)")
                 if let error = delivery.lastError { print("      \(error)") }
             }

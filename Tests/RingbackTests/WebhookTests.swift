@@ -119,8 +119,9 @@ import Testing
         #expect(await later.sendWebhooks().delivered == 2)
         #expect(late.types == ["callback.closed"])
         // The five; due_soon three times (refused twice); overdue once (not tried while due_soon failed); the closing.
-        #expect(receiver.types == ["voicemail.received", "transcript.ready", "card.sent", "callback.opened", "caller_text.sent"]
-            + ["callback.due_soon", "callback.due_soon", "callback.due_soon", "callback.overdue", "callback.closed"])
+        #expect(
+            receiver.types == ["voicemail.received", "transcript.ready", "card.sent", "callback.opened", "caller_text.sent"]
+                + ["callback.due_soon", "callback.due_soon", "callback.due_soon", "callback.overdue", "callback.closed"])
 
         // Every request, on both endpoints: signed as Standard Webhooks says, the same id on every try of an event.
         for (endpoint, secret) in [(receiver, Self.secret), (late, "a plain secret of enough length")] {
@@ -158,6 +159,14 @@ import Testing
                 $0["type"] as? String == "caller_text.sent"
             }?["data"] as? [String: Any])
         #expect((text["text"] as? [String: Any])?["body"] as? String == twilio.received.first?.body)
+    }
+
+    @Test func theReadmeExampleParsesAsWritten() throws {
+        let block = try ReadmeExampleTests.example("webhooks")
+        let config = try PipelineConfig.parse(ConfigTests.minimal + "\n" + block, environment: ["CRM_WEBHOOK_SECRET": "whsec_MDEyMzQ1Njc4OWFiY2RlZg=="])
+        #expect(config.webhooks.map(\.url) == ["https://crm.acme.example/hooks/ringback"])
+        #expect(config.webhooks.first?.events == [.callbackOpened, .callbackClosed, .callerTextSent])
+        #expect(config.literalSecrets.isEmpty)
     }
 
     @Test func theSchemaCheckCatchesAPayloadThatBreaksIt() throws {

@@ -53,8 +53,8 @@ struct CardComposer: Sendable {
             if config.callerTexts != nil, let number = record.callerNumber, PhoneNumber.isE164(number), context.told?.kind != CallerTextRecord.late {
                 // Says the time the caller would be told, counted now; the link counts it again when tapped.
                 let later = config.callbacks.laterDeadline(than: card.dueAt, urgent: card.isUrgent, now: now(), timeZone: config.owner.timezone)
-                let label = "Running late? Text them: \(CallbackPromise.phrase(later, now: now(), timeZone: config.owner.timezone))"
-                card.actions.append((label, links.url(.late, voicemailID: id, now: now())))
+                let promise = CallbackPromise.phrase(later, now: now(), timeZone: config.owner.timezone)
+                card.actions.append(("Running late? Text them: \(promise)", links.url(.late, voicemailID: id, now: now())))
             }
         }
         let written = card

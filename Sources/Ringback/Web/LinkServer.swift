@@ -101,7 +101,8 @@ public struct LinkServer: Sendable {
             var question = claim.action.question
             if claim.action == .late {
                 let later = callbacks.laterDeadline(than: record.dueAt, urgent: record.isUrgent, now: now(), timeZone: owner.timezone)
-                question = "Text \(caller.name ?? caller.description) that you will call \(CallbackPromise.phrase(later, now: now(), timeZone: owner.timezone))?"
+                question =
+                    "Text \(caller.name ?? caller.description) that you will call \(CallbackPromise.phrase(later, now: now(), timeZone: owner.timezone))?"
             }
             let form =
                 #"<form method="post"><button type="submit" style="padding:12px 18px;font-size:17px;background:#1a7f37;color:#ffffff;border:0;border-radius:8px">Yes: \#(MIMEEncoding.html(claim.action.label))</button></form>"#

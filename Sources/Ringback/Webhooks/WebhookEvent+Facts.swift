@@ -14,7 +14,8 @@ extension WebhookEvent {
             if let text = record.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty, record.kind == .voicemail {
                 events.append(
                     WebhookEvent(
-                        .transcriptReady, key: "transcript.ready:\(id)", record: record, at: record.notifiedAt.map { min($0, record.updatedAt) } ?? record.updatedAt,
+                        .transcriptReady, key: "transcript.ready:\(id)", record: record,
+                        at: record.notifiedAt.map { min($0, record.updatedAt) } ?? record.updatedAt,
                         now: now, detail: ["transcript": transcript(record, text: text, minConfidence: minConfidence)]))
             }
             if let sent = record.notifiedAt {
@@ -43,7 +44,8 @@ extension WebhookEvent {
             switch event.action {
             case .done, .noCallbackNeeded, .spam:
                 let closed: [String: Any] = ["how": event.action.rawValue, "by": event.actor.rawValue, "at": time(event.at), "note": event.note ?? NSNull()]
-                events.append(WebhookEvent(.callbackClosed, key: "callback.closed:\(eventID)", record: record, at: event.at, now: now, detail: ["closed": closed]))
+                events.append(
+                    WebhookEvent(.callbackClosed, key: "callback.closed:\(eventID)", record: record, at: event.at, now: now, detail: ["closed": closed]))
             case .reopened, .notSpam:
                 events.append(WebhookEvent(.callbackOpened, key: "callback.opened:\(event.voicemailID):\(eventID)", record: record, at: event.at, now: now))
             case .tried, .snoozed, .runningLate:
