@@ -87,7 +87,8 @@ import Testing
         async let b = other.sendWebhooks()
         let (first, second) = await (a, b)
         #expect(first.recorded + second.recorded == 5, "each event recorded once, whichever process saw it")
-        #expect(receiver.types == ["voicemail.received", "transcript.ready", "card.sent", "callback.opened", "caller_text.sent"])
+        // Two processes record at once, so the five may interleave; each arrives once.
+        #expect(receiver.types.sorted() == ["callback.opened", "caller_text.sent", "card.sent", "transcript.ready", "voicemail.received"])
         #expect(Set(receiver.requests.compactMap { $0.header("webhook-id") }).count == 5)
         #expect(await pipeline.sendWebhooks() == .init(), "nothing new, nothing owed")
 
@@ -119,9 +120,7 @@ import Testing
         #expect(await later.sendWebhooks().delivered == 2)
         #expect(late.types == ["callback.closed"])
         // The five; due_soon three times (refused twice); overdue once (not tried while due_soon failed); the closing.
-        #expect(
-            receiver.types == ["voicemail.received", "transcript.ready", "card.sent", "callback.opened", "caller_text.sent"]
-                + ["callback.due_soon", "callback.due_soon", "callback.due_soon", "callback.overdue", "callback.closed"])
+        #expect(receiver.types.dropFirst(5) == ["callback.due_soon", "callback.due_soon", "callback.due_soon", "callback.overdue", "callback.closed"])
 
         // Every request, on both endpoints: signed as Standard Webhooks says, the same id on every try of an event.
         for (endpoint, secret) in [(receiver, Self.secret), (late, "a plain secret of enough length")] {
