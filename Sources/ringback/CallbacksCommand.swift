@@ -68,10 +68,7 @@ struct CallbacksCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try global.loadConfig()
             let ledger = try openLedger(config)
-            guard let record = try await ledger.voicemail(id: id) else {
-                printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
-                throw ExitCode(1)
-            }
+            let record = try await callback(id, in: ledger)
             let events = try await ledger.callbackEvents(id: id)
             let now = Date()
             if json {

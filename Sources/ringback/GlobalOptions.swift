@@ -65,6 +65,15 @@ func openLedger(_ config: PipelineConfig) throws -> any Ledger {
     }
 }
 
+/// Callback #`id`, or exit 1 saying there is none.
+func callback(_ id: Int64, in ledger: any Ledger) async throws -> VoicemailRecord {
+    guard let record = try await ledger.voicemail(id: id) else {
+        printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
+        throw ExitCode(1)
+    }
+    return record
+}
+
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }

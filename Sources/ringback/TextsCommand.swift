@@ -57,10 +57,7 @@ struct TextsCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try global.loadConfig()
             let ledger = try openLedger(config)
-            guard let record = try await ledger.voicemail(id: id) else {
-                printError("error: no callback #\(id)")
-                throw ExitCode(1)
-            }
+            let record = try await callback(id, in: ledger)
             let texts = try await ledger.texts(voicemailID: record.foldedInto ?? id)
             if json {
                 try printJSON(texts)
