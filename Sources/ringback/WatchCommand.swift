@@ -38,11 +38,16 @@ struct WatchCommand: AsyncParsableCommand {
             // Only the watch holding the lease listens: a standby on the same config would find the address taken.
             let server = LinkServer(
                 ledger: pipeline.ledger, web: web, owner: config.owner, callbacks: config.callbacks, callerTexts: config.callerTexts,
-                metrics: pipeline.metrics)
+                metrics: pipeline.metrics, logger: logger)
             services.append(
                 lease.standby(
                     server.application(host: web.host, port: web.port, logger: logger) { port in
-                        logger.info("serving", metadata: ["listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")"])
+                        logger.info(
+                            "serving",
+                            metadata: [
+                                "listen": "\(web.host):\(port)", "links": "\(web.publicURL ?? "off")",
+                                "push": "\(web.push.map { "\($0.tokens.count) PBX, into \($0.folder)" } ?? "off")",
+                            ])
                     }))
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -57,6 +57,13 @@ struct EnvironmentExpansion {
                 {
                     return [child]
                 }
+                // `web.push.tokens`: every value is a PBX's secret.
+                if name == "tokens", case .mapping(let tokens) = value {
+                    return tokens.compactMap { pbx, token in
+                        guard let text = token.string, !text.isEmpty, !text.contains("${") else { return nil }
+                        return "\(child).\(pbx.string ?? "?")"
+                    }
+                }
                 return literalSecrets(in: value, path: child)
             }
         case .sequence(let sequence):

@@ -62,8 +62,30 @@ public struct PipelineConfig: Sendable, Decodable {
         mail = try container.decode(MailConfig.self, forKey: .mail)
         callbacks = try container.decodeIfPresent(CallbacksConfig.self, forKey: .callbacks) ?? .init()
         ledger = try container.decodeIfPresent(String.self, forKey: .ledger) ?? "./var/ringback.sqlite"
+        let given = ledger
+        if let scheme = given.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression).map({ given[$0].dropLast(3) }) {
+            // Taken as a file name, it would make a SQLite file called `postgres:`. Only the scheme is shown: the
+            // rest may hold a password.
+            throw ConfigError(
+                .invalid, key: "ledger",
+                "is a \(scheme):// URL, and this Ringback keeps its ledger in a SQLite file: give a path like ./var/ringback.sqlite"
+                    + " (a shared PostgreSQL ledger is not available yet)")
+        }
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
+        if let push = web?.push {
+            func normal(_ path: String) -> String {
+                var path = path
+                while path.hasPrefix("./") { path.removeFirst(2) }
+                while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+                return path
+            }
+            guard intake.contains(where: { normal($0.path) == normal(push.folder) && $0.layout == .plain }) else {
+                throw ConfigError(
+                    .invalid, key: "web.push.folder",
+                    "must be one of the intake folders, with layout plain, so watch reads the uploads: add - { path: \(push.folder), layout: plain }")
+            }
+        }
         callerTexts = try container.decodeIfPresent(CallerTextsConfig.self, forKey: .callerTexts)
         webhooks = try container.decodeIfPresent([WebhookEndpointConfig].self, forKey: .webhooks) ?? []
         if let repeated = webhooks.indices.first(where: { index in webhooks[..<index].contains { $0.url == webhooks[index].url } }) {
@@ -177,6 +199,7 @@ extension PipelineConfig {
         }
         ledger = resolve(ledger)
         quarantine = resolve(quarantine)
+        if let folder = web?.push?.folder { web?.push?.folder = resolve(folder) }
         switch mail.transport {
         case .maildir(let path):
             mail.transport = .maildir(path: resolve(path))

@@ -16,6 +16,8 @@ public struct WebConfig: Sendable, Decodable {
     /// Connections open at once (256): at the limit, the one quiet the longest is closed for the newcomer, so the
     /// listener never holds the descriptors intake needs.
     public var maxConnections: Int
+    /// Voicemail pushed by PBXs over HTTPS (`POST /v1/voicemails`), when configured.
+    public var push: PushConfig?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8025, publicURL: String?, secret: Secret?, linkTTL: ConfigDuration = .init(.seconds(14 * 86400)),
@@ -35,6 +37,7 @@ public struct WebConfig: Sendable, Decodable {
         case secret
         case linkTTL = "link_ttl"
         case maxConnections = "max_connections"
+        case push
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,5 +65,6 @@ public struct WebConfig: Sendable, Decodable {
         guard (1...100_000).contains(maxConnections) else {
             throw container.invalid(.maxConnections, "expected a number of connections from 1 to 100000, found \(maxConnections)")
         }
+        push = try container.decodeIfPresent(PushConfig.self, forKey: .push)
     }
 }

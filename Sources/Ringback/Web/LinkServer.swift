@@ -22,12 +22,18 @@ public struct LinkServer: Sendable {
     let publicURL: String?
     let metrics: RingbackMetrics?
     let maxConnections: Int
+    /// `web.push`: PBXs that upload their voicemail.
+    let push: PushConfig?
+    let logger: Logger
     let now: @Sendable () -> Date
 
     public init(
         ledger: any Ledger, web: WebConfig, owner: OwnerConfig, callbacks: CallbacksConfig = CallbacksConfig(), callerTexts: CallerTextsConfig? = nil,
-        metrics: RingbackMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        metrics: RingbackMetrics? = nil, logger: Logger = Logger(label: "ringback.web") { _ in SwiftLogNoOpLogHandler() },
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.push = web.push
+        self.logger = logger
         self.callbacks = callbacks
         self.callerTexts = callerTexts
         self.publicURL = web.publicURL
@@ -59,6 +65,7 @@ public struct LinkServer: Sendable {
             try await self.page(token: context.parameters.get("token") ?? "", acting: true)
         }
         addTextRoutes(to: router)
+        addPushRoutes(to: router)
         // The listener may face the internet: a connection that sends nothing for `idleTimeout`, or no whole request
         // within it, is closed, and at most `web.max_connections` are open, so idle connections cannot pile up and
         // take the descriptors intake needs.
