@@ -40,6 +40,15 @@ import Testing
         @Sendable func json(_ response: TestResponse) -> [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
         }
+        // A crash mid-upload left a part file two hours ago: the listener clears it when it starts; a fresh one stays.
+        let stale = spool.appendingPathComponent(".upload-stale.part")
+        let fresh = spool.appendingPathComponent(".upload-fresh.part")
+        for file in [stale, fresh] { _ = FileManager.default.createFile(atPath: file.path, contents: Data("RIFF".utf8)) }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: stale.path)
+        _ = server.application(host: "127.0.0.1", port: 0, logger: Harness.logger)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        #expect(FileManager.default.fileExists(atPath: fresh.path))
+        try FileManager.default.removeItem(at: fresh)
         try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
             let anonymous = try await client.execute(uri: "/v1/voicemails", method: .post, body: Self.multipart(audio: audio))
             #expect(anonymous.status == .unauthorized)

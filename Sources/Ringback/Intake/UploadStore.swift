@@ -75,6 +75,16 @@ final class UploadStore {
         }
     }
 
+    /// Removes the `.part` files of uploads a crash cut short (older than an hour: none is still being written).
+    static func sweep(_ folder: URL, now: Date) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(".upload-") && name.hasSuffix(".part") {
+            let path = folder.appendingPathComponent(name).path
+            guard let stamp = FileStamp(URL(fileURLWithPath: path)), now.timeIntervalSince1970 - stamp.modifiedAt > 3600 else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
     func discard() {
         finished = true
         try? handle.close()

@@ -10,6 +10,7 @@ extension LinkServer {
     /// no second card). `401` without a known token, `413` over `max_bytes`, `400`/`415` for a malformed upload, each
     /// with the reason in JSON.
     func addPushRoutes(to router: Router<BasicRequestContext>) {
+        if let push { UploadStore.sweep(URL(fileURLWithPath: push.folder), now: now()) }
         router.post("v1/voicemails") { request, _ -> Response in
             guard let push = self.push else { return Response(status: .notFound) }
             guard let pbx = push.pbx(authorization: request.headers[.authorization]) else {
