@@ -111,6 +111,23 @@ import Testing
 
     /// The listener may face the internet: connections that send nothing are closed after the idle timeout, so a
     /// crowd of them cannot hold descriptors, and the server keeps answering meanwhile.
+    /// `/healthz` answers 200 while the ledger answers, and 503 once the ledger file is gone: a proxy takes the node
+    /// out of rotation instead of sending it uploads and link taps it cannot record.
+    @Test func healthSaysWhetherTheLedgerAnswers() async throws {
+        let harness = try Harness()
+        let ledger = try SQLiteLedger(path: harness.config.ledger)
+        let server = LinkServer(ledger: ledger, web: WebConfig(publicURL: nil, secret: nil), owner: harness.config.owner)
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let healthy = try await client.execute(uri: "/healthz", method: .get)
+            #expect(healthy.status == .ok)
+            #expect(String(buffer: healthy.body) == "ok\n")
+            try FileManager.default.removeItem(atPath: harness.config.ledger)
+            let gone = try await client.execute(uri: "/healthz", method: .get)
+            #expect(gone.status == .serviceUnavailable)
+            #expect(String(buffer: gone.body) == "the ledger does not answer (ledger.replaced)\n")
+        }
+    }
+
     @Test func idleConnectionsAreClosedAndTheServerKeepsAnswering() async throws {
         let harness = try Harness()
         let pipeline = try harness.pipeline()

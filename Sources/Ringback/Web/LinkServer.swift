@@ -50,7 +50,18 @@ public struct LinkServer: Sendable {
         host: String, port: Int, logger: Logger, idleTimeout: Duration = .seconds(15), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
-        router.get("healthz") { _, _ in "ok\n" }
+        // For a proxy's or a monitor's health check: 200 while the ledger answers a read, 503 when it does not (gone,
+        // replaced, unreadable), so a node that lost its ledger is taken out of rotation rather than taking uploads.
+        router.get("healthz") { _, _ -> Response in
+            do throws(LedgerError) {
+                _ = try await self.ledger.voicemail(id: 0)
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+            } catch {
+                return Response(
+                    status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: "the ledger does not answer (\(error.code.rawValue))\n")))
+            }
+        }
         router.get("metrics") { _, _ -> Response in
             guard let metrics = self.metrics else { return Response(status: .notFound) }
             let text = await metrics.scrape(ledger: self.ledger, now: self.now())
