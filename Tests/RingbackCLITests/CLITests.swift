@@ -343,6 +343,37 @@ import Testing
         #expect(try await ringback("texts", "list").stdout.contains("first +15551230000"))
     }
 
+    /// A webhook endpoint that is down: `reprocess` records the events and tries the first; `outbox webhooks` shows
+    /// what waits, with the endpoint's host, never its query string; a queued delivery is not "retried" by hand.
+    @Test func outboxWebhooksShowsWhatWaitsForAnEndpointThatIsDown() async throws {
+        let closed = try HTTPStandIn { _ in .reset }
+        let url = closed.baseURL + "/hooks?key=s3cret-in-the-query"
+        closed.stop()  // nothing listens there now: connections are refused
+        try drop("a.wav")
+        let config = folder.url.appendingPathComponent("pipeline.yml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try Data((text + "\nwebhooks:\n  - { url: \"\(url)\", secret: \"${HOOK_SECRET}\", events: [card.sent, callback.opened] }\n").utf8).write(to: config)
+        func ringback(_ arguments: String...) async throws -> RingbackCLI.Result {
+            try await RingbackCLI.run(arguments, in: folder.url, environment: ["HOOK_SECRET": "0123456789abcdef0123"])
+        }
+        #expect(try await ringback("reprocess", "spool").status == 0)
+        let listed = try await ringback("outbox", "webhooks")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let lines = listed.stdout.split(separator: "\n").filter { $0.contains("queued") }
+        #expect(lines.count == 2, "\(listed.stdout)")
+        #expect(lines.contains { $0.contains("card.sent") } && lines.contains { $0.contains("callback.opened") })
+        #expect(listed.stdout.contains("1 try, next "), "the first was tried and waits 5 s")
+        #expect(listed.stdout.contains("127.0.0.1: "), "the failure names the host")
+        #expect(!(listed.stdout + listed.stderr).contains("s3cret"), "never the query string")
+        let json = try await ringback("outbox", "webhooks", "--json")
+        let deliveries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(deliveries.compactMap { $0["type"] as? String }) == ["card.sent", "callback.opened"])
+        #expect(deliveries.allSatisfy { ($0["eventID"] as? String)?.hasPrefix("msg_") == true })
+        let retry = try await ringback("outbox", "retry", "--webhook", "1")
+        #expect(retry.status == 1)
+        #expect(retry.stderr.contains("webhook delivery 1 is queued, not failed: nothing to retry"))
+    }
+
     @Test func digestPreviewsWithoutSending() async throws {
         try drop("a.wav")
         _ = try await ringback("reprocess", "spool")

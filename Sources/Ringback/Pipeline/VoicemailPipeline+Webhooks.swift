@@ -26,8 +26,9 @@ extension VoicemailPipeline {
         do throws(LedgerError) {
             var windows: [String: Date] = [:]
             for endpoint in config.webhooks {
-                // An endpoint hears what happens from when it was first configured; a look covers two days at most.
-                let since = try await ledger.webhookEndpointSince(endpoint.name, now: now)
+                // An endpoint hears what happens from when a Ringback process first ran with it configured (this one's
+                // start, if none did before); a look covers two days at most.
+                let since = try await ledger.webhookEndpointSince(endpoint.name, now: min(now, startedAt))
                 windows[endpoint.name] = max(since, now.addingTimeInterval(-2 * 86400))
             }
             let earliest = windows.values.min() ?? now

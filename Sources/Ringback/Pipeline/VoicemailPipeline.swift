@@ -24,6 +24,8 @@ public struct VoicemailPipeline: Sendable {
     public let transport: any MailTransport
     let logger: Logger
     let now: @Sendable () -> Date
+    /// When this process began: a webhook endpoint seen for the first time hears what happened from then on.
+    let startedAt: Date
     /// Counted as the pipeline works; served at `/metrics`.
     public let metrics = RingbackMetrics()
     let claims: LedgerClaims
@@ -44,6 +46,7 @@ public struct VoicemailPipeline: Sendable {
         self.transport = transport
         self.logger = logger
         self.now = now
+        startedAt = now()
         claims = LedgerClaims(ledger: ledger, logger: logger, now: now)
         let quarantine = Quarantine(folder: URL(fileURLWithPath: config.quarantine), maxBytes: config.quarantineMaxBytes)
         intake = IntakeBook(config: config, ledger: ledger, quarantine: quarantine, logger: logger, now: now)
