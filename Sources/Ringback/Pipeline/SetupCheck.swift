@@ -27,7 +27,9 @@ public struct SetupCheck: Sendable {
     public func run() async -> [Item] {
         var items: [Item] = config.fileWarnings.map { Item(subject: "configuration", ok: false, detail: $0) }
         for intake in config.intake {
-            items.append(folder(intake.path, key: "intake", writable: intake.after != .keep, what: "\(intake.layout.rawValue) drop folder"))
+            let pushed = intake.path == config.web?.push?.folder
+            let writer = pushed ? "web.push stores uploads in it" : intake.after != .keep ? "after: archive/delete needs it" : nil
+            items.append(folder(intake.path, key: "intake", writer: writer, what: "\(intake.layout.rawValue) drop folder"))
         }
         let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
         items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
@@ -133,7 +135,8 @@ public struct SetupCheck: Sendable {
         return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")"
     }
 
-    private func folder(_ path: String, key: String, writable: Bool, what: String) -> Item {
+    /// A folder Ringback reads; `writer` says why it must be writable too, when it must.
+    private func folder(_ path: String, key: String, writer: String?, what: String) -> Item {
         var isDirectory: ObjCBool = false
         let manager = FileManager.default
         guard manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -142,10 +145,10 @@ public struct SetupCheck: Sendable {
         guard manager.isReadableFile(atPath: path), manager.isExecutableFile(atPath: path) else {
             return Item(subject: "\(key) \(path)", ok: false, detail: "\(what) is not readable by this user")
         }
-        if writable, !manager.isWritableFile(atPath: path) {
-            return Item(subject: "\(key) \(path)", ok: false, detail: "\(what) is not writable, but after: archive/delete needs it")
+        if let writer, !manager.isWritableFile(atPath: path) {
+            return Item(subject: "\(key) \(path)", ok: false, detail: "\(what) is not writable, but \(writer)")
         }
-        return Item(subject: "\(key) \(path)", ok: true, detail: "\(what), readable\(writable ? " and writable" : "")")
+        return Item(subject: "\(key) \(path)", ok: true, detail: "\(what), readable\(writer == nil ? "" : " and writable")")
     }
 
     /// A folder Ringback writes into: it exists and is writable, or it can be created.
