@@ -59,16 +59,14 @@ struct CallbacksCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The callback's number, as on the card and in `callbacks list`.")
-        var id: Int64
-
-        @Flag(help: "Print JSON instead of text.")
-        var json = false
+        @OptionGroup var callback: OneCallback
+        var id: Int64 { callback.id }
+        var json: Bool { callback.json }
 
         func run() async throws {
             let config = try global.loadConfig()
             let ledger = try openLedger(config)
-            let record = try await callback(id, in: ledger)
+            let record = try await findCallback(id, in: ledger)
             let events = try await ledger.callbackEvents(id: id)
             let now = Date()
             if json {

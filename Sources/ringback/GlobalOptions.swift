@@ -65,8 +65,17 @@ func openLedger(_ config: PipelineConfig) throws -> any Ledger {
     }
 }
 
+/// `ID [--json]`: one callback, by the number on its card.
+struct OneCallback: ParsableArguments {
+    @Argument(help: "The callback's number, as on the card and in `ringback callbacks list`.")
+    var id: Int64
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+}
+
 /// Callback #`id`, or exit 1 saying there is none.
-func callback(_ id: Int64, in ledger: any Ledger) async throws -> VoicemailRecord {
+func findCallback(_ id: Int64, in ledger: any Ledger) async throws -> VoicemailRecord {
     guard let record = try await ledger.voicemail(id: id) else {
         printError("error: no callback #\(id) (see `ringback callbacks list --all`)")
         throw ExitCode(1)

@@ -48,16 +48,14 @@ struct TextsCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The callback's number (#12 on the card, in `ringback callbacks list`).")
-        var id: Int64
-
-        @Flag(help: "Print JSON instead of text.")
-        var json = false
+        @OptionGroup var callback: OneCallback
+        var id: Int64 { callback.id }
+        var json: Bool { callback.json }
 
         func run() async throws {
             let config = try global.loadConfig()
             let ledger = try openLedger(config)
-            let record = try await callback(id, in: ledger)
+            let record = try await findCallback(id, in: ledger)
             let texts = try await ledger.texts(voicemailID: record.foldedInto ?? id)
             if json {
                 try printJSON(texts)
