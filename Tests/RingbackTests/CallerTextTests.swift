@@ -532,5 +532,15 @@ extension CallerTextTests {
             #expect(String(buffer: refused.body).contains("They were already told"))
         }
         #expect(setup.twilio.received.count == 2)
+
+        // A caller who opted out is not promised a text: the page says to call them instead.
+        let other = try await setup.voicemail("msg0001.wav", caller: "<+13125550142>", at: "2026-11-24 08:40")
+        try await pipeline.ledger.optOut("+13125550142", source: "cli", at: setup.clock.now)
+        let optedOut = try #require(CallbackLinks(config: web)).url(.late, voicemailID: other, now: setup.clock.now)
+        try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let refused = try await client.execute(uri: "/a/" + (optedOut.components(separatedBy: "/a/").last ?? ""), method: .post)
+            #expect(refused.status == .conflict)
+            #expect(String(buffer: refused.body).contains("opted out of texts: call them instead"))
+        }
     }
 }

@@ -65,6 +65,9 @@ extension LinkServer {
         guard record.callbackState(at: now()) == .open else {
             throw LinkPage(.conflict, "Not done", "Callback \(who) is \(record.callbackState(at: now()).rawValue): nothing to be late for.")
         }
+        if (try? await ledger.isOptedOut(number)) == true {
+            throw LinkPage(.conflict, "Not done", "The caller of callback \(who) opted out of texts: call them instead.")
+        }
         let later = callbacks.laterDeadline(than: record.dueAt, urgent: record.isUrgent, now: now(), timeZone: owner.timezone)
         let phrase = CallbackPromise.phrase(later, now: now(), timeZone: owner.timezone)
         var text = CallerTextRecord(voicemailID: id, kind: CallerTextRecord.late, number: number, state: .waiting, promisedBy: later, at: now())
