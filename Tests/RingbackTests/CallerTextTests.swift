@@ -141,6 +141,7 @@ import Testing
         #expect(setup.twilio.received.map(\.to) == ["+13125550142"], "Maria's is never sent again")
         #expect(setup.twilio.requests.count == 3)
         #expect(try await pipeline.digest().plainText.contains("Texted 8:32 AM, unconfirmed (the provider did not answer; it may not have arrived)"))
+        #expect(await pipeline.metrics.scrape(ledger: pipeline.ledger, now: setup.clock.now).contains(#"ringback_caller_texts{state="ambiguous"} 1"#))
     }
 
     @Test func aTextLeftSendingByACrashIsAmbiguousAndTwilioOptOutsStick() async throws {

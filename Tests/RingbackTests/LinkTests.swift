@@ -183,6 +183,8 @@ import Testing
         #expect(text.contains(#"ringback_transcription_seconds_count{engine="openai:whisper-1"} 2"#))
         #expect(text.contains(#"ringback_voicemails{state="notified"} 1"#))
         #expect(text.contains("ringback_callbacks_open 1"))
+        #expect(text.contains(#"ringback_caller_texts{state="ambiguous"} 0"#))
+        #expect(text.contains(#"ringback_webhook_deliveries{state="queued"} 0"#))
     }
 
     /// "Spam" on a card closes the callback and blocks the number: its next call gets no card. "Not spam" undoes both.

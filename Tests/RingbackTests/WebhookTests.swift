@@ -102,6 +102,8 @@ import Testing
         #expect(queued.map(\.type) == ["callback.overdue", "callback.due_soon"])
         #expect(queued.last?.attempts == 2)
         #expect(queued.last?.lastError == "127.0.0.1 answered HTTP 503")
+        let scrape = await pipeline.metrics.scrape(ledger: pipeline.ledger, now: clock.now)
+        #expect(scrape.contains(#"ringback_webhook_deliveries{state="queued"} 2"#), "an operator sees the backlog")
         receiver.down(false)
         clock.advance(by: 6 * 60)
         #expect(await pipeline.sendWebhooks() == .init(recorded: 0, tried: 2, delivered: 2))

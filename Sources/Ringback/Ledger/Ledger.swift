@@ -25,6 +25,8 @@ public protocol Ledger: Sendable {
     /// When the next voicemail held up, or owed a transcript, is due to be tried again (after `now`).
     func nextAttempt(after now: Date) async throws(LedgerError) -> Date?
     func counts() async throws(LedgerError) -> [VoicemailRecord.State: Int]
+    /// Texts by state and webhook deliveries by state, for `/metrics`.
+    func textAndWebhookCounts() async throws(LedgerError) -> (texts: [CallerTextRecord.State: Int], webhooks: [WebhookDeliveryRecord.State: Int])
     func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord?
     func remember(_ file: IntakeFileRecord) async throws(LedgerError)
 

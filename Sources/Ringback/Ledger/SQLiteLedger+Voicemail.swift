@@ -84,6 +84,22 @@ extension SQLiteLedger {
         }
     }
 
+    public func textAndWebhookCounts() async throws(LedgerError) -> (
+        texts: [CallerTextRecord.State: Int], webhooks: [WebhookDeliveryRecord.State: Int]
+    ) {
+        try await read { db in
+            var texts: [CallerTextRecord.State: Int] = [:]
+            for state in CallerTextRecord.State.allCases {
+                texts[state] = try CallerTextRecord.filter(Column("state") == state.rawValue).fetchCount(db)
+            }
+            var webhooks: [WebhookDeliveryRecord.State: Int] = [:]
+            for state in WebhookDeliveryRecord.State.allCases {
+                webhooks[state] = try WebhookDeliveryRecord.filter(Column("state") == state.rawValue).fetchCount(db)
+            }
+            return (texts, webhooks)
+        }
+    }
+
     // MARK: Files the watcher has seen
 
     public func intakeFile(path: String) async throws(LedgerError) -> IntakeFileRecord? {

@@ -48,6 +48,12 @@ public final class RingbackMetrics: Sendable {
             registry.makeGauge(descriptor: outbox, labels: [("state", "queued")]).set(Double(unsent.count - failed))
             registry.makeGauge(descriptor: outbox, labels: [("state", "failed")]).set(Double(failed))
         }
+        if let (texts, webhooks) = try? await ledger.textAndWebhookCounts() {
+            let text = Self.metric("caller_texts", help: "Texts to callers and owners by state (ambiguous: may or may not have arrived).")
+            for (state, count) in texts { registry.makeGauge(descriptor: text, labels: [("state", state.rawValue)]).set(Double(count)) }
+            let hook = Self.metric("webhook_deliveries", help: "Webhook events by delivery state (queued: not taken yet; failed: gave up).")
+            for (state, count) in webhooks { registry.makeGauge(descriptor: hook, labels: [("state", state.rawValue)]).set(Double(count)) }
+        }
         if let open = try? await ledger.callbacks(.open, now: now) {
             registry.makeGauge(descriptor: Self.metric("callbacks_open", help: "Callbacks not yet made (snoozed included).")).set(Double(open.count))
             let overdue = open.filter { $0.callbackState(at: now) == .open && $0.dueAt < now }.count
