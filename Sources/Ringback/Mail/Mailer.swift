@@ -21,7 +21,8 @@ struct Mailer: Sendable {
     func send(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe?, to recipients: [MailAddress], resending: Bool = false)
         async throws(MailError) -> DeliveryReport
     {
-        let context = await CardContext.gather(for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone)
+        let context = await CardContext.gather(
+            for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone, texts: config.callerTexts != nil)
         var report = DeliveryReport(accepted: [], refused: [])
         for group in MailZones(config.mail, owner: config.owner.timezone).groups(to: recipients, cc: config.mail.cc) {
             var copy = card
@@ -57,7 +58,8 @@ struct Mailer: Sendable {
     func preview(_ card: MessageCard, record: VoicemailRecord, probe: VoicemailProbe, to recipients: [MailAddress], file: URL) async throws(MailError)
         -> MessageCard
     {
-        let context = await CardContext.gather(for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone)
+        let context = await CardContext.gather(
+            for: record, purpose: card.purpose, from: ledger, timeZone: config.owner.timezone, texts: config.callerTexts != nil)
         return try await rendering { () async throws(CardError) in
             try await composer.compose(card, record: record, probe: probe, context: context, to: recipients, cc: config.mail.cc, file: file)
         }

@@ -61,7 +61,8 @@ public struct IntakeWatcher: Service {
                     }
                 }
                 if !batch.isEmpty { nextRetry = min(nextRetry, await nextOwedAttempt()) }
-                // The caller hears the promise as soon as the card is out, not at the next 30-second tick.
+                // The caller's own text went just before the card; the owner's urgent alert goes now too, not at the next
+                // 30-second tick.
                 if pipeline.config.callerTexts != nil, outcomes.contains(where: { $0.status == .notified }) { await pipeline.sendCallerTexts() }
                 // Receivers hear of each voicemail as it is handled, not at the next 30-second tick.
                 if !pipeline.config.webhooks.isEmpty, !outcomes.isEmpty { await pipeline.sendWebhooks() }
