@@ -7,9 +7,11 @@ CONFIG ?= pipeline.yml
 # cmake, build-essential and python3-venv build whisper.cpp and fetch its pinned sources; asterisk-core-sounds-en-wav
 # is real recorded speech for the offline engine's tests.
 # python3-jsonschema checks webhook payloads against docs/webhooks.schema.json in the tests.
+# postgresql-15: the tests start their own server (initdb in a temporary folder, a free loopback port) for the shared
+# ledger; iproute2 cuts a node off from it in a network namespace.
 APT_PACKAGES := libsndfile1-dev libmp3lame-dev libcurl4-openssl-dev libsqlite3-dev libsamplerate0-dev pkg-config \
   cmake build-essential python3-venv python3-aiosmtpd python3-icalendar python3-jsonschema sox openssl espeak-ng flite time \
-  asterisk-core-sounds-en-wav
+  asterisk-core-sounds-en-wav postgresql-15 iproute2
 # Spanish and French prompts for the language-detection figures of `make bench`.
 BENCH_PACKAGES := asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
 
@@ -74,9 +76,11 @@ faults: deps
 	$(SWIFT) build --build-tests
 	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage|hostilePaths|aLedgerDeleted|aSlowWriter|aFloodOfIdle|runningOutOfDescriptors|processesStartedTogether"
 
+# Every test on the SQLite ledger, then the pipeline's tests (RingbackTests) again on PostgreSQL.
 test: deps format-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	RINGBACK_TEST_LEDGER=postgres $(SWIFT) test --skip-build --filter 'RingbackTests\.'
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

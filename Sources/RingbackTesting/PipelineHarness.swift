@@ -15,7 +15,19 @@ public struct Harness: Sendable {
     public var maildirNew: URL { maildir.appendingPathComponent("new") }
     public var quarantine: URL { URL(fileURLWithPath: config.quarantine) }
 
-    public init(dueWithin: Duration = .seconds(4 * 3600)) throws {
+    /// Which store the ledger is: a SQLite file in the folder, or a fresh database on the test PostgreSQL server.
+    public enum Store: String, Sendable, CaseIterable, CustomStringConvertible {
+        case sqlite, postgres
+        public var description: String { rawValue }
+
+        /// `RINGBACK_TEST_LEDGER=postgres` runs every harness test on PostgreSQL (`make test` runs the suite twice).
+        public static let `default`: Store = ProcessInfo.processInfo.environment["RINGBACK_TEST_LEDGER"].flatMap(Store.init) ?? .sqlite
+    }
+
+    public let store: Store
+
+    public init(dueWithin: Duration = .seconds(4 * 3600), store: Store = .default) throws {
+        self.store = store
         folder = try TemporaryDirectory("pipeline")
         let root = folder.url.path
         config = PipelineConfig(
@@ -27,6 +39,10 @@ public struct Harness: Sendable {
             callbacks: CallbacksConfig(dueWithin: ConfigDuration(dueWithin)),
             ledger: root + "/var/ringback.sqlite",
             quarantine: root + "/rejected")
+        if store == .postgres {
+            config.ledger = try PostgresServer.shared().database()
+            config.localFolder = root + "/var"
+        }
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
     }
 
@@ -37,7 +53,7 @@ public struct Harness: Sendable {
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> VoicemailPipeline {
         VoicemailPipeline(
-            config: config, ledger: try ledger ?? SQLiteLedger(path: config.ledger), transcriber: transcriber,
+            config: config, ledger: try ledger ?? LedgerStore.open(config), transcriber: transcriber,
             transport: transport ?? MaildirTransport(root: maildir), logger: Self.logger, now: now)
     }
 

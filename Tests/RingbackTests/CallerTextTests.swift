@@ -265,7 +265,7 @@ extension CallerTextTests {
     /// STOP by Twilio's inbound webhook opts the sender out; a forged request (wrong signature) changes nothing.
     @Test func stopThroughTwilioSignedWebhookOptsOutAndAForgedOneIsRefused() async throws {
         let harness = try Harness()
-        let ledger = try SQLiteLedger(path: harness.config.ledger)
+        let ledger = try LedgerStore.open(harness.config)
         let texts = CallerTextsConfig(
             provider: .init(kind: .twilio, url: "https://api.twilio.com", accountSID: "AC1", token: Secret("twilio-test-token"), from: "+15550001111"))
         let web = WebConfig(publicURL: "https://ringback.example.com", secret: Secret("a-long-test-secret-0123456789"))
@@ -299,7 +299,7 @@ extension CallerTextTests {
     /// altered request is refused.
     @Test func stopThroughTelnyxSignedWebhookOptsOutAndReplaysAreRefused() async throws {
         let harness = try Harness()
-        let ledger = try SQLiteLedger(path: harness.config.ledger)
+        let ledger = try LedgerStore.open(harness.config)
         let key = Curve25519.Signing.PrivateKey()
         var provider = CallerTextsConfig.Provider(kind: .telnyx, url: "https://api.telnyx.com", token: Secret("KEY1"), from: "+15550001111")
         provider.publicKey = key.publicKey.rawRepresentation.base64EncodedString()

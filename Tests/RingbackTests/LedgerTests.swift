@@ -1,10 +1,19 @@
 import Foundation
-import GRDB
+import RingbackTesting
 import Testing
 
 @testable import Ringback
 
+/// The intents on both stores: a SQLite file and a database on the test PostgreSQL server.
 @Suite struct LedgerTests {
+    static let stores = Harness.Store.allCases
+
+    /// A fresh ledger of `store`, and the harness that owns its folder.
+    func ledger(_ store: Harness.Store) throws -> (any Ledger, Harness) {
+        let harness = try Harness(store: store)
+        return (try LedgerStore.open(harness.config), harness)
+    }
+
     func record(_ key: String, due: Date) -> VoicemailRecord {
         VoicemailRecord(
             id: nil, key: key, sourcePath: "/spool/\(key).wav", state: .notified, receivedAt: due.addingTimeInterval(-3600),
@@ -15,8 +24,9 @@ import Testing
             notifiedAt: nil, dueAt: due, callbackState: .open, callbackClosedAt: nil, callbackClosedBy: nil, createdAt: due, updatedAt: due)
     }
 
-    @Test func theSameKeyIsStoredOnce() async throws {
-        let ledger = try SQLiteLedger(writer: DatabaseQueue())
+    @Test(arguments: stores) func theSameKeyIsStoredOnce(store: Harness.Store) async throws {
+        let (ledger, harness) = try ledger(store)
+        defer { withExtendedLifetime(harness) {} }
         let now = Date(timeIntervalSince1970: 1_790_000_000)  // whole milliseconds: SQLite keeps ms
         let first = try await ledger.insertIfAbsent(record("a", due: now))
         let second = try await ledger.insertIfAbsent(record("a", due: now.addingTimeInterval(99)))
@@ -26,8 +36,9 @@ import Testing
         #expect(second.record.dueAt == first.record.dueAt)
     }
 
-    @Test func callbacksListSoonestFirstAndDoneClosesOnce() async throws {
-        let ledger = try SQLiteLedger(writer: DatabaseQueue())
+    @Test(arguments: stores) func callbacksListSoonestFirstAndDoneClosesOnce(store: Harness.Store) async throws {
+        let (ledger, harness) = try ledger(store)
+        defer { withExtendedLifetime(harness) {} }
         let now = Date()
         _ = try await ledger.insertIfAbsent(record("later", due: now.addingTimeInterval(7200)))
         let overdue = try await ledger.insertIfAbsent(record("overdue", due: now.addingTimeInterval(-600))).record
@@ -45,8 +56,9 @@ import Testing
         await #expect(throws: LedgerError.self) { try await ledger.changeCallback(id: 999, .done, by: .cli, at: now) }
     }
 
-    @Test func aCallbackIsTriedSnoozedClosedAndReopenedWithEveryStepInItsHistory() async throws {
-        let ledger = try SQLiteLedger(writer: DatabaseQueue())
+    @Test(arguments: stores) func aCallbackIsTriedSnoozedClosedAndReopenedWithEveryStepInItsHistory(store: Harness.Store) async throws {
+        let (ledger, harness) = try ledger(store)
+        defer { withExtendedLifetime(harness) {} }
         let now = Date(timeIntervalSince1970: 1_790_000_000)
         let id = try #require(try await ledger.insertIfAbsent(record("a", due: now.addingTimeInterval(600))).record.id)
 

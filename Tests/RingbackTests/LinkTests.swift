@@ -114,7 +114,7 @@ import Testing
     /// `/healthz` answers 200 while the ledger answers, and 503 once the ledger file is gone: a proxy takes the node
     /// out of rotation instead of sending it uploads and link taps it cannot record.
     @Test func healthSaysWhetherTheLedgerAnswers() async throws {
-        let harness = try Harness()
+        let harness = try Harness(store: .sqlite)  // a file deleted under it; PostgreSQL's case is in SharedLedgerTests
         let ledger = try SQLiteLedger(path: harness.config.ledger)
         let server = LinkServer(ledger: ledger, web: WebConfig(publicURL: nil, secret: nil), owner: harness.config.owner)
         try await server.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in

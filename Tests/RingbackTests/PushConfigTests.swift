@@ -52,13 +52,28 @@ import Testing
         #expect(config.literalSecrets == ["web.push.tokens.site-a"], "a token written out is flagged like any literal secret")
     }
 
-    /// Taken as a file name, `postgres://…` used to make a SQLite file called `postgres:`.
-    @Test func aLedgerURLIsRefusedByNameWithoutItsPassword() {
+    /// Taken as a file name, a URL used to make a SQLite file called `postgres:`: now PostgreSQL's is the shared
+    /// ledger, any other is refused by name, and no message repeats the password.
+    @Test func aLedgerURLIsPostgreSQLOrRefusedByNameWithoutItsPassword() throws {
         let intake = "intake:\n  - { path: ./spool }\n"
-        let refused = failure(intake + "ledger: \"postgres://ringback:s3cret@db.example.com:5432/ringback\"\n")
-        #expect(refused.hasPrefix("ledger: is a postgres:// URL, and this Ringback keeps its ledger in a SQLite file"), "\(refused)")
-        #expect(!refused.contains("s3cret"))
-        #expect(failure(intake + "ledger: \"mysql://db/ringback\"\n").hasPrefix("ledger: is a mysql:// URL"))
+        #expect(failure(intake + "ledger: \"postgres://ringback:s3cret@db.example.com:5432/ringback\"\n") == "parsed")
+        let mysql = failure(intake + "ledger: \"mysql://ringback:s3cret@db/ringback\"\n")
+        #expect(mysql.hasPrefix("ledger: is a mysql:// URL; the ledger is a SQLite file (a path) or PostgreSQL"), "\(mysql)")
+        #expect(!mysql.contains("s3cret"))
+        let prefer = failure(intake + "ledger: \"postgres://ringback:s3cret@db/ringback?sslmode=prefer\"\n")
+        #expect(prefer.contains("sslmode=prefer is not one Ringback uses") && prefer.contains("fall back to plain text"), "\(prefer)")
+        #expect(!prefer.contains("s3cret"))
+        #expect(failure(intake + "ledger: \"postgres://db/ringback?sslcert=x\"\n").contains("a parameter Ringback does not know: sslcert"))
         #expect(failure(intake + "ledger: ./var/ringback.sqlite\n") == "parsed")
+
+        let location = try PostgresLocation(url: "postgres://ringback:s3cret@db.example.com/calls", environment: [:])
+        #expect(location.tls == .verifyFull, "TLS is verified unless the URL says otherwise")
+        #expect(location.port == 5432)
+        #expect(location.shown == "postgres://ringback@db.example.com:5432/calls")
+        let fromEnvironment = try PostgresLocation(url: "postgres://ringback@db/calls", environment: ["PGPASSWORD": "p"])
+        #expect(fromEnvironment.password == "p")
+        guard case .success(let config) = parse(intake + "ledger: \"postgres://ringback:s3cret@db.example.com/calls\"\n") else { return }
+        #expect(config.literalSecrets == ["ledger"], "a password written into the URL is flagged like any literal secret")
+        #expect(LedgerStore.shown(config) == "postgres://ringback@db.example.com:5432/calls")
     }
 }

@@ -97,7 +97,7 @@ import Testing
         standIn.enqueue(.respond(.json(502, #"{"detail":"bad gateway"}"#)))
         let file = try harness.drop("call.wav")
         let pipeline = VoicemailPipeline(
-            config: harness.config, ledger: try SQLiteLedger(path: harness.config.ledger),
+            config: harness.config, ledger: try LedgerStore.open(harness.config),
             transcription: TranscriptionChain(engines: [harness.openAI(standIn)], retry: RetryPolicy(attempts: 3, backoff: .milliseconds(5))),
             transport: MaildirTransport(root: harness.maildir), logger: Harness.logger)
         let outcome = await pipeline.process(file)

@@ -184,7 +184,7 @@ enum NonSpeech: String, CaseIterable, Sendable, CustomStringConvertible {
         #expect(card.contains("What they said"))
         #expect(card.contains("Please leave your message after the tone"))
         // The ledger keeps the language and the timed segments the card is made from.
-        let record = try #require(try await SQLiteLedger(path: harness.config.ledger).voicemail(id: 1))
+        let record = try #require(try await LedgerStore.open(harness.config).voicemail(id: 1))
         #expect(record.transcriptLanguage == "en")
         #expect(record.transcriptSegments?.isEmpty == false)
         #expect(record.transcriptSegments?.allSatisfy { $0.end <= 6 } == true)

@@ -57,6 +57,12 @@ struct EnvironmentExpansion {
                 {
                     return [child]
                 }
+                // `ledger: postgres://user:password@host/db`: the password written into the URL.
+                if name == "ledger", let text = value.string, !text.contains("${"),
+                    text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]+@", options: .regularExpression) != nil
+                {
+                    return [child]
+                }
                 // `web.push.tokens`: every value is a PBX's secret.
                 if name == "tokens", case .mapping(let tokens) = value {
                     return tokens.compactMap { pbx, token in

@@ -8,8 +8,15 @@ public struct PipelineConfig: Sendable, Decodable {
     public var transcription: TranscriptionConfig
     public var mail: MailConfig
     public var callbacks: CallbacksConfig
+    /// A SQLite file, or `postgres://…` for a ledger several machines share.
     public var ledger: String
+    /// This machine's PBX, in a shared ledger: its intake and call records are watched by the one node of the site
+    /// holding its lease, and its PBX's message ids are told apart from other sites'. Defaults to the host name.
+    public var site: String?
     public var quarantine: String
+    /// Where this machine keeps its own state beside the ledger (mail being sent, archived recordings): the SQLite
+    /// ledger's folder, or `./var` beside `pipeline.yml` when the ledger is on a server.
+    public var localFolder: String = "./var"
     /// One-click links, when configured.
     public var web: WebConfig?
     /// Texts to callers with their callback time, when configured.
@@ -40,11 +47,12 @@ public struct PipelineConfig: Sendable, Decodable {
         self.callbacks = callbacks
         self.ledger = ledger
         self.quarantine = quarantine
+        self.localFolder = PostgresLocation.isURL(ledger) ? "./var" : URL(fileURLWithPath: ledger).deletingLastPathComponent().path
         self.web = nil
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case owner, intake, transcription, mail, callbacks, ledger, quarantine, web
+        case owner, intake, transcription, mail, callbacks, ledger, quarantine, web, site
         case callerTexts = "caller_texts"
         case webhooks
         case shutdownGrace = "shutdown_grace"
@@ -62,14 +70,18 @@ public struct PipelineConfig: Sendable, Decodable {
         mail = try container.decode(MailConfig.self, forKey: .mail)
         callbacks = try container.decodeIfPresent(CallbacksConfig.self, forKey: .callbacks) ?? .init()
         ledger = try container.decodeIfPresent(String.self, forKey: .ledger) ?? "./var/ringback.sqlite"
-        let given = ledger
-        if let scheme = given.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression).map({ given[$0].dropLast(3) }) {
-            // Taken as a file name, it would make a SQLite file called `postgres:`. Only the scheme is shown: the
-            // rest may hold a password.
-            throw ConfigError(
-                .invalid, key: "ledger",
-                "is a \(scheme):// URL, and this Ringback keeps its ledger in a SQLite file: give a path like ./var/ringback.sqlite"
-                    + " (a shared PostgreSQL ledger is not available yet)")
+        if PostgresLocation.isURL(ledger) {
+            // A URL that is not PostgreSQL's would otherwise be taken as a file name (a SQLite file called
+            // `postgres:`). The error shows the scheme or the part at fault, never the password.
+            do throws(PostgresLocationError) {
+                _ = try PostgresLocation(url: ledger)
+            } catch {
+                throw ConfigError(.invalid, key: "ledger", error.description)
+            }
+        }
+        site = try container.decodeIfPresent(String.self, forKey: .site)
+        if let site, site.isEmpty || site.count > 64 || site.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+            throw ConfigError(.invalid, key: "site", "names this node's PBX in a shared ledger: letters, digits, - _ and . only, at most 64")
         }
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
@@ -197,7 +209,8 @@ extension PipelineConfig {
             guard !expanded.hasPrefix("/") else { return expanded }
             return base.appendingPathComponent(expanded).standardizedFileURL.path
         }
-        ledger = resolve(ledger)
+        if !PostgresLocation.isURL(ledger) { ledger = resolve(ledger) }
+        localFolder = PostgresLocation.isURL(ledger) ? resolve("./var") : URL(fileURLWithPath: ledger).deletingLastPathComponent().path
         quarantine = resolve(quarantine)
         if let folder = web?.push?.folder { web?.push?.folder = resolve(folder) }
         switch mail.transport {

@@ -70,7 +70,7 @@ struct IntakeBook: Sendable {
         let manager = FileManager.default
         let root = URL(fileURLWithPath: intake.path).standardizedFileURL.path
         let archive = URL(
-            fileURLWithPath: intake.archiveTo ?? URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("archive").path)
+            fileURLWithPath: intake.archiveTo ?? URL(fileURLWithPath: config.localFolder).appendingPathComponent("archive").path)
         for file in source.files {
             do {
                 if intake.after == .delete {

@@ -101,7 +101,7 @@ struct Mailer: Sendable {
 
     /// A fresh file in `outgoing/` for one message, removed once `body` is done with it.
     private func withMessageFile<T>(token: String, _ body: (URL) async throws(MailError) -> T) async throws(MailError) -> T {
-        let outgoing = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().appendingPathComponent("outgoing", isDirectory: true)
+        let outgoing = URL(fileURLWithPath: config.localFolder).appendingPathComponent("outgoing", isDirectory: true)
         try? FileManager.default.createDirectory(at: outgoing, withIntermediateDirectories: true)
         let file = outgoing.appendingPathComponent("\(token).\(UUID().uuidString.prefix(8)).eml")
         defer { try? FileManager.default.removeItem(at: file) }

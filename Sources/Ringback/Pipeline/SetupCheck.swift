@@ -31,27 +31,7 @@ public struct SetupCheck: Sendable {
             let writer = pushed ? "web.push stores uploads in it" : intake.after != .keep ? "after: archive/delete needs it" : nil
             items.append(folder(intake.path, key: "intake", writer: writer, what: "\(intake.layout.rawValue) drop folder"))
         }
-        let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
-        items.append(creatable(ledgerFolder, key: "ledger", what: "the ledger's folder"))
-        do throws(LedgerError) {
-            // Read-only: a check never creates a ledger (a missing one after a deletion must not look fine).
-            let room = Self.freeSpace(at: ledgerFolder).map { ", \(CardComposer.megabytes($0)) free on its disk" } ?? ""
-            if let found = try LedgerStore.inspect(config) {
-                let schema = found.current ? "schema up to date" : "schema older than this Ringback (watch upgrades it when it starts)"
-                items.append(
-                    found.problems.isEmpty
-                        ? Item(subject: "ledger \(config.ledger)", ok: true, detail: "opens, \(schema), every page sound\(room)")
-                        : Item(subject: "ledger \(config.ledger)", ok: false, detail: "damaged: " + found.problems.prefix(3).joined(separator: "; ")))
-            } else {
-                items.append(
-                    Item(
-                        subject: "ledger \(config.ledger)", ok: true,
-                        detail: "not there yet: the first `ringback watch` or `reprocess` creates it\(room). If it existed before, it was deleted: "
-                            + "every voicemail still in the drop folders would be sent again"))
-            }
-        } catch {
-            items.append(Item(subject: "ledger \(config.ledger)", ok: false, detail: error.message))
-        }
+        items.append(contentsOf: await ledger())
         items.append(creatable(config.quarantine, key: "quarantine", what: "the quarantine folder"))
         items.append(await mail())
         for (index, engine) in config.transcription.engines.enumerated() where engine.kind != .none {
@@ -59,6 +39,55 @@ public struct SetupCheck: Sendable {
         }
         if let web = config.web { items.append(listener(web)) }
         if let cdr = config.callbacks.cdr { items.append(callRecords(cdr)) }
+        return items
+    }
+
+    /// The ledger, read-only: a check never creates one (a missing one after a deletion must not look fine).
+    private func ledger() async -> [Item] {
+        let shown = LedgerStore.shown(config)
+        let subject = "ledger \(shown)"
+        guard !PostgresLocation.isURL(config.ledger) else {
+            do throws(LedgerError) {
+                let found = try await LedgerStore.inspect(config)
+                var server = "PostgreSQL"
+                if let postgres = (try? LedgerStore.open(config)) as? PostgresLedger, let described = try? await postgres.describe() { server = described }
+                guard let found else {
+                    return [
+                        Item(
+                            subject: subject, ok: true,
+                            detail: "answers (\(server)); no Ringback tables yet: the first `ringback watch` creates them")
+                    ]
+                }
+                let schema = found.current ? "schema up to date" : "schema older than this Ringback (watch upgrades it when it starts)"
+                return [
+                    Item(
+                        subject: subject, ok: found.problems.isEmpty,
+                        detail: found.problems.isEmpty ? "answers (\(server)), \(schema)" : found.problems.joined(separator: "; "))
+                ]
+            } catch {
+                return [Item(subject: subject, ok: false, detail: error.message)]
+            }
+        }
+        let ledgerFolder = URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path
+        var items = [creatable(ledgerFolder, key: "ledger", what: "the ledger's folder")]
+        do throws(LedgerError) {
+            let room = Self.freeSpace(at: ledgerFolder).map { ", \(CardComposer.megabytes($0)) free on its disk" } ?? ""
+            if let found = try await LedgerStore.inspect(config) {
+                let schema = found.current ? "schema up to date" : "schema older than this Ringback (watch upgrades it when it starts)"
+                items.append(
+                    found.problems.isEmpty
+                        ? Item(subject: subject, ok: true, detail: "opens, \(schema), every page sound\(room)")
+                        : Item(subject: subject, ok: false, detail: "damaged: " + found.problems.prefix(3).joined(separator: "; ")))
+            } else {
+                items.append(
+                    Item(
+                        subject: subject, ok: true,
+                        detail: "not there yet: the first `ringback watch` or `reprocess` creates it\(room). If it existed before, it was deleted: "
+                            + "every voicemail still in the drop folders would be sent again"))
+            }
+        } catch {
+            items.append(Item(subject: subject, ok: false, detail: error.message))
+        }
         return items
     }
 

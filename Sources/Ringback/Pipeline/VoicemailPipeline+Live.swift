@@ -4,7 +4,7 @@ public import Logging
 extension VoicemailPipeline {
     /// The pipeline `pipeline.yml` describes: its ledger, its first transcription engine, its mail transport.
     public static func live(config: PipelineConfig, logger: Logger) throws(LedgerError) -> VoicemailPipeline {
-        let ledger = try LedgerStore.open(config)
+        let ledger = try LedgerStore.open(config, logger: logger)
         return VoicemailPipeline(
             config: config, ledger: ledger, transcription: config.transcription.makeChain(),
             transport: makeTransport(config.mail), logger: logger)
