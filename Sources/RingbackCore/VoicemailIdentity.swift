@@ -22,6 +22,13 @@ public struct VoicemailIdentity: Sendable, Hashable, Codable, CustomStringConver
         self.value = value
     }
 
+    /// The PBX's own id told apart from another PBX's on a shared ledger (`msg_id:site-b/1790054687-00000006`): two
+    /// PBXs count messages alike. A content hash is the same whichever machine reads the audio, and is kept as it is.
+    public func within(_ namespace: String?) -> VoicemailIdentity {
+        guard let namespace, source != .contentHash else { return self }
+        return VoicemailIdentity(source: source, value: "\(namespace)/\(value)")
+    }
+
     /// `msg_id:1790054687-00000006` or `sha256:ab12…`: what the ledger stores.
     public var key: String { "\(source.rawValue):\(value)" }
     public var description: String { key }

@@ -30,10 +30,13 @@ struct WatchCommand: AsyncParsableCommand {
         for warning in config.fileWarnings { logger.warning("the configuration is \(warning)") }
         let pipeline = try global.makePipeline(config, logger: logger)
         try await global.prepareEngines(pipeline)
-        // One watch per ledger: a second one stands by until the first stops renewing its lease.
-        let lease = WatchLease(pipeline: pipeline, logger: logger)
+        // One watch per site: a second one stands by until the first stops renewing its lease. One node of all on the
+        // ledger runs the reminders, texts, webhooks and the digest.
+        let lease = WatchLease(pipeline: pipeline, role: .site, logger: logger)
+        let cluster = WatchLease(pipeline: pipeline, role: .cluster, logger: logger)
         let watcher = IntakeWatcher(pipeline: pipeline, logger: logger)
-        var services: [any Service] = [lease] + ([watcher] + CallbackServices.make(pipeline: pipeline, logger: logger)).map(lease.standby)
+        let callbacks = CallbackServices.split(pipeline: pipeline, logger: logger)
+        var services: [any Service] = [lease, cluster] + ([watcher] + callbacks.site).map(lease.standby) + callbacks.cluster.map(cluster.standby)
         if let web = config.web {  // the one-click links' confirmation pages, /metrics and /healthz
             // Only the watch holding the lease listens: a standby on the same config would find the address taken.
             let server = LinkServer(

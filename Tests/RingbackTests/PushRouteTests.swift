@@ -78,10 +78,12 @@ import Testing
             let stored = try await client.execute(uri: "/v1/voicemails", method: .post, headers: form, body: Self.multipart(audio: audio, metadata: sidecar))
             #expect(stored.status == .accepted)
             let file = try #require(json(stored)["file"] as? String)
-            #expect(json(stored)["key"] as? String == "msg_id:1795000000-1")
+            #expect(json(stored)["key"] as? String == "msg_id:site-a/1795000000-1", "the PBX's message id, within its name: PBXs count alike")
             // On disk, whole, before the answer: the recording byte for byte, the sidecar beside it.
             #expect(Array(try Data(contentsOf: spool.appendingPathComponent(file))) == audio)
-            #expect(FileManager.default.fileExists(atPath: spool.appendingPathComponent(file).deletingPathExtension().appendingPathExtension("txt").path))
+            let storedSidecar = try String(
+                contentsOf: spool.appendingPathComponent(file).deletingPathExtension().appendingPathExtension("txt"), encoding: .utf8)
+            #expect(storedSidecar.contains("\nmsg_id=site-a/1795000000-1\n") && storedSidecar.contains("callerid="), "\(storedSidecar)")
             #expect(await pipeline.process(spool.appendingPathComponent(file)).status == .notified)
             let again = try await client.execute(uri: "/v1/voicemails", method: .post, headers: form, body: Self.multipart(audio: audio, metadata: sidecar))
             #expect(again.status == .ok)

@@ -40,11 +40,15 @@ public actor CallRecordSync {
         spam = SpamFilter(config: pipeline.callbacks.spam, vip: pipeline.callbacks.vip, ledger: ledger)
     }
 
+    /// Where the ledger keeps this file's read position: its path, within the site on a shared ledger (every PBX
+    /// writes `Master.csv` at the same path).
+    var cursorKey: String { pipeline.sharedSite.map { "\($0):\(config.path)" } ?? config.path }
+
     /// Reads what was appended since the last look and applies it.
     @discardableResult
     public func sync() async throws(LedgerError) -> Changes {
         if follower == nil {
-            let saved = try await ledger.cdrCursor(path: config.path)
+            let saved = try await ledger.cdrCursor(path: cursorKey)
             follower = CallRecordFollower(path: config.path, resumeAt: saved.map { .init(inode: $0.inode, offset: $0.offset) })
         }
         guard let follower else { return Changes() }
@@ -76,7 +80,7 @@ public actor CallRecordSync {
                 }
             }
             for call in inbound { try await applyInbound(call.rows, key: call.key, into: &changes) }
-            if let cursor = follower.cursor { try await ledger.saveCDRCursor(path: config.path, inode: cursor.inode, offset: cursor.offset) }
+            if let cursor = follower.cursor { try await ledger.saveCDRCursor(path: cursorKey, inode: cursor.inode, offset: cursor.offset) }
         } while !follower.caughtUp
         if changes.tooOld > 0 {
             logger.notice(
@@ -156,7 +160,7 @@ public actor CallRecordSync {
     private func missedCall(
         _ rows: [CallRecord], first: CallRecord, key: String, number: String, end: Date, wait: Int, ending: CallRecord.Ending
     ) -> VoicemailRecord {
-        let identity = VoicemailIdentity(source: .callRecord, value: key)
+        let identity = VoicemailIdentity(source: .callRecord, value: key).within(pipeline.sharedSite)
         let urgent = pipeline.callbacks.vip.contains(number)
         let created = now()
         var record = VoicemailRecord(

@@ -34,6 +34,9 @@ public struct IntakeConfig: Sendable, Decodable {
     public var archiveTo: String?
     /// An Asterisk recording whose `.txt` never comes is processed anyway after this long, as an unknown caller.
     public var orphanAfter: ConfigDuration
+    /// On a shared ledger, this machine's `site`, which the PBX's message ids are read within (not a setting of
+    /// its own: `PipelineConfig` sets it).
+    public var namespace: String?
 
     public init(
         path: String, layout: Layout = .plain, poll: ConfigDuration? = nil, settle: ConfigDuration = .init(.seconds(2)),

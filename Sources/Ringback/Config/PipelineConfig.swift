@@ -51,6 +51,12 @@ public struct PipelineConfig: Sendable, Decodable {
         self.web = nil
     }
 
+    /// On a shared ledger, the site this machine's PBX ids are read within: `site`, or the host name.
+    public var sharedSite: String? {
+        guard PostgresLocation.isURL(ledger) else { return nil }
+        return site ?? ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "-")
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case owner, intake, transcription, mail, callbacks, ledger, quarantine, web, site
         case callerTexts = "caller_texts"
@@ -85,13 +91,17 @@ public struct PipelineConfig: Sendable, Decodable {
         }
         quarantine = try container.decodeIfPresent(String.self, forKey: .quarantine) ?? "./var/rejected"
         web = try container.decodeIfPresent(WebConfig.self, forKey: .web)
+        func normal(_ path: String) -> String {
+            var path = path
+            while path.hasPrefix("./") { path.removeFirst(2) }
+            while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+            return path
+        }
+        if let namespace = sharedSite {
+            // Pushed voicemail is read within its PBX's name instead (a PBX may push to any node).
+            for index in intake.indices where web?.push.map({ normal($0.folder) }) != normal(intake[index].path) { intake[index].namespace = namespace }
+        }
         if let push = web?.push {
-            func normal(_ path: String) -> String {
-                var path = path
-                while path.hasPrefix("./") { path.removeFirst(2) }
-                while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-                return path
-            }
             guard intake.contains(where: { normal($0.path) == normal(push.folder) && $0.layout == .plain }) else {
                 throw ConfigError(
                     .invalid, key: "web.push.folder",

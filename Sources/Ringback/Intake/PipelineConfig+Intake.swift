@@ -19,6 +19,9 @@ extension PipelineConfig {
     public func intake(containing url: URL) -> IntakeConfig {
         let path = url.standardizedFileURL.path
         let matching = intake.filter { path.hasPrefix(URL(fileURLWithPath: $0.path).standardizedFileURL.path + "/") }
-        return matching.max { $0.path.count < $1.path.count } ?? IntakeConfig(path: url.deletingLastPathComponent().path)
+        if let found = matching.max(by: { $0.path.count < $1.path.count }) { return found }
+        var elsewhere = IntakeConfig(path: url.deletingLastPathComponent().path)
+        elsewhere.namespace = sharedSite
+        return elsewhere
     }
 }

@@ -9,7 +9,16 @@ public enum CallbackServices {
     /// Every service `config` asks for, looking at the ledger every `interval` (the call records every
     /// `callbacks.cdr.poll`).
     public static func make(pipeline: VoicemailPipeline, logger: Logger, interval: Duration = .seconds(30)) -> [any Service] {
-        var services: [any Service] = [
+        let services = split(pipeline: pipeline, logger: logger, interval: interval)
+        return services.cluster + services.site
+    }
+
+    /// The same services by the lease they run under: once per cluster (reminders and the rest, the digest), or
+    /// once per site (its PBX's call records).
+    public static func split(pipeline: VoicemailPipeline, logger: Logger, interval: Duration = .seconds(30)) -> (
+        cluster: [any Service], site: [any Service]
+    ) {
+        let cluster: [any Service] = [
             Ticker(name: "reminders", interval: interval) {
                 await pipeline.sendOwedCards()
                 await pipeline.sendCallerTexts()
@@ -18,8 +27,9 @@ public enum CallbackServices {
             },
             Ticker(name: "digest", interval: interval) { await pipeline.sendDigestIfDue() },
         ]
+        var site: [any Service] = []
         if let records = makeCallRecordSync(pipeline: pipeline, logger: logger) {
-            services.append(
+            site.append(
                 Ticker(name: "call records", interval: records.config.poll.duration) {
                     do throws(LedgerError) {
                         try await records.sync()
@@ -29,7 +39,7 @@ public enum CallbackServices {
                     await pipeline.sendOwedCards()
                 })
         }
-        return services
+        return (cluster, site)
     }
 
     /// `callbacks.cdr`, when configured and its format is readable.
@@ -46,14 +56,15 @@ public enum CallbackServices {
     }
 }
 
-/// Runs `tick` at once and then every `interval` until graceful shutdown; a tick in flight finishes.
+/// Runs `tick` at once and then every `interval` until graceful shutdown (or cancellation, when its lease is lost);
+/// a tick in flight finishes.
 struct Ticker: Service {
     let name: String
     let interval: Duration
     let tick: @Sendable () async -> Void
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await tick()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

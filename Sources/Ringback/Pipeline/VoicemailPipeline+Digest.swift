@@ -32,13 +32,28 @@ extension VoicemailPipeline {
         guard let slot = schedule.latestSlot(atOrBefore: now, timeZone: config.owner.timezone), now.timeIntervalSince(slot.time) < 12 * 3600,
             (try? await ledger.digestSent(slot: slot.name)) == false
         else { return nil }
-        do {
-            try await send(try await digest(), slot: slot.name)
-            logger.info("digest sent", metadata: ["slot": "\(slot.name)"])
-            return slot.name
+        // Under the slot's claim, read again: of two nodes (a cluster lease changing hands mid-send), one sends it.
+        let sent: Bool
+        do throws(LedgerError) {
+            let run = try await claims.holding("digest:" + slot.name) { () async throws(LedgerError) -> Bool in
+                guard try await !ledger.digestSent(slot: slot.name) else { return false }
+                let digest = try await digest()
+                do throws(MailError) {
+                    try await send(digest, slot: slot.name)
+                    return true
+                } catch {
+                    logger.warning("digest not sent; will retry", metadata: ["slot": "\(slot.name)", "error": "\(error)"])
+                    return false
+                }
+            }
+            guard case .ran(let ran) = run else { return nil }
+            sent = ran
         } catch {
             logger.warning("digest not sent; will retry", metadata: ["slot": "\(slot.name)", "error": "\(error)"])
             return nil
         }
+        guard sent else { return nil }
+        logger.info("digest sent", metadata: ["slot": "\(slot.name)"])
+        return slot.name
     }
 }

@@ -64,7 +64,7 @@ public struct VoicemailProbe: Sendable, Codable {
         }
         let identity: VoicemailIdentity
         if let given = metadata.identity {
-            identity = given
+            identity = given.within(source.intake.namespace)
         } else {
             do throws(IntakeError) {
                 identity = try VoicemailIdentity.contentHash(of: url)

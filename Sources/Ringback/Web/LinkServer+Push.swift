@@ -86,7 +86,10 @@ extension LinkServer {
         let isJSON = metadata.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) == UInt8(ascii: "{")
         let messageID =
             isJSON ? nil : (try? AsteriskSidecar(data: Data(metadata), path: "metadata"))?.messageID
-        let identity = messageID.map { VoicemailIdentity(source: .asteriskMessageID, value: $0) } ?? audio.contentIdentity
+        // PBXs count their messages alike: the id is kept within the PBX's name, in the stored sidecar too, so the
+        // same message pushed to any node is one voicemail and another PBX's is another.
+        let identity = messageID.map { VoicemailIdentity(source: .asteriskMessageID, value: "\(pbx)/\($0)") } ?? audio.contentIdentity
+        if let messageID { metadata = Self.sidecar(metadata, messageID: "\(pbx)/\(messageID)") }
         if let known = try? await ledger.voicemail(key: identity.key) {
             audio.discard()
             return Received(status: .ok, body: ["status": "duplicate", "voicemail_id": known.id ?? 0, "key": identity.key])
@@ -101,6 +104,14 @@ extension LinkServer {
         }
         logger.info("voicemail pushed", metadata: ["pbx": "\(pbx)", "file": "\(stem).\(ext)", "bytes": "\(audio.size)"])
         return Received(status: .accepted, body: ["status": "stored", "file": "\(stem).\(ext)", "key": identity.key, "bytes": audio.size])
+    }
+
+    /// The Asterisk sidecar with its `msg_id` line replaced.
+    static func sidecar(_ bytes: [UInt8], messageID: String) -> [UInt8] {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.trimmingCharacters(in: .whitespaces).hasPrefix("msg_id=") ? "msg_id=\(messageID)" : String(line)
+        }
+        return Array(lines.joined(separator: "\n").utf8)
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Response {

@@ -1,0 +1,179 @@
+import Foundation
+import Ringback
+import RingbackAudio
+import RingbackTesting
+import Testing
+
+/// Several `ringback watch` nodes on one PostgreSQL ledger (the test server's), each with its own site and drop folder,
+/// and PBXs pushing voicemail to any of them: one card per voicemail, counted by Message-ID at a real SMTP server,
+/// one digest per slot, and one callback per caller across sites.
+@Suite(.serialized) struct ClusterTests {
+    let folder: TemporaryDirectory
+    let database: String
+    static let token = "pbx-north-0123456789abcdef0123"
+
+    init() throws {
+        folder = try TemporaryDirectory("cluster")
+        database = try PostgresServer.shared().database()
+    }
+
+    /// A node's folder and `pipeline.yml`: its own spool and push folder, the shared ledger, the sink, a digest slot
+    /// an hour ago (so it is due at once).
+    func node(_ name: String, site: String, sink: SMTPSink, port: Int) throws -> URL {
+        let root = folder.url.appendingPathComponent(name)
+        for sub in ["spool", "pushed"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let hourAgo = calendar.dateComponents([.hour, .minute], from: Date().addingTimeInterval(-3600))
+        let yaml = """
+            owner: { name: Acme, email: owner@example.com, timezone: UTC }
+            site: \(site)
+            ledger: "\(database)"
+            intake:
+              - { path: ./spool, layout: plain, settle: 1s }
+              - { path: ./pushed, layout: plain, settle: 1s }
+            mail:
+              from: "Ringback <voicemail@example.com>"
+              to: [owner@example.com]
+              transport: smtp
+              smtp: { url: "\(sink.url)", ca_file: "\(sink.caFile.path)", timeout: 5s }
+            retry_after: 1s
+            callbacks:
+              digest: { at: "\(String(format: "%02d:%02d", hourAgo.hour ?? 0, hourAgo.minute ?? 0))", days: mon-sun }
+            web:
+              listen: 127.0.0.1:\(port)
+              push: { folder: ./pushed, tokens: { pbx-north: "${PUSH_TOKEN}" } }
+            """
+        try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
+        return root
+    }
+
+    func start(_ root: URL) throws -> Process {
+        try RingbackCLI.start(["watch", "--config", "pipeline.yml"], in: root, environment: ["PUSH_TOKEN": Self.token])
+    }
+
+    func stop(_ process: Process) async throws {
+        kill(process.processIdentifier, SIGTERM)
+        _ = try await Eventually.holds(within: .seconds(20)) { !process.isRunning }
+    }
+
+    /// Recordings written elsewhere, then renamed into the spool at once; with an Asterisk sidecar when `callerID`.
+    func drop(_ count: Int, into root: URL, prefix: String, callerID: (Int) -> String? = { _ in nil }, msgID: (Int) -> String? = { _ in nil }) throws {
+        let staging = root.appendingPathComponent("staging-\(prefix)")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        for index in 0..<count {
+            try AudioFixture.write(staging.appendingPathComponent("\(prefix)-\(index).wav"), seconds: 0.5, signal: .noise(amplitude: 0.3))
+            if let caller = callerID(index) {
+                try Data(
+                    AudioFixture.asteriskSidecar(callerID: caller, origtime: Int(Date().timeIntervalSince1970), msgID: msgID(index), duration: 1).utf8
+                ).write(to: staging.appendingPathComponent("\(prefix)-\(index).txt"))
+            }
+        }
+        for index in 0..<count {
+            for ext in ["txt", "wav"] {
+                let file = staging.appendingPathComponent("\(prefix)-\(index).\(ext)")
+                guard FileManager.default.fileExists(atPath: file.path) else { continue }
+                try FileManager.default.moveItem(at: file, to: root.appendingPathComponent("spool/\(prefix)-\(index).\(ext)"))
+            }
+        }
+    }
+
+    /// POSTs one voicemail as a PBX's push script would (curl, multipart); returns the HTTP status.
+    func push(_ audio: URL, sidecar: URL, port: Int) throws -> Int {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        let output = Pipe()
+        curl.standardOutput = output
+        curl.arguments = [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(Self.token)",
+            "-F", "audio=@\(audio.path)", "-F", "metadata=@\(sidecar.path)", "http://127.0.0.1:\(port)/v1/voicemails",
+        ]
+        try curl.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        return Int(String(decoding: data, as: UTF8.self)) ?? 0
+    }
+
+    func log(_ root: URL) -> String {
+        let logs = (try? FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".log") }) ?? []
+        return logs.compactMap { try? String(contentsOf: root.appendingPathComponent($0), encoding: .utf8) }.joined()
+    }
+
+    /// Three nodes, 300 voicemails over their folders and 100 pushed to them (20 pushed again to another node, as a
+    /// PBX retrying after a timeout would): exactly 400 cards, one per Message-ID; one digest for the slot, even after
+    /// every node restarts; the same PBX message id at two sites is two voicemails; a caller who rings site A and
+    /// then site B has one callback.
+    @Test func threeNodesCardEveryVoicemailOnceAndSendOneDigest() async throws {
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let ports = try (0..<3).map { _ in try LoopbackPort.free() }
+        let roots = try ["a", "b", "c"].enumerated().map { index, site in try node("node-\(site)", site: site, sink: sink, port: ports[index]) }
+        var nodes = try roots.map(start)
+        defer { for node in nodes where node.isRunning { node.terminate() } }
+        for port in ports {
+            #expect(try await Eventually.holds(within: .seconds(60)) { LoopbackPort.isListening(port) }, "a node listens on \(port)")
+        }
+
+        for (index, root) in roots.enumerated() { try drop(100, into: root, prefix: "local\(index)") }
+        // Pushed: a PBX's messages, each with its own msg_id, to the nodes in turn.
+        let outbox = folder.url.appendingPathComponent("pbx")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        var statuses: [Int] = []
+        for index in 0..<100 {
+            let audio = outbox.appendingPathComponent("msg\(index).wav")
+            let sidecar = outbox.appendingPathComponent("msg\(index).txt")
+            try AudioFixture.write(audio, seconds: 0.5, signal: .noise(amplitude: 0.3))
+            try Data(
+                AudioFixture.asteriskSidecar(
+                    callerID: "\"Caller \(index)\" <+1555300\(String(format: "%04d", index))>", origtime: Int(Date().timeIntervalSince1970),
+                    msgID: "1790000000-\(index)", duration: 1
+                ).utf8
+            ).write(to: sidecar)
+            statuses.append(try push(audio, sidecar: sidecar, port: ports[index % 3]))
+        }
+        #expect(statuses.allSatisfy { $0 == 202 }, "\(Set(statuses))")
+        // A PBX that timed out retries at another node: Ringback already has the message.
+        var retried: [Int] = []
+        for index in 0..<20 {
+            retried.append(
+                try push(
+                    outbox.appendingPathComponent("msg\(index).wav"), sidecar: outbox.appendingPathComponent("msg\(index).txt"), port: ports[(index + 1) % 3]))
+        }
+
+        func cards() -> [ReceivedMail] { ((try? sink.messages()) ?? []).filter { $0.header("X-Ringback-Voicemail") != nil } }
+        let all = try await Eventually.holds(within: .seconds(240)) { cards().count >= 400 }
+        #expect(all, "\(cards().count) cards; node a: \(log(roots[0]).suffix(1500))")
+        // A retried upload is a duplicate, or (still in the other node's folder) becomes no second card.
+        #expect(retried.allSatisfy { $0 == 200 || $0 == 202 }, "\(retried)")
+
+        // The same PBX message id at two sites: two PBXs count alike, so both are carded.
+        try drop(1, into: roots[0], prefix: "same-id", callerID: { _ in #""Maria Lopez" <+15551230000>"# }, msgID: { _ in "1790054687-00000006" })
+        try await Task.sleep(for: .seconds(2))
+        try drop(1, into: roots[1], prefix: "same-id", callerID: { _ in #""Maria Lopez" <+15551230000>"# }, msgID: { _ in "1790054687-00000006" })
+        #expect(try await Eventually.holds(within: .seconds(60)) { cards().count >= 402 })
+        try await Task.sleep(for: .seconds(3))  // a doubled card would arrive now
+
+        let mails = cards()
+        #expect(mails.count == 402, "one card per voicemail, not \(mails.count)")
+        #expect(Set(mails.compactMap { $0.header("Message-ID") }).count == 402, "one Message-ID per voicemail")
+        let digests = { ((try? sink.messages()) ?? []).filter { $0.header("X-Ringback-Voicemail") == nil } }
+        #expect(digests().count == 1, "one digest for the slot across three nodes, not \(digests().count)")
+
+        // Maria rang site A, then site B: one callback, two calls, whichever node carded them.
+        let ledger = try PostgresLedger(location: PostgresLocation(url: database))
+        let open = try await ledger.callbacks(.open, now: Date()).filter { $0.callerNumber == "+15551230000" }
+        #expect(open.count == 1, "one callback for the caller across sites")
+        #expect(try await ledger.calls(from: "+15551230000", between: .distantPast, and: .distantFuture).count == 2)
+
+        // Every node restarts: still one digest for the slot, and nothing is carded again.
+        for node in nodes { try await stop(node) }
+        nodes = try roots.map(start)
+        try await Task.sleep(for: .seconds(8))
+        #expect(digests().count == 1, "the digest is not sent again after a restart")
+        #expect(cards().count == 402, "a restart cards nothing again")
+        let logs = roots.map(log).joined()
+        #expect(logs.components(separatedBy: "running the cluster's reminders").count - 1 >= 1, "one node runs the cluster's services")
+    }
+}
