@@ -13,6 +13,7 @@ public final class PostgresServer: Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     private static let started = Mutex<PostgresServer?>(nil)
@@ -27,7 +28,13 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    private init() throws {
+    /// A server of its own, listening on loopback and on `addresses` too, trusting connections from `network` (a
+    /// test that cuts a node off in a network namespace). Stopped by `stop()` or with the test process.
+    public static func start(alsoListeningOn addresses: [String], trusting network: String) throws -> PostgresServer {
+        try PostgresServer(addresses: addresses, network: network)
+    }
+
+    private init(addresses: [String] = [], network: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.bin + "/initdb") else {
             throw Failure(description: "PostgreSQL 15 is not installed (\(Self.bin)/initdb): `make test` installs postgresql-15")
         }
@@ -38,11 +45,18 @@ public final class PostgresServer: Sendable {
         port = try LoopbackPort.free()
         try Self.run(
             Self.bin + "/initdb", ["-D", folder + "/data", "-U", "ringback", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C.UTF-8"], asPostgres: root)
+        if let network {
+            let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/data/pg_hba.conf"))
+            try hba.seekToEnd()
+            try hba.write(contentsOf: Data("host all all \(network) trust\n".utf8))
+            try hba.close()
+        }
+        let listen = (["127.0.0.1"] + addresses).joined(separator: ",")
         try Self.run(
             Self.bin + "/pg_ctl",
             [
                 "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "-o",
-                "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(folder) -c fsync=off -c synchronous_commit=off -c max_connections=300",
+                "-p \(port) -c listen_addresses=\(listen) -c unix_socket_directories=\(folder) -c fsync=off -c synchronous_commit=off -c max_connections=300",
                 "start",
             ], asPostgres: root)
         // Stops the server when this process is gone, even after a crash or a kill.
@@ -58,15 +72,25 @@ public final class PostgresServer: Sendable {
         try watchdog.run()
     }
 
-    /// A new, empty database: its `ledger:` URL (TLS off, loopback only).
-    public func database() throws -> String {
-        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        try psql("CREATE DATABASE \(name)")
-        return url(name)
+    /// Stops the server at once (the watchdog then has nothing to do).
+    public func stop() {
+        _ = try? Self.run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "stop"], asPostgres: getuid() == 0)
     }
 
-    public func url(_ database: String, user: String = "ringback") -> String {
-        "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    /// A new, empty database: its `ledger:` URL (TLS off, loopback only).
+    public func database() throws -> String {
+        url(try createDatabase())
+    }
+
+    /// A new, empty database: its name.
+    public func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try psql("CREATE DATABASE \(name)")
+        return name
+    }
+
+    public func url(_ database: String, host: String = "127.0.0.1", user: String = "ringback") -> String {
+        "postgres://\(user)@\(host):\(port)/\(database)?sslmode=disable"
     }
 
     /// Runs SQL as the superuser (in `database`).

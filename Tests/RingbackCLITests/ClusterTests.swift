@@ -60,7 +60,10 @@ import Testing
     }
 
     /// Recordings written elsewhere, then renamed into the spool at once; with an Asterisk sidecar when `callerID`.
-    func drop(_ count: Int, into root: URL, prefix: String, callerID: (Int) -> String? = { _ in nil }, msgID: (Int) -> String? = { _ in nil }) throws {
+    func drop(
+        _ count: Int, into root: URL, prefix: String, spoolName: String = "spool", callerID: (Int) -> String? = { _ in nil },
+        msgID: (Int) -> String? = { _ in nil }
+    ) throws {
         let staging = root.appendingPathComponent("staging-\(prefix)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         for index in 0..<count {
@@ -75,7 +78,7 @@ import Testing
             for ext in ["txt", "wav"] {
                 let file = staging.appendingPathComponent("\(prefix)-\(index).\(ext)")
                 guard FileManager.default.fileExists(atPath: file.path) else { continue }
-                try FileManager.default.moveItem(at: file, to: root.appendingPathComponent("spool/\(prefix)-\(index).\(ext)"))
+                try FileManager.default.moveItem(at: file, to: root.appendingPathComponent("\(spoolName)/\(prefix)-\(index).\(ext)"))
             }
         }
     }
@@ -175,5 +178,129 @@ import Testing
         #expect(cards().count == 402, "a restart cards nothing again")
         let logs = roots.map(log).joined()
         #expect(logs.components(separatedBy: "running the cluster's reminders").count - 1 >= 1, "one node runs the cluster's services")
+    }
+
+    /// A network namespace with a veth pair to this one: a second host on this machine whose link can be cut.
+    final class Namespace {
+        let name: String
+        let hostSide: String
+        let hostAddress: String
+        let subnet: String
+
+        init() throws {
+            let tag = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
+            let octet = Int.random(in: 10..<250)
+            name = "rb-\(tag)"
+            hostSide = "rbh\(tag)"
+            hostAddress = "10.231.\(octet).1"
+            subnet = "10.231.\(octet).0/30"
+            let inside = "rbn\(tag)"
+            try Self.ip(["netns", "add", name])
+            try Self.ip(["link", "add", hostSide, "type", "veth", "peer", "name", inside])
+            try Self.ip(["link", "set", inside, "netns", name])
+            try Self.ip(["addr", "add", hostAddress + "/30", "dev", hostSide])
+            try Self.ip(["link", "set", hostSide, "up"])
+            try Self.ip(["netns", "exec", name, "ip", "addr", "add", "10.231.\(octet).2/30", "dev", inside])
+            try Self.ip(["netns", "exec", name, "ip", "link", "set", inside, "up"])
+            try Self.ip(["netns", "exec", name, "ip", "link", "set", "lo", "up"])
+        }
+
+        /// `ip link set … down`: the node's packets to the database go nowhere.
+        func cut() throws { try Self.ip(["link", "set", hostSide, "down"]) }
+        func restore() throws { try Self.ip(["link", "set", hostSide, "up"]) }
+
+        deinit {
+            try? Self.ip(["link", "del", hostSide])
+            try? Self.ip(["netns", "del", name])
+        }
+
+        static func ip(_ arguments: [String]) throws {
+            let process = try Process.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments: arguments)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw PostgresServer.Failure(description: "ip \(arguments.joined(separator: " ")) failed") }
+        }
+    }
+
+    /// Two nodes of one site on a shared spool: the first runs inside a network namespace and loses its link to the
+    /// database. It stops claiming and says so; the standby takes over and cards what arrives meanwhile; when the
+    /// link comes back the first finds its lease taken and stops. Every voicemail is carded once, by one node.
+    @Test(.enabled(if: getuid() == 0, "network namespaces need root"))
+    func aNodeCutOffFromTheDatabaseStopsAndTheOtherTakesOver() async throws {
+        let namespace = try Namespace()
+        let server = try PostgresServer.start(alsoListeningOn: [namespace.hostAddress], trusting: namespace.subnet)
+        defer { server.stop() }
+        let database = try server.createDatabase()
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let spool = folder.url.appendingPathComponent("shared-spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+
+        func config(_ name: String, ledger: String, mail: String) throws -> URL {
+            let root = folder.url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let yaml = """
+                owner: { name: Acme, email: owner@example.com, timezone: UTC }
+                site: a
+                ledger: "\(ledger)"
+                intake:
+                  - { path: \(spool.path), layout: plain, settle: 1s }
+                mail:
+                  from: "Ringback <voicemail@example.com>"
+                  to: [owner@example.com]
+                \(mail)
+                retry_after: 1s
+                """
+            try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
+            return root
+        }
+        // The cut-off node writes to a Maildir of its own (it cannot reach the sink either); the other sends by SMTP.
+        let cut = try config("cut", ledger: server.url(database, host: namespace.hostAddress), mail: "  maildir: ./outbox")
+        let other = try config(
+            "other", ledger: server.url(database), mail: "  transport: smtp\n  smtp: { url: \"\(sink.url)\", ca_file: \"\(sink.caFile.path)\", timeout: 5s }")
+
+        let inside = Process()
+        inside.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        inside.arguments = ["netns", "exec", namespace.name, try RingbackCLI.binary().path, "watch", "--config", "pipeline.yml"]
+        inside.currentDirectoryURL = cut
+        let logFile = cut.appendingPathComponent("watch.log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: logFile)
+        inside.standardOutput = logHandle
+        inside.standardError = logHandle
+        try inside.run()
+        defer { if inside.isRunning { inside.terminate() } }
+        let cutCards = cut.appendingPathComponent("outbox/new")
+        func cutMessageIDs() -> Set<String> {
+            let files = (try? FileManager.default.contentsOfDirectory(at: cutCards, includingPropertiesForKeys: nil)) ?? []
+            return Set(files.compactMap { try? headers(of: $0)["message-id"] })
+        }
+        try await Task.sleep(for: .seconds(3))  // it takes the site's and the cluster's leases first
+        let standby = try start(other)
+        defer { if standby.isRunning { standby.terminate() } }
+        #expect(try await Eventually.holds(within: .seconds(30)) { log(other).contains("standing by") }, "\(log(other))")
+
+        try drop(10, into: spool.deletingLastPathComponent(), prefix: "before", spoolName: spool.lastPathComponent)
+        #expect(try await Eventually.holds(within: .seconds(60)) { cutMessageIDs().count >= 10 }, "\(log(cut).suffix(2000))")
+
+        try namespace.cut()
+        try drop(10, into: spool.deletingLastPathComponent(), prefix: "during", spoolName: spool.lastPathComponent)
+        let said = try await Eventually.holds(within: .seconds(120)) { log(cut).contains("lost the ledger for longer than the watch lease") }
+        #expect(said, "the cut-off node says it stopped claiming: \(log(cut).suffix(2000))")
+        let tookOver = try await Eventually.holds(within: .seconds(120)) { ((try? sink.messages()) ?? []).count >= 10 }
+        #expect(tookOver, "the standby took over: \(log(other).suffix(2000))")
+
+        try namespace.restore()
+        let stopped = try await Eventually.holds(within: .seconds(90)) { !inside.isRunning }
+        #expect(stopped, "back on the network, the node finds its lease taken and stops: \(log(cut).suffix(2000))")
+        #expect(log(cut).contains("another process took over the watch lease"))
+        try await Task.sleep(for: .seconds(3))  // a doubled card would arrive now
+
+        let sent = ((try? sink.messages()) ?? []).compactMap { $0.header("Message-ID") }
+        let written = cutMessageIDs()
+        #expect(sent.count == 10, "the standby sent what arrived while the other was cut off, once each: \(sent.count)")
+        #expect(Set(sent).count == 10)
+        #expect(written.count == 10, "the cut-off node carded only what it had before the cut")
+        #expect(written.isDisjoint(with: Set(sent)), "no voicemail carded by both nodes")
+        try await stop(standby)
     }
 }
