@@ -8,7 +8,7 @@ struct RingbackCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             WatchCommand.self, ReprocessCommand.self, ProbeCommand.self, CheckCommand.self, CardCommand.self, CallbacksCommand.self, DigestCommand.self,
-            OutboxCommand.self, TextsCommand.self,
+            OutboxCommand.self, TextsCommand.self, LedgerCommand.self,
         ]
     )
 }

@@ -303,4 +303,56 @@ import Testing
         #expect(written.isDisjoint(with: Set(sent)), "no voicemail carded by both nodes")
         try await stop(standby)
     }
+
+    /// A machine's SQLite ledger moved to the shared one: every table counted on both sides, ids kept, and nothing
+    /// carded again when the same spool is read on PostgreSQL (an Asterisk message id is put within the site). A
+    /// second migration into the same database is refused.
+    @Test func aSQLiteLedgerMigratesAndNothingIsCardedAgain() async throws {
+        let root = folder.url.appendingPathComponent("single")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("spool"), withIntermediateDirectories: true)
+        func write(ledger: String) throws {
+            let yaml = """
+                owner: { name: Acme, email: owner@example.com, timezone: UTC }
+                site: front-desk
+                ledger: "\(ledger)"
+                intake:
+                  - { path: ./spool, layout: plain, settle: 1s }
+                mail: { from: "Ringback <voicemail@example.com>", to: [owner@example.com] }
+                """
+            try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
+        }
+        try write(ledger: "./var/ringback.sqlite")
+        try drop(3, into: root, prefix: "asterisk", callerID: { #""Caller \#($0)" <+1555400000\#($0)>"# }, msgID: { "1790054687-0000000\($0)" })
+        try drop(2, into: root, prefix: "plain")
+        let cards = { (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("var/outbox/new").path))?.count ?? 0 }
+        let first = try await RingbackCLI.run(["reprocess", "spool"], in: root)
+        #expect(first.stdout.contains("5 voicemails: 5 notified"), "\(first.stdout)\(first.stderr)")
+        let done = try await RingbackCLI.run(["callbacks", "done", "2"], in: root)
+        #expect(done.status == 0, "\(done.stderr)")
+
+        let migrated = try await RingbackCLI.run(["ledger", "migrate", "--to", database, "--json"], in: root)
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(migrated.stdout.utf8)) as? [String: Any]
+        let tables = (report?["tables"] as? [[String: Any]]) ?? []
+        #expect(tables.first { $0["table"] as? String == "voicemail" }?["copied"] as? Int == 5)
+        #expect(tables.first { $0["table"] as? String == "callbackEvent" }?["copied"] as? Int == 1)
+        #expect(tables.allSatisfy { $0["copied"] as? Int == $0["source"] as? Int }, "\(tables)")
+
+        try write(ledger: database)
+        let again = try await RingbackCLI.run(["reprocess", "spool"], in: root)
+        #expect(again.stdout.contains("5 voicemails: 0 notified, 5 skipped"), "nothing is carded again on PostgreSQL: \(again.stdout)\(again.stderr)")
+        #expect(cards() == 5)
+        let list = try await RingbackCLI.run(["callbacks", "list", "--all", "--json"], in: root)
+        let callbacks = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(callbacks.compactMap { $0["id"] as? Int }.sorted() == [1, 2, 3, 4, 5], "ids are kept: \(list.stdout)")
+        #expect(callbacks.first { $0["id"] as? Int == 2 }?["state"] as? String == "done", "its history came too")
+        let check = try await RingbackCLI.run(["check"], in: root)
+        #expect(check.stdout.contains("✔ ledger postgres://ringback@127.0.0.1:"), "shown without a password: \(check.stdout)")
+        #expect(check.stdout.contains("answers (PostgreSQL 15.") && check.stdout.contains("clocks 0.") && check.stdout.contains("schema up to date"))
+
+        try write(ledger: "./var/ringback.sqlite")
+        let twice = try await RingbackCLI.run(["ledger", "migrate", "--to", database], in: root)
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("already holds 5 voicemails"), "\(twice.stderr)")
+    }
 }
