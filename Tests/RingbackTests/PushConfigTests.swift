@@ -37,6 +37,19 @@ import Testing
         #expect(config.literalSecrets.isEmpty)
     }
 
+    /// "Several machines": a node of site `a` on the shared ledger reads its PBX's ids within `a`, and pushed ones
+    /// within the PBX's name (not the node's), so a PBX may push to any node.
+    @Test func theReadmeClusterExampleParsesAsWritten() throws {
+        let block = try ReadmeExampleTests.example("cluster")
+        let config = try parse(block, environment: ["PBX_NORTH_TOKEN": String(repeating: "n", count: 32)]).get()
+        #expect(config.site == "a")
+        #expect(config.sharedSite == "a")
+        #expect(try PostgresLocation(url: config.ledger).tls == .verifyFull)
+        #expect(config.intake.map(\.namespace) == ["a", nil])
+        #expect(config.literalSecrets.isEmpty)
+        #expect(config.localFolder.hasSuffix("/var"), "mail being sent and archives stay on this machine")
+    }
+
     @Test func aPushFolderThatNoIntakeReadsOrAShortTokenIsRefusedByName() {
         let intake = "intake:\n  - { path: ./spool, layout: plain }\n"
         #expect(
