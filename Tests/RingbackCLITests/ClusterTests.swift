@@ -355,4 +355,72 @@ import Testing
         #expect(twice.status == 1)
         #expect(twice.stderr.contains("already holds 5 voicemails"), "\(twice.stderr)")
     }
+
+    /// Two nodes of one site on a shared spool, the second on "another machine" (its own host name, so it cannot see
+    /// that the first's process is gone and must wait out the lease): the first is killed with SIGKILL while cards go
+    /// out, and the second finishes its voicemails within the lease. Every voicemail is carded; a card caught
+    /// mid-send may go again under its own Message-ID, nothing else twice.
+    @Test(.enabled(if: getuid() == 0, "a host name of its own needs root (unshare --uts)"))
+    func aNodeKilledMidFlightIsFinishedByAnotherWithinTheLease() async throws {
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let spool = folder.url.appendingPathComponent("shared-spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        func config(_ name: String) throws -> URL {
+            let root = folder.url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let yaml = """
+                owner: { name: Acme, email: owner@example.com, timezone: UTC }
+                site: a
+                ledger: "\(database)"
+                intake:
+                  - { path: \(spool.path), layout: plain, settle: 1s }
+                mail:
+                  from: "Ringback <voicemail@example.com>"
+                  to: [owner@example.com]
+                  transport: smtp
+                  smtp: { url: "\(sink.url)", ca_file: "\(sink.caFile.path)", timeout: 5s }
+                retry_after: 1s
+                """
+            try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
+            return root
+        }
+        let first = try start(try config("first"))
+        defer { if first.isRunning { first.terminate() } }
+        try await Task.sleep(for: .seconds(3))
+        let secondRoot = try config("second")
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        second.arguments = ["--uts", "/bin/sh", "-c", "hostname other-machine && exec \"$0\" watch --config pipeline.yml", try RingbackCLI.binary().path]
+        second.currentDirectoryURL = secondRoot
+        let logFile = secondRoot.appendingPathComponent("watch.log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logFile)
+        second.standardOutput = handle
+        second.standardError = handle
+        try second.run()
+        defer { if second.isRunning { second.terminate() } }
+        #expect(try await Eventually.holds(within: .seconds(30)) { log(secondRoot).contains("standing by") })
+
+        let count = 60
+        try drop(count, into: folder.url, prefix: "call", spoolName: "shared-spool")
+        func messages() -> [ReceivedMail] { (try? sink.messages()) ?? [] }
+        #expect(try await Eventually.holds(within: .seconds(60)) { messages().count >= 5 })
+        kill(first.processIdentifier, SIGKILL)
+        let killedAt = Date()
+        _ = try await Eventually.holds(within: .seconds(10)) { !first.isRunning }
+        let before = Set(messages().compactMap { $0.header("Message-ID") }).count
+        #expect(before < count, "killed mid-flight: \(before) of \(count) carded")
+
+        let finished = try await Eventually.holds(within: .seconds(150)) { Set(messages().compactMap { $0.header("Message-ID") }).count >= count }
+        let took = Date().timeIntervalSince(killedAt)
+        #expect(finished, "the other node finished: \(log(secondRoot).suffix(2000))")
+        #expect(took < 60 + 30, "within the 60-second lease and a renewal or two: \(took) s")
+        #expect(took > 20, "from another machine it cannot see the process is gone: it waits for the lease (\(took) s)")
+        try await Task.sleep(for: .seconds(3))
+        let all = messages()
+        #expect(Set(all.compactMap { $0.header("Message-ID") }).count == count)
+        #expect(all.count <= count + 1, "at most the card caught mid-send goes again, under its Message-ID: \(all.count)")
+        try await stop(second)
+    }
 }
