@@ -53,7 +53,9 @@ run: release
 #  - one 60-minute voicemail through the OpenAI-compatible path (parts <= 25 MiB, peak RSS) and 10 minutes through
 #    the offline engine (bench/long_voicemail.py --offline for the full hour);
 #  - 2,000 voicemails through ringback reprocess against a shell pipeline (sox + curl + curl smtp) and curl alone,
-#    with the attachment as MP3, WAV and none, and without transcription, to see what each phase costs.
+#    with the attachment as MP3, WAV and none, and without transcription, to see what each phase costs;
+#  - the shared ledger: voicemails per second and PostgreSQL statements per voicemail with 1 and 3 nodes against one
+#    node on SQLite, and the time a surviving node takes over a killed one's work.
 bench: EXTRA_PACKAGES = $(BENCH_PACKAGES)
 bench: release
 	/usr/bin/python3 bench/watch_latency.py --binary .build/release/ringback --messages 200 --idle 60
@@ -61,6 +63,7 @@ bench: release
 	/usr/bin/python3 bench/offline_card.py --binary .build/release/ringback --count 5
 	/usr/bin/python3 bench/long_voicemail.py --binary .build/release/ringback
 	/usr/bin/python3 bench/throughput.py --binary .build/release/ringback --count 2000 --isolate
+	/usr/bin/python3 bench/cluster.py --binary .build/release/ringback --count 600
 
 # Sample cards as HTML, and PNG screenshots by Chromium (installed here) at phone and desktop width and in dark mode
 # (docs/cards/); fails if the dark screenshot is not a dark rendering of the card.
@@ -76,10 +79,13 @@ faults: deps
 	$(SWIFT) build --build-tests
 	RINGBACK_FAULTS=full $(SWIFT) test --skip-build --filter "watchAndTwoReprocess|aSecondWatchStandsBy|aCrashStorm|aCorpusOfBroken|sigtermStops|anSMTPOutage|aFlakyEndpoint|aFullDisk|aPermanentRefusal|aTranscriptionOutage|aMailOutage|hostilePaths|aLedgerDeleted|aSlowWriter|aFloodOfIdle|runningOutOfDescriptors|processesStartedTogether"
 
-# Every test on the SQLite ledger, then the pipeline's tests (RingbackTests) again on PostgreSQL.
+# Every test on the SQLite ledger; then the cluster's tests (several ringback processes on PostgreSQL each, so they run
+# apart from the rest, whose timeouts they would eat into); then the pipeline's tests (RingbackTests) again on
+# PostgreSQL.
 test: deps format-check
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip ClusterTests
+	$(SWIFT) test --skip-build --filter ClusterTests
 	RINGBACK_TEST_LEDGER=postgres $(SWIFT) test --skip-build --filter 'RingbackTests\.'
 
 format:

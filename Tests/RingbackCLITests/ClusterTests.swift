@@ -359,7 +359,7 @@ import Testing
     /// Two nodes of one site on a shared spool, the second on "another machine" (its own host name, so it cannot see
     /// that the first's process is gone and must wait out the lease): the first is killed with SIGKILL while cards go
     /// out, and the second finishes its voicemails within the lease. Every voicemail is carded; a card caught
-    /// mid-send may go again under its own Message-ID, nothing else twice.
+    /// mid-send (up to four go at once) may go again under its own Message-ID, nothing else twice.
     @Test(.enabled(if: getuid() == 0, "a host name of its own needs root (unshare --uts)"))
     func aNodeKilledMidFlightIsFinishedByAnotherWithinTheLease() async throws {
         let sink = try await SMTPSink.start()
@@ -420,7 +420,10 @@ import Testing
         try await Task.sleep(for: .seconds(3))
         let all = messages()
         #expect(Set(all.compactMap { $0.header("Message-ID") }).count == count)
-        #expect(all.count <= count + 1, "at most the card caught mid-send goes again, under its Message-ID: \(all.count)")
+        // watch sends up to four cards at once: those the mail server had taken when the kill came, and whose sending
+        // the ledger had not yet recorded, go again under their own Message-IDs.
+        #expect(all.count <= count + 4, "at most the cards caught mid-send go again: \(all.count) for \(count)")
+        #expect(Dictionary(grouping: all.compactMap { $0.header("Message-ID") }, by: { $0 }).values.allSatisfy { $0.count <= 2 }, "none thrice")
         try await stop(second)
     }
 }

@@ -128,6 +128,25 @@ import Testing
         }
     }
 
+    /// On a shared ledger, `/healthz` says whether this node reaches the database: 503 once it is gone, so a load
+    /// balancer stops sending this node uploads and link taps.
+    @Test func healthSaysWhetherTheSharedDatabaseAnswers() async throws {
+        let server = try PostgresServer.shared()
+        let name = try server.createDatabase()
+        let ledger = try PostgresLedger(location: PostgresLocation(url: server.url(name)))
+        _ = try await ledger.counts()  // migrated, connected
+        let owner = OwnerConfig(name: "Acme", email: "owner@example.com", timezone: .gmt)
+        let web = LinkServer(ledger: ledger, web: WebConfig(publicURL: nil, secret: nil), owner: owner)
+        try await web.application(host: "127.0.0.1", port: 0, logger: Harness.logger).test(.router) { client in
+            let healthy = try await client.execute(uri: "/healthz", method: .get)
+            #expect(healthy.status == .ok)
+            try server.psql("DROP DATABASE \(name) WITH (FORCE)")
+            let gone = try await client.execute(uri: "/healthz", method: .get)
+            #expect(gone.status == .serviceUnavailable)
+            #expect(String(buffer: gone.body).hasPrefix("the ledger does not answer (ledger."), "\(String(buffer: gone.body))")
+        }
+    }
+
     @Test func idleConnectionsAreClosedAndTheServerKeepsAnswering() async throws {
         let harness = try Harness()
         let pipeline = try harness.pipeline()

@@ -42,7 +42,10 @@ public final class WatchLease: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let claim: Claim?
             do throws(LedgerError) {
-                claim = try await take(within: claims.lease / 3)
+                // With a time limit: a database behind a dropped link never answers, and the lease must not wait past its end.
+                claim = try await claims.ledger.answering(within: claims.lease / 3) { [claims, leaseKey] () async throws(LedgerError) in
+                    try await claims.take(leaseKey)
+                }
             } catch  where error.code == .replaced {
                 throw error
             } catch {
@@ -101,32 +104,6 @@ public final class WatchLease: Service, Sendable {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.claims.lease / (self.isHeld ? 3 : 6)) }
         }
         if isHeld { try? await claims.release(leaseKey) }
-    }
-
-    /// The lease taken or renewed, or an error when the ledger has not answered within `limit`: a database behind a
-    /// link that went down does not answer at all, and the lease must not wait on it past its own end.
-    private func take(within limit: Duration) async throws(LedgerError) -> Claim {
-        let attempt = Task { [claims, leaseKey] () async throws(LedgerError) -> Claim in try await claims.take(leaseKey) }
-        let outcome: Result<Claim, LedgerError>? = await withCheckedContinuation { continuation in
-            let resumed = Mutex(false)
-            let resume = { @Sendable (value: Result<Claim, LedgerError>?) in
-                let first = resumed.withLock { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: value) }
-            }
-            Task { resume(await attempt.result.mapError { $0 as? LedgerError ?? LedgerError(code: .query, path: "", message: "\($0)") }) }
-            Task {
-                try? await Task.sleep(for: limit)
-                resume(nil)
-            }
-        }
-        guard let outcome else {
-            attempt.cancel()
-            throw LedgerError(code: .open, path: claims.ledger.path, message: "the ledger did not answer within \(limit)")
-        }
-        return try outcome.get()
     }
 
     private var name: String { role == .site ? "watch" : "cluster" }

@@ -54,7 +54,8 @@ public struct LinkServer: Sendable {
         // replaced, unreadable), so a node that lost its ledger is taken out of rotation rather than taking uploads.
         router.get("healthz") { _, _ -> Response in
             do throws(LedgerError) {
-                _ = try await self.ledger.voicemail(id: 0)
+                // Within 5 s: a proxy's health check would time out first, on a database that no longer answers.
+                _ = try await self.ledger.answering(within: .seconds(5)) { [ledger] () async throws(LedgerError) in try await ledger.voicemail(id: 0) }
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
             } catch {
                 return Response(
