@@ -150,6 +150,7 @@ import Testing
     @Test func idleConnectionsAreClosedAndTheServerKeepsAnswering() async throws {
         let harness = try Harness()
         let pipeline = try harness.pipeline()
+        _ = try await pipeline.ledger.counts()  // opened (on PostgreSQL: migrated) before the one-second idle timeout counts
         let server = LinkServer(ledger: pipeline.ledger, web: Self.web, owner: harness.config.owner)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = server.application(host: "127.0.0.1", port: 0, logger: Harness.logger, idleTimeout: .seconds(1)) { portSink.yield($0) }

@@ -49,7 +49,7 @@ struct IntakeBook: Sendable {
     /// that paused longer than `settle`. It is the same voicemail, not a new one.
     func sizeWhenCarded(_ source: VoicemailSource, identity: VoicemailIdentity) async -> Int64? {
         guard source.intake.layout == .plain, identity.source == .contentHash, let stamp = FileStamp(source.audio),
-            let known = try? await ledger.intakeFile(path: source.audio.path), known.outcome == .notified || known.outcome == .duplicate,
+            let known = try? await ledger.intakeFile(path: config.ledgerPath(of: source.audio)), known.outcome == .notified || known.outcome == .duplicate,
             known.size > 0, known.size < stamp.size, let key = known.voicemailKey,
             let before = try? VoicemailIdentity.contentHash(of: source.audio, upTo: known.size), before.key == key
         else { return nil }
@@ -60,7 +60,8 @@ struct IntakeBook: Sendable {
     private func remember(_ url: URL, key: String?, _ outcome: IntakeFileRecord.Outcome) async {
         guard let stamp = FileStamp(url) else { return }
         try? await ledger.remember(
-            IntakeFileRecord(path: url.path, size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: key, outcome: outcome, seenAt: now()))
+            IntakeFileRecord(
+                path: config.ledgerPath(of: url), size: stamp.size, modifiedAt: stamp.modifiedAt, voicemailKey: key, outcome: outcome, seenAt: now()))
     }
 
     /// `after: archive|delete`: the PBX's files go once the card is out. `keep` (the default) never touches them.

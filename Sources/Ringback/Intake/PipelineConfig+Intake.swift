@@ -15,6 +15,12 @@ extension PipelineConfig {
         return sources
     }
 
+    /// Where the ledger remembers a file (`intakeFile`): its path, within the site on a shared ledger, where two
+    /// PBXs keep their messages under the same paths.
+    public func ledgerPath(of url: URL) -> String {
+        intake(containing: url).namespace.map { "\($0):\(url.path)" } ?? url.path
+    }
+
     /// The configured intake a path lies in, or a plain one for files given from elsewhere.
     public func intake(containing url: URL) -> IntakeConfig {
         let path = url.standardizedFileURL.path

@@ -6,7 +6,8 @@ import PostgresNIO
 /// one transaction (nothing is half-copied), every table but the claims, then counted on both sides.
 ///
 /// Ids are kept, so card numbers and one-click links go on working. The PBX's message ids are put within the site
-/// (`msg_id:SITE/…`, as a node of a shared ledger reads them) and so is each call-record file's read position; without
+/// (`msg_id:SITE/…`, as a node of a shared ledger reads them) and so are the files intake has seen and each
+/// call-record file's read position; without
 /// that, every Asterisk message still in the spool would be carded again. Pushed messages keep theirs (already within
 /// their PBX's name).
 public enum LedgerCopy {
@@ -40,7 +41,7 @@ public enum LedgerCopy {
             counts.append(Count(table: table, source: total, copied: 0))
         }
         let expected = counts
-        return try await target.transaction { db in
+        return try await target.transaction(limit: nil) { db in
             var folds: [(Int64, Int64)] = []
             for table in tables {
                 let types = db.store.types(of: table)
@@ -67,6 +68,8 @@ public enum LedgerCopy {
                             switch (table, column) {
                             case ("voicemail", "key"), ("intakeFile", "voicemailKey"):
                                 if let key = String.fromDatabaseValue(value), !pushed { value = within(site, key).databaseValue }
+                            case ("intakeFile", "path"):
+                                if let file = String.fromDatabaseValue(value), !pushed { value = "\(site):\(file)".databaseValue }
                             case ("cdrCursor", "path"):
                                 if let file = String.fromDatabaseValue(value) { value = "\(site):\(file)".databaseValue }
                             case ("voicemail", "foldedInto"):

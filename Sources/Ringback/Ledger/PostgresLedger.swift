@@ -27,38 +27,54 @@ public struct PostgresLedger: Ledger {
 
     // MARK: Access
 
-    /// One statement (or several, outside a transaction), each error a `LedgerError` naming the server.
-    func run<T: Sendable>(_ work: @Sendable (PostgresSession) async throws -> T) async throws(LedgerError) -> T {
-        let path = self.path
-        do {
-            try await store.migrate()
-            return try await work(PostgresSession(store: store, connection: nil))
-        } catch {
-            throw Self.ledgerError(error, path: path)
-        }
-    }
+    /// How long one intent may wait for the server. postgres-nio's pool waits for a connection as long as it takes, so a
+    /// database that went away would hold every caller (a link tap, `reprocess`) for minutes; and a request slower than
+    /// the web listener's 15 s idle timeout is cut off mid-answer. An intent answers within this, or fails saying so
+    /// (a write that then reaches the server counts as done, like one cut off by a crash).
+    static let operationLimit: Duration = .seconds(10)
 
-    /// `work` in one transaction, tried again (up to three times) when PostgreSQL ends it for a deadlock or a
-    /// serialization failure, as it may when two nodes change the same callback at once.
-    func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) async throws -> T) async throws(LedgerError) -> T {
+    /// One statement (or several, outside a transaction), each error a `LedgerError` naming the server.
+    func run<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) async throws -> T) async throws(LedgerError) -> T {
         let path = self.path
-        var attempt = 0
-        while true {
-            attempt += 1
+        let store = self.store
+        return try await answering(within: Self.operationLimit) { () async throws(LedgerError) -> T in
             do {
                 try await store.migrate()
-                let store = self.store
-                return try await store.client.withTransaction(logger: store.logger) { connection in
-                    try await work(PostgresSession(store: store, connection: connection))
-                }
-            } catch let error as PostgresTransactionError where attempt < 3 && Self.isRetriable(error) {
-                continue
-            } catch let error as PSQLError where attempt < 3 && Self.isRetriable(error) {
-                continue
+                return try await work(PostgresSession(store: store, connection: nil))
             } catch {
                 throw Self.ledgerError(error, path: path)
             }
         }
+    }
+
+    /// `work` in one transaction, tried again (up to three times) when PostgreSQL ends it for a deadlock or a
+    /// serialization failure, as it may when two nodes change the same callback at once. Within `operationLimit`
+    /// unless `limit` says otherwise (nil: as long as it takes, for `ledger migrate`).
+    func transaction<T: Sendable>(
+        limit: Duration? = operationLimit, _ work: @escaping @Sendable (PostgresSession) async throws -> T
+    ) async throws(LedgerError) -> T {
+        let path = self.path
+        let store = self.store
+        let attempts = { @Sendable () async throws(LedgerError) -> T in
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    try await store.migrate()
+                    return try await store.client.withTransaction(logger: store.logger) { connection in
+                        try await work(PostgresSession(store: store, connection: connection))
+                    }
+                } catch let error as PostgresTransactionError where attempt < 3 && Self.isRetriable(error) {
+                    continue
+                } catch let error as PSQLError where attempt < 3 && Self.isRetriable(error) {
+                    continue
+                } catch {
+                    throw Self.ledgerError(error, path: path)
+                }
+            }
+        }
+        guard let limit else { return try await attempts() }
+        return try await answering(within: limit, attempts)
     }
 
     static func isRetriable(_ error: any Error) -> Bool {
@@ -318,11 +334,13 @@ extension PostgresLedger {
     /// database; else the server's version, whether the schema is this Ringback's, and how far this machine's clock
     /// is from the server's.
     public func inspect() async throws(LedgerError) -> (problems: [String], current: Bool)? {
-        let found: (version: String, missing: [String], unknown: [String], skew: TimeInterval)
-        do {
-            found = try await PostgresSchema.inspect(store)
-        } catch {
-            throw Self.ledgerError(error, path: path)
+        let (store, path) = (self.store, self.path)
+        let found = try await answering(within: Self.operationLimit) { () async throws(LedgerError) in
+            do {
+                return try await PostgresSchema.inspect(store)
+            } catch {
+                throw Self.ledgerError(error, path: path)
+            }
         }
         guard found.missing.count < PostgresSchema.migrations.count || !found.unknown.isEmpty else { return nil }
         var problems: [String] = []
@@ -340,11 +358,14 @@ extension PostgresLedger {
 
     /// What `ringback check` also prints: the server and the clock difference.
     public func describe() async throws(LedgerError) -> String {
-        do {
-            let found = try await PostgresSchema.inspect(store)
-            return String(format: "PostgreSQL %@, clocks %.2f s apart", found.version, abs(found.skew))
-        } catch {
-            throw Self.ledgerError(error, path: path)
+        let (store, path) = (self.store, self.path)
+        return try await answering(within: Self.operationLimit) { () async throws(LedgerError) in
+            do {
+                let found = try await PostgresSchema.inspect(store)
+                return String(format: "PostgreSQL %@, clocks %.2f s apart", found.version, abs(found.skew))
+            } catch {
+                throw Self.ledgerError(error, path: path)
+            }
         }
     }
 

@@ -255,7 +255,7 @@ final class WatchState {
     /// False when the ledger already settled this file at its current size and mtime (or its retry is not due).
     private func isUnsettled(_ source: VoicemailSource) async -> Bool {
         guard let stamp = FileStamp(source.audio) else { return false }
-        guard let known = try? await pipeline.ledger.intakeFile(path: source.audio.path),
+        guard let known = try? await pipeline.ledger.intakeFile(path: config.ledgerPath(of: source.audio)),
             known.size == stamp.size, known.modifiedAt == stamp.modifiedAt
         else { return true }
         guard known.outcome == .pending, let key = known.voicemailKey else { return false }
