@@ -184,7 +184,8 @@ def main():
         url = pg.database(three_db)
         three = run_nodes(work, binary, count, [url, url, url], "pg3", pg, three_db)
         first, last, before = takeover(work, binary, pg)
-        print(f"{count} voicemails (1 s WAV each, Maildir), renamed into the drop folders at once; release build, this machine:")
+        build = "release" if "/release/" in binary else "debug"
+        print(f"{count} voicemails (1 s WAV each, Maildir), renamed into the drop folders at once; {build} build, this machine:")
         print(f"  {'ledger':34} {'seconds':>8} {'voicemails/s':>13} {'statements/voicemail':>21}")
         for label, (seconds, statements) in [("SQLite, 1 node", sqlite), ("PostgreSQL, 1 node", one), ("PostgreSQL, 3 nodes (a site each)", three)]:
             per = f"{statements / count:.1f}" if statements else "-"
