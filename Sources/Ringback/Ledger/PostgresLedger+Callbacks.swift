@@ -27,79 +27,17 @@ extension PostgresLedger {
             {
                 record = folded
             }
+            guard let outcome = try record.applying(change, by: actor, at: now, path: path) else { return (record, false) }
             let id = record.id ?? id
-            let state = record.callbackState(at: now)
-            let action: CallbackEventRecord.Action
-            var until: Date?
-            switch change {
-            case .done, .noCallbackNeeded:
-                guard !state.isClosed else { return (record, false) }
-                action = change == .done ? .done : .noCallbackNeeded
-                record.callbackState = change == .done ? .done : .noCallbackNeeded
-                record.callbackClosedAt = now
-                record.callbackClosedBy = actor.rawValue
-                record.callbackSnoozedUntil = nil
-            case .tried:
-                guard !state.isClosed else {
-                    throw LedgerError(code: .conflict, path: path, message: "callback #\(id) is \(state.rawValue); reopen it first")
-                }
-                action = .tried
-                record.callbackTries += 1
-            case .snooze(let time):
-                guard !state.isClosed else {
-                    throw LedgerError(code: .conflict, path: path, message: "callback #\(id) is \(state.rawValue); reopen it first")
-                }
-                action = .snoozed
-                until = time
-                record.callbackState = .snoozed
-                record.callbackSnoozedUntil = time
-            case .reopen:
-                guard state != .open else { return (record, false) }
-                action = .reopened
-                record.callbackState = .open
-                record.callbackClosedAt = nil
-                record.callbackClosedBy = nil
-                record.callbackSnoozedUntil = nil
-            case .spam(let reason, let block):
-                guard record.spamReason == nil else { return (record, false) }
-                action = .spam
-                record.spamReason = reason
-                record.callbackState = .noCallbackNeeded
-                record.callbackClosedAt = now
-                record.callbackClosedBy = actor.rawValue
-                record.callbackSnoozedUntil = nil
-                if record.state != .notified { record.state = .withheld }
-                if let block {
-                    try await db.execute(
-                        "INSERT INTO blockedNumber (number, addedAt, voicemailID) VALUES (?, ?, ?) ON CONFLICT (number) DO NOTHING", [block, now, id])
-                }
-            case .notSpam(let dueAt):
-                guard record.spamReason != nil else { return (record, false) }
-                action = .notSpam
-                record.spamReason = nil
-                record.callbackState = .open
-                record.callbackClosedAt = nil
-                record.callbackClosedBy = nil
-                record.callbackSnoozedUntil = nil
-                record.dueAt = dueAt
-                if record.state == .withheld {
-                    record.state = .transcribed
-                    record.nextAttemptAt = nil
-                    record.attempts = 0
-                }
-                if let number = record.callerNumber {
-                    try await db.execute("DELETE FROM blockedNumber WHERE number = ?", [number])
-                }
-            case .runningLate(let dueAt):
-                guard state == .open, dueAt > record.dueAt else { return (record, false) }
-                action = .runningLate
-                until = dueAt
-                record.dueAt = dueAt
+            if let block = outcome.block {
+                try await db.execute(
+                    "INSERT INTO blockedNumber (number, addedAt, voicemailID) VALUES (?, ?, ?) ON CONFLICT (number) DO NOTHING", [block, now, id])
             }
-            record.updatedAt = now
-            try await db.update(record, id: record.id)
-            _ = try await db.insert(CallbackEventRecord(id: nil, voicemailID: id, action: action, actor: actor, at: now, note: note, until: until))
-            return (record, true)
+            if let unblock = outcome.unblock { try await db.execute("DELETE FROM blockedNumber WHERE number = ?", [unblock]) }
+            try await db.update(outcome.record, id: id)
+            _ = try await db.insert(
+                CallbackEventRecord(id: nil, voicemailID: id, action: outcome.action, actor: actor, at: now, note: note, until: outcome.until))
+            return (outcome.record, true)
         }
     }
 

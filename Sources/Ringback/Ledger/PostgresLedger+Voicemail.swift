@@ -130,70 +130,38 @@ extension PostgresLedger {
     // MARK: A voicemail's stages
 
     public func markTranscribed(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { $0.state = .transcribed }
+        try await save(record.after(.transcribed, at: now))
     }
 
     public func markNotified(_ record: VoicemailRecord, at now: Date, followUpAt: Date?) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.state = .notified
-            record.notifiedAt = now
-            record.attempts = 0
-            record.lastError = nil
-            record.nextAttemptAt = record.awaitsTranscript ? followUpAt : nil
-        }
+        try await save(record.after(.notified(followUpAt: followUpAt), at: now))
     }
 
     public func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError)
         -> VoicemailRecord
     {
-        try await save(record, at: now) { record in
-            record.attempts += 1
-            record.lastError = error
-            record.nextAttemptAt = retryAt(record.attempts)
-        }
+        try await save(record.after(.postponed(error: error, retryAt: retryAt(record.attempts + 1)), at: now))
     }
 
     public func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.state = .undeliverable
-            record.attempts += 1
-            record.lastError = error
-            record.nextAttemptAt = nil
-        }
+        try await save(record.after(.undeliverable(error: error), at: now))
     }
 
     public func markLateTranscript(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.transcriptStatus = .followUpDue
-            record.attempts = 0
-            record.lastError = nil
-        }
+        try await save(record.after(.lateTranscript, at: now))
     }
 
     public func abandonTranscript(_ record: VoicemailRecord, reason: String?, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.transcriptStatus = .abandoned
-            if let reason { record.transcriptFailure = reason }
-            record.lastError = error
-            record.nextAttemptAt = nil
-        }
+        try await save(record.after(.transcriptAbandoned(reason: reason, error: error), at: now))
     }
 
     public func markFollowedUp(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.transcriptStatus = .followedUp
-            record.attempts = 0
-            record.lastError = nil
-            record.nextAttemptAt = nil
-        }
+        try await save(record.after(.followedUp, at: now))
     }
 
-    /// `change`, stamped `now`, in one write.
-    private func save(_ record: VoicemailRecord, at now: Date, _ change: (inout VoicemailRecord) -> Void) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        change(&record)
-        record.updatedAt = now
-        try await run { [record] db in try await db.update(record, id: record.id) }
+    /// The record as a step left it, in one write.
+    private func save(_ record: VoicemailRecord) async throws(LedgerError) -> VoicemailRecord {
+        try await run { db in try await db.update(record, id: record.id) }
         return record
     }
 
@@ -224,25 +192,13 @@ extension PostgresLedger {
     }
 
     public func markSent(_ entry: OutboxRecord, refusals: [String], at now: Date) async throws(LedgerError) {
-        var entry = entry
-        entry.state = .sent
-        entry.attempts += 1
-        entry.sentAt = now
-        entry.updatedAt = now
-        entry.lastError = nil
-        entry.responseCode = nil
-        entry.refused = refusals.isEmpty ? nil : refusals.joined(separator: "; ")
-        try await run { [entry] db in try await db.update(entry, id: entry.id) }
+        let entry = entry.sent(refusals: refusals, at: now)
+        try await run { db in try await db.update(entry, id: entry.id) }
     }
 
     public func markFailed(_ entry: OutboxRecord, reason: String, responseCode: Int?, permanent: Bool, at now: Date) async throws(LedgerError) {
-        var entry = entry
-        entry.state = permanent ? .failed : .queued
-        entry.attempts += 1
-        entry.lastError = reason
-        entry.responseCode = responseCode
-        entry.updatedAt = now
-        try await run { [entry] db in try await db.update(entry, id: entry.id) }
+        let entry = entry.failed(reason: reason, responseCode: responseCode, permanent: permanent, at: now)
+        try await run { db in try await db.update(entry, id: entry.id) }
     }
 
     public func isSettled(messageID: String) async throws(LedgerError) -> Bool {
@@ -271,15 +227,8 @@ extension PostgresLedger {
             entry.state = .queued
             entry.updatedAt = now
             try await db.update(entry, id: entry.id)
-            if var voicemail = try await db.fetchOne(VoicemailRecord.self, "SELECT * FROM voicemail WHERE id = ? FOR UPDATE", [entry.voicemailID]) {
-                switch entry.purpose {
-                case .card where voicemail.state == .undeliverable: voicemail.state = .transcribed
-                case .transcript where voicemail.transcriptStatus == .abandoned && voicemail.transcript != nil: voicemail.transcriptStatus = .followUpDue
-                default: break
-                }
-                voicemail.nextAttemptAt = nil
-                voicemail.updatedAt = now
-                try await db.update(voicemail, id: voicemail.id)
+            if let voicemail = try await db.fetchOne(VoicemailRecord.self, "SELECT * FROM voicemail WHERE id = ? FOR UPDATE", [entry.voicemailID]) {
+                try await db.update(voicemail.retrying(entry, at: now), id: voicemail.id)
             }
             return entry
         }

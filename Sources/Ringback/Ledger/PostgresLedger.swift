@@ -33,13 +33,26 @@ public struct PostgresLedger: Ledger {
     /// (a write that then reaches the server counts as done, like one cut off by a crash).
     static let operationLimit: Duration = .seconds(10)
 
+    /// The schema brought up to date before the first intent: once per process, with a minute of its own (creating
+    /// the tables on a busy machine takes longer than one intent may).
+    func migrated() async throws(LedgerError) {
+        let (store, path) = (self.store, self.path)
+        try await answering(within: .seconds(60)) { () async throws(LedgerError) in
+            do {
+                try await store.migrate()
+            } catch {
+                throw Self.ledgerError(error, path: path)
+            }
+        }
+    }
+
     /// One statement (or several, outside a transaction), each error a `LedgerError` naming the server.
     func run<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) async throws -> T) async throws(LedgerError) -> T {
         let path = self.path
         let store = self.store
+        try await migrated()
         return try await answering(within: Self.operationLimit) { () async throws(LedgerError) -> T in
             do {
-                try await store.migrate()
                 return try await work(PostgresSession(store: store, connection: nil))
             } catch {
                 throw Self.ledgerError(error, path: path)
@@ -55,12 +68,12 @@ public struct PostgresLedger: Ledger {
     ) async throws(LedgerError) -> T {
         let path = self.path
         let store = self.store
+        try await migrated()
         let attempts = { @Sendable () async throws(LedgerError) -> T in
             var attempt = 0
             while true {
                 attempt += 1
                 do {
-                    try await store.migrate()
                     return try await store.client.withTransaction(logger: store.logger) { connection in
                         try await work(PostgresSession(store: store, connection: connection))
                     }

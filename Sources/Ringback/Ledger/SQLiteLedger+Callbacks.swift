@@ -28,80 +28,16 @@ extension SQLiteLedger {
             }
             // A repeat call is part of its number's callback: the change is that callback's.
             if let primary = record.foldedInto, let folded = try VoicemailRecord.fetchOne(db, key: primary) { record = folded }
+            guard let outcome = try record.applying(change, by: actor, at: now, path: path) else { return (record, false) }
             let id = record.id ?? id
-            let state = record.callbackState(at: now)
-            let action: CallbackEventRecord.Action
-            var until: Date?
-            switch change {
-            case .done, .noCallbackNeeded:
-                guard !state.isClosed else { return (record, false) }
-                action = change == .done ? .done : .noCallbackNeeded
-                record.callbackState = change == .done ? .done : .noCallbackNeeded
-                record.callbackClosedAt = now
-                record.callbackClosedBy = actor.rawValue
-                record.callbackSnoozedUntil = nil
-            case .tried:
-                guard !state.isClosed else {
-                    throw LedgerError(code: .conflict, path: path, message: "callback #\(id) is \(state.rawValue); reopen it first")
-                }
-                action = .tried
-                record.callbackTries += 1
-            case .snooze(let time):
-                guard !state.isClosed else {
-                    throw LedgerError(code: .conflict, path: path, message: "callback #\(id) is \(state.rawValue); reopen it first")
-                }
-                action = .snoozed
-                until = time
-                record.callbackState = .snoozed
-                record.callbackSnoozedUntil = time
-            case .reopen:
-                guard state != .open else { return (record, false) }
-                action = .reopened
-                record.callbackState = .open
-                record.callbackClosedAt = nil
-                record.callbackClosedBy = nil
-                record.callbackSnoozedUntil = nil
-            case .spam(let reason, let block):
-                guard record.spamReason == nil else { return (record, false) }
-                action = .spam
-                record.spamReason = reason
-                record.callbackState = .noCallbackNeeded
-                record.callbackClosedAt = now
-                record.callbackClosedBy = actor.rawValue
-                record.callbackSnoozedUntil = nil
-                if record.state != .notified { record.state = .withheld }  // the card is not owed any more
-                if let block {
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO blockedNumber (number, addedAt, voicemailID) VALUES (?, ?, ?)", arguments: [block, now, id])
-                }
-            case .notSpam(let dueAt):
-                guard record.spamReason != nil else { return (record, false) }
-                action = .notSpam
-                record.spamReason = nil
-                record.callbackState = .open
-                record.callbackClosedAt = nil
-                record.callbackClosedBy = nil
-                record.callbackSnoozedUntil = nil
-                record.dueAt = dueAt
-                if record.state == .withheld {  // never carded: the card is owed now
-                    record.state = .transcribed
-                    record.nextAttemptAt = nil
-                    record.attempts = 0
-                }
-                if let number = record.callerNumber {
-                    try db.execute(sql: "DELETE FROM blockedNumber WHERE number = ?", arguments: [number])
-                }
-            case .runningLate(let dueAt):
-                guard state == .open, dueAt > record.dueAt else { return (record, false) }
-                action = .runningLate
-                until = dueAt
-                record.dueAt = dueAt
+            if let block = outcome.block {
+                try db.execute(sql: "INSERT OR IGNORE INTO blockedNumber (number, addedAt, voicemailID) VALUES (?, ?, ?)", arguments: [block, now, id])
             }
-            record.updatedAt = now
-            try record.update(db)
-            var event = CallbackEventRecord(id: nil, voicemailID: id, action: action, actor: actor, at: now, note: note, until: until)
+            if let unblock = outcome.unblock { try db.execute(sql: "DELETE FROM blockedNumber WHERE number = ?", arguments: [unblock]) }
+            try outcome.record.update(db)
+            var event = CallbackEventRecord(id: nil, voicemailID: id, action: outcome.action, actor: actor, at: now, note: note, until: outcome.until)
             try event.insert(db)
-            return (record, true)
+            return (outcome.record, true)
         }
     }
 

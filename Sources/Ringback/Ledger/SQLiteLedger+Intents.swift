@@ -4,70 +4,38 @@ public import Foundation
 /// says what happened, the ledger decides which fields that touches. Each returns the record as stored.
 extension SQLiteLedger {
     public func markTranscribed(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { $0.state = .transcribed }
+        try await save(record.after(.transcribed, at: now))
     }
 
     public func markNotified(_ record: VoicemailRecord, at now: Date, followUpAt: Date?) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.state = .notified
-            record.notifiedAt = now
-            record.attempts = 0
-            record.lastError = nil
-            record.nextAttemptAt = record.awaitsTranscript ? followUpAt : nil
-        }
+        try await save(record.after(.notified(followUpAt: followUpAt), at: now))
     }
 
     public func postpone(_ record: VoicemailRecord, error: String, at now: Date, retryAt: (_ attempts: Int) -> Date) async throws(LedgerError)
         -> VoicemailRecord
     {
-        try await save(record, at: now) { record in
-            record.attempts += 1
-            record.lastError = error
-            record.nextAttemptAt = retryAt(record.attempts)
-        }
+        try await save(record.after(.postponed(error: error, retryAt: retryAt(record.attempts + 1)), at: now))
     }
 
     public func markUndeliverable(_ record: VoicemailRecord, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.state = .undeliverable
-            record.attempts += 1
-            record.lastError = error
-            record.nextAttemptAt = nil
-        }
+        try await save(record.after(.undeliverable(error: error), at: now))
     }
 
     public func markLateTranscript(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.transcriptStatus = .followUpDue
-            record.attempts = 0
-            record.lastError = nil
-        }
+        try await save(record.after(.lateTranscript, at: now))
     }
 
     public func abandonTranscript(_ record: VoicemailRecord, reason: String?, error: String, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.transcriptStatus = .abandoned
-            if let reason { record.transcriptFailure = reason }
-            record.lastError = error
-            record.nextAttemptAt = nil
-        }
+        try await save(record.after(.transcriptAbandoned(reason: reason, error: error), at: now))
     }
 
     public func markFollowedUp(_ record: VoicemailRecord, at now: Date) async throws(LedgerError) -> VoicemailRecord {
-        try await save(record, at: now) { record in
-            record.transcriptStatus = .followedUp
-            record.attempts = 0
-            record.lastError = nil
-            record.nextAttemptAt = nil
-        }
+        try await save(record.after(.followedUp, at: now))
     }
 
-    /// `change`, stamped `now`, in one write.
-    private func save(_ record: VoicemailRecord, at now: Date, _ change: (inout VoicemailRecord) -> Void) async throws(LedgerError) -> VoicemailRecord {
-        var record = record
-        change(&record)
-        record.updatedAt = now
-        try await write { [record] db in try record.update(db) }
+    /// The record as a step left it, in one write.
+    private func save(_ record: VoicemailRecord) async throws(LedgerError) -> VoicemailRecord {
+        try await write { db in try record.update(db) }
         return record
     }
 

@@ -24,25 +24,13 @@ extension SQLiteLedger {
     }
 
     public func markSent(_ entry: OutboxRecord, refusals: [String], at now: Date) async throws(LedgerError) {
-        var entry = entry
-        entry.state = .sent
-        entry.attempts += 1
-        entry.sentAt = now
-        entry.updatedAt = now
-        entry.lastError = nil
-        entry.responseCode = nil
-        entry.refused = refusals.isEmpty ? nil : refusals.joined(separator: "; ")
-        try await write { [entry] db in try entry.update(db) }
+        let entry = entry.sent(refusals: refusals, at: now)
+        try await write { db in try entry.update(db) }
     }
 
     public func markFailed(_ entry: OutboxRecord, reason: String, responseCode: Int?, permanent: Bool, at now: Date) async throws(LedgerError) {
-        var entry = entry
-        entry.state = permanent ? .failed : .queued
-        entry.attempts += 1
-        entry.lastError = reason
-        entry.responseCode = responseCode
-        entry.updatedAt = now
-        try await write { [entry] db in try entry.update(db) }
+        let entry = entry.failed(reason: reason, responseCode: responseCode, permanent: permanent, at: now)
+        try await write { db in try entry.update(db) }
     }
 
     public func isSettled(messageID: String) async throws(LedgerError) -> Bool {
@@ -75,15 +63,8 @@ extension SQLiteLedger {
             entry.state = .queued
             entry.updatedAt = now
             try entry.update(db)
-            if var voicemail = try VoicemailRecord.fetchOne(db, key: entry.voicemailID) {
-                switch entry.purpose {
-                case .card where voicemail.state == .undeliverable: voicemail.state = .transcribed
-                case .transcript where voicemail.transcriptStatus == .abandoned && voicemail.transcript != nil: voicemail.transcriptStatus = .followUpDue
-                default: break
-                }
-                voicemail.nextAttemptAt = nil
-                voicemail.updatedAt = now
-                try voicemail.update(db)
+            if let voicemail = try VoicemailRecord.fetchOne(db, key: entry.voicemailID) {
+                try voicemail.retrying(entry, at: now).update(db)
             }
             return entry
         }
