@@ -157,6 +157,36 @@ extension VoicemailRecord {
     }
 }
 
+extension VoicemailRecord {
+    /// An outbound call from the PBX's records to this callback's number at `start`: closed (`done` by cdr, at the
+    /// call's time) when it was answered and talked, or one more try.
+    func called(at start: Date, talked: Bool, now: Date) -> (record: VoicemailRecord, action: CallbackEventRecord.Action) {
+        var record = self
+        if talked {
+            record.callbackState = .done
+            record.callbackClosedAt = start
+            record.callbackClosedBy = CallbackEventRecord.Actor.cdr.rawValue
+            record.callbackSnoozedUntil = nil
+        } else {
+            record.callbackTries += 1
+        }
+        record.updatedAt = now
+        return (record, talked ? .done : .tried)
+    }
+}
+
+extension WebhookDeliveryRecord {
+    /// `ringback outbox retry --webhook`: a failed delivery queued again from its first try.
+    func requeued(at now: Date) -> WebhookDeliveryRecord {
+        var delivery = self
+        delivery.state = .queued
+        delivery.attempts = 0
+        delivery.nextAttemptAt = nil
+        delivery.updatedAt = now
+        return delivery
+    }
+}
+
 extension OutboxRecord {
     /// Delivered; `refusals` are the recipients the server refused while accepting others.
     func sent(refusals: [String], at now: Date) -> OutboxRecord {

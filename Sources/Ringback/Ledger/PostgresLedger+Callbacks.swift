@@ -68,21 +68,12 @@ extension PostgresLedger {
                   AND callbackState IN ('open', 'snoozed') AND receivedAt < ? ORDER BY id FOR UPDATE
                 """, [number, number, start])
             var outcomes: [CallOutcome] = []
-            for var record in records {
+            for record in records {
                 guard let id = record.id else { continue }
                 let seen = try await db.count("SELECT COUNT(*) FROM callbackEvent WHERE voicemailID = ? AND actor = 'cdr' AND at = ?", [id, start])
                 guard seen == 0 else { continue }
-                let action: CallbackEventRecord.Action = talked ? .done : .tried
-                if talked {
-                    record.callbackState = .done
-                    record.callbackClosedAt = start
-                    record.callbackClosedBy = CallbackEventRecord.Actor.cdr.rawValue
-                    record.callbackSnoozedUntil = nil
-                } else {
-                    record.callbackTries += 1
-                }
-                record.updatedAt = Date()
-                try await db.update(record, id: id)
+                let (called, action) = record.called(at: start, talked: talked, now: Date())
+                try await db.update(called, id: id)
                 _ = try await db.insert(CallbackEventRecord(id: nil, voicemailID: id, action: action, actor: .cdr, at: start, note: note, until: nil))
                 outcomes.append(CallOutcome(voicemailID: id, action: action))
             }

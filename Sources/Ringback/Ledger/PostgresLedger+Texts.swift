@@ -167,18 +167,15 @@ extension PostgresLedger {
     public func retryWebhook(id: Int64, at now: Date) async throws(LedgerError) -> WebhookDeliveryRecord {
         let path = self.path
         return try await transaction { db in
-            guard var delivery = try await db.fetchOne(WebhookDeliveryRecord.self, "SELECT * FROM webhookDelivery WHERE id = ? FOR UPDATE", [id]) else {
+            guard let delivery = try await db.fetchOne(WebhookDeliveryRecord.self, "SELECT * FROM webhookDelivery WHERE id = ? FOR UPDATE", [id]) else {
                 throw LedgerError(code: .notFound, path: path, message: "no webhook delivery with id \(id)")
             }
             guard delivery.state == .failed else {
                 throw LedgerError(code: .conflict, path: path, message: "webhook delivery \(id) is \(delivery.state.rawValue), not failed: nothing to retry")
             }
-            delivery.state = .queued
-            delivery.attempts = 0
-            delivery.nextAttemptAt = nil
-            delivery.updatedAt = now
-            try await db.update(delivery, id: delivery.id)
-            return delivery
+            let queued = delivery.requeued(at: now)
+            try await db.update(queued, id: queued.id)
+            return queued
         }
     }
 

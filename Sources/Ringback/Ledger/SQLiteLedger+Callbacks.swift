@@ -69,24 +69,15 @@ extension SQLiteLedger {
                 .filter(VoicemailRecord.Columns.receivedAt < start)
                 .fetchAll(db)
             var outcomes: [CallOutcome] = []
-            for var record in records {
+            for record in records {
                 guard let id = record.id else { continue }
                 let seen =
                     try CallbackEventRecord
                     .filter(Column("voicemailID") == id).filter(Column("actor") == CallbackEventRecord.Actor.cdr.rawValue)
                     .filter(Column("at") == start).fetchCount(db)
                 guard seen == 0 else { continue }
-                let action: CallbackEventRecord.Action = talked ? .done : .tried
-                if talked {
-                    record.callbackState = .done
-                    record.callbackClosedAt = start
-                    record.callbackClosedBy = CallbackEventRecord.Actor.cdr.rawValue
-                    record.callbackSnoozedUntil = nil
-                } else {
-                    record.callbackTries += 1
-                }
-                record.updatedAt = Date()
-                try record.update(db)
+                let (called, action) = record.called(at: start, talked: talked, now: Date())
+                try called.update(db)
                 var event = CallbackEventRecord(id: nil, voicemailID: id, action: action, actor: .cdr, at: start, note: note, until: nil)
                 try event.insert(db)
                 outcomes.append(CallOutcome(voicemailID: id, action: action))

@@ -68,18 +68,15 @@ extension SQLiteLedger {
     public func retryWebhook(id: Int64, at now: Date) async throws(LedgerError) -> WebhookDeliveryRecord {
         let path = self.path
         return try await write { db in
-            guard var delivery = try WebhookDeliveryRecord.fetchOne(db, key: id) else {
+            guard let delivery = try WebhookDeliveryRecord.fetchOne(db, key: id) else {
                 throw LedgerError(code: .notFound, path: path, message: "no webhook delivery with id \(id)")
             }
             guard delivery.state == .failed else {
                 throw LedgerError(code: .conflict, path: path, message: "webhook delivery \(id) is \(delivery.state.rawValue), not failed: nothing to retry")
             }
-            delivery.state = .queued
-            delivery.attempts = 0
-            delivery.nextAttemptAt = nil
-            delivery.updatedAt = now
-            try delivery.update(db)
-            return delivery
+            let queued = delivery.requeued(at: now)
+            try queued.update(db)
+            return queued
         }
     }
 
