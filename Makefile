@@ -81,12 +81,13 @@ faults: deps
 
 # Every test on the SQLite ledger; then the cluster's tests (several ringback processes on PostgreSQL each, so they run
 # apart from the rest, whose timeouts they would eat into); then the pipeline's tests (RingbackTests) again on
-# PostgreSQL.
+# PostgreSQL. Each part's output is kept in .build/test-logs; a failed part ends by naming the tests that were running,
+# those that failed, and a crash's backtrace (contrib/test_part.py).
 test: deps format-check
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip ClusterTests
-	$(SWIFT) test --skip-build --filter ClusterTests
-	RINGBACK_TEST_LEDGER=postgres $(SWIFT) test --skip-build --filter 'RingbackTests\.'
+	/usr/bin/python3 contrib/test_part.py sqlite -- $(SWIFT) test --skip-build --skip ClusterTests
+	/usr/bin/python3 contrib/test_part.py cluster -- $(SWIFT) test --skip-build --filter ClusterTests
+	RINGBACK_TEST_LEDGER=postgres /usr/bin/python3 contrib/test_part.py postgres -- $(SWIFT) test --skip-build --filter 'RingbackTests\.'
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

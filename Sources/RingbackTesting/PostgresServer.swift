@@ -102,7 +102,8 @@ public final class PostgresServer: Sendable {
     }
 
     /// Runs a program to its end and returns what it printed. posix_spawn and waitpid rather than `Process`: the
-    /// server that `pg_ctl` starts outlives it and holds what it inherited, which `Process` waits on.
+    /// server that `pg_ctl` starts outlives it and holds what it inherited, which `Process` waits on. It inherits
+    /// only its standard input, output and error.
     @discardableResult
     static func run(_ path: String, _ arguments: [String], asPostgres: Bool = false) throws -> String {
         // From /tmp: the postgres user may not be allowed into the tests' working folder.
@@ -115,6 +116,8 @@ public final class PostgresServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of this process's: the server would hold a test's pipes and sockets open for its whole life.
+        guard Self.closeFrom(&actions, 3) == 0 else { throw Failure(description: "cannot arrange to close descriptors for \(argv[0])") }
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
@@ -129,4 +132,13 @@ public final class PostgresServer: Sendable {
         }
         return text
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Debian 12 has 2.36), which Swift's Glibc
+    /// module does not import: every descriptor from the given one up is closed in the child, atomically.
+    private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            return { _, _ in ENOSYS }
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 }

@@ -4,19 +4,25 @@ import Glibc
 extension SMTPSink {
     /// The python process and what it printed. Process is not Sendable, so
     /// every use goes through `lock`.
+    ///
+    /// Its output goes to files, read when asked: a `readabilityHandler` on a pipe is a Dispatch source on a
+    /// descriptor that Foundation closes while the source may still be registered, which can crash libdispatch's
+    /// event loop in a test process full of concurrent work.
     final class Child: @unchecked Sendable {
         private let lock = NSLock()
         private let process = Process()
-        private let stdout = Pipe()
+        private let stdoutLog: URL
         private let stderrLog: URL
-        private var output = Data()
         private var stopped = false
 
-        init(arguments: [String], stderrLog: URL) throws {
+        init(arguments: [String], stdoutLog: URL, stderrLog: URL) throws {
+            self.stdoutLog = stdoutLog
             self.stderrLog = stderrLog
-            guard FileManager.default.createFile(atPath: stderrLog.path, contents: nil) else {
-                throw Failure(description: "cannot create \(stderrLog.path)")
+            for log in [stdoutLog, stderrLog] where !FileManager.default.createFile(atPath: log.path, contents: nil) {
+                throw Failure(description: "cannot create \(log.path)")
             }
+            let stdout = try FileHandle(forWritingTo: stdoutLog)
+            defer { try? stdout.close() }
             let stderr = try FileHandle(forWritingTo: stderrLog)
             defer { try? stderr.close() }
 
@@ -31,17 +37,6 @@ extension SMTPSink {
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = stdout
             process.standardError = stderr
-            stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let chunk = handle.availableData
-                guard let self, !chunk.isEmpty else {
-                    // EOF: without this the handler would be called again and again.
-                    handle.readabilityHandler = nil
-                    return
-                }
-                lock.lock()
-                output.append(chunk)
-                lock.unlock()
-            }
             try process.run()
         }
 
@@ -58,9 +53,7 @@ extension SMTPSink {
         }
 
         func readyPort() -> Int? {
-            lock.lock()
-            let text = String(decoding: output, as: UTF8.self)
-            lock.unlock()
+            let text = (try? String(contentsOf: stdoutLog, encoding: .utf8)) ?? ""
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
                 text.contains("\(line)\n")
             else { return nil }

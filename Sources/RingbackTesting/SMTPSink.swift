@@ -206,7 +206,9 @@ public final class SMTPSink: Sendable {
             arguments += ["--defer-rcpt", address]
         }
 
-        let child = try Child(arguments: arguments, stderrLog: directory.appendingPathComponent("smtp_sink.stderr.log"))
+        let child = try Child(
+            arguments: arguments, stdoutLog: directory.appendingPathComponent("smtp_sink.stdout.log"),
+            stderrLog: directory.appendingPathComponent("smtp_sink.stderr.log"))
         let deadline = ContinuousClock.now + .seconds(15)
         while true {
             if let port = child.readyPort() {
