@@ -19,7 +19,7 @@ import Testing
 
     /// A node's folder and `pipeline.yml`: its own spool and push folder, the shared ledger, the sink, a digest slot
     /// an hour ago (so it is due at once).
-    func node(_ name: String, site: String, sink: SMTPSink, port: Int) throws -> URL {
+    func node(_ name: String, site: String, sink: SMTPSink, port: Int, callbacks: [String] = []) throws -> URL {
         let root = folder.url.appendingPathComponent(name)
         for sub in ["spool", "pushed"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
@@ -42,6 +42,7 @@ import Testing
             retry_after: 1s
             callbacks:
               digest: { at: "\(String(format: "%02d:%02d", hourAgo.hour ?? 0, hourAgo.minute ?? 0))", days: mon-sun }
+            \(callbacks.map { "  " + $0 }.joined(separator: "\n"))
             web:
               listen: 127.0.0.1:\(port)
               push: { folder: ./pushed, tokens: { pbx-north: "${PUSH_TOKEN}" } }
@@ -178,6 +179,55 @@ import Testing
         #expect(cards().count == 402, "a restart cards nothing again")
         let logs = roots.map(log).joined()
         #expect(logs.components(separatedBy: "running the cluster's reminders").count - 1 >= 1, "one node runs the cluster's services")
+    }
+
+    /// Two nodes at two sites, three voicemails at each, due 40 s after they came in and escalated 5 s later: each
+    /// deadline reminder and each escalation goes out once across the cluster, and once more after every node restarts
+    /// is none; the digest of the slot stays one. Counted by Message-ID at a real SMTP server.
+    @Test func remindersGoOutOncePerClusterAcrossRestartsOfEveryNode() async throws {
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let ports = try (0..<2).map { _ in try LoopbackPort.free() }
+        let policy = ["due_within: 40s", "remind_at_deadline: true", "escalate_to: [boss@example.com]", "escalate_after: 5s"]
+        let roots = try ["a", "b"].enumerated().map { index, site in
+            try node("remind-\(site)", site: site, sink: sink, port: ports[index], callbacks: policy)
+        }
+        var nodes = try roots.map(start)
+        defer { for node in nodes where node.isRunning { node.terminate() } }
+        for port in ports {
+            #expect(try await Eventually.holds(within: .seconds(60)) { LoopbackPort.isListening(port) }, "a node listens on \(port)")
+        }
+        for (site, root) in roots.enumerated() {
+            try drop(3, into: root, prefix: "due\(site)", callerID: { #""Caller \#(site)\#($0)" <+155540\#(site)000\#($0)>"# })
+        }
+
+        func mails(_ kind: String) -> [ReceivedMail] {
+            ((try? sink.messages()) ?? []).filter { $0.header("Message-ID")?.contains(".\(kind)@") == true }
+        }
+        func ids() -> [String] { ((try? sink.messages()) ?? []).compactMap { $0.header("Message-ID") } }
+        // Cards at once; the deadline 40 s on and the escalation 5 s later, each seen by the next look (every 30 s).
+        func remindedAll() -> Bool { mails("remind-deadline").count >= 6 && mails("escalation").count >= 6 }
+        let reminded = try await Eventually.holds(within: .seconds(150)) { remindedAll() }
+        #expect(reminded, "\(ids()); node a: \(log(roots[0]).suffix(1500))")
+        #expect(mails("escalation").allSatisfy { $0.envelopeTo == ["boss@example.com"] })
+        #expect(mails("remind-deadline").allSatisfy { $0.envelopeTo == ["owner@example.com"] })
+
+        // Every node restarts; the one that takes the cluster's lease looks at once and finds each reminder sent.
+        for node in nodes { try await stop(node) }
+        nodes = try roots.map(start)
+        func looks() -> Int {
+            let logs: String = roots.map(log).joined()
+            return logs.components(separatedBy: "running the cluster's reminders").count - 1
+        }
+        let looked = try await Eventually.holds(within: .seconds(60)) { looks() >= 2 }
+        #expect(looked, "a restarted node runs the cluster's reminders")
+        try await Task.sleep(for: .seconds(35))  // every restarted node has looked at least once by now
+
+        let all = ids()
+        #expect(all.count == Set(all).count, "every message once: \(all.sorted())")
+        #expect(mails("remind-deadline").count == 6, "\(all.sorted())")
+        #expect(mails("escalation").count == 6, "\(all.sorted())")
+        #expect(all.count == 19, "six cards, six reminders, six escalations and one digest: \(all.sorted())")
     }
 
     /// A network namespace with a veth pair to this one: a second host on this machine whose link can be cut.

@@ -1,8 +1,9 @@
 import Foundation
-import Ringback
 import RingbackCore
 import RingbackTesting
 import Testing
+
+@testable import Ringback
 
 /// Reminders before and at the deadline, escalation after it, quiet hours, each sent once and threaded under the card.
 @Suite struct ReminderTests {
@@ -83,5 +84,38 @@ import Testing
         #expect(await pipeline.process(old).status == .notified)
         #expect(await pipeline.sendDueReminders().isEmpty)
         #expect(try harness.cards().count == 2)
+    }
+
+    /// Two nodes on one ledger look at once (a cluster lease changing hands mid-tick): each reminder goes out once,
+    /// counted by Message-ID at a real SMTP server.
+    @Test func twoNodesLookingAtOnceSendEachReminderOnce() async throws {
+        var harness = try Harness()
+        harness.config.callbacks.remindAtDeadline = true
+        let received = Date(timeIntervalSince1970: TimeInterval(Self.origtime))
+        let clock = TestClock(received.addingTimeInterval(60))
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let pipeline = try harness.pipeline(transport: harness.smtp(sink), now: { clock.now })
+        for index in 0..<5 {
+            let file = try harness.drop(
+                "msg000\(index).wav",
+                sidecar: AudioFixture.asteriskSidecar(callerID: "\"Caller \(index)\" <+1555987010\(index)>", origtime: Self.origtime, msgID: "r-\(index)"))
+            #expect(await pipeline.process(file).status == .notified)
+        }
+        _ = try await sink.waitForMessages(count: 5)
+        let other = try harness.pipeline(transport: harness.smtp(sink), now: { clock.now }).claiming(as: "node-b:1:abcdefgh")
+
+        clock.advance(by: 4 * 3600)  // past every deadline
+        async let a = pipeline.sendDueReminders()
+        async let b = other.sendDueReminders()
+        let sent = (await a + b).filter(\.sent)
+        #expect(sent.count == 5, "\(sent)")
+        #expect(Set(sent.map(\.voicemailID)).count == 5)
+
+        let mails = try await sink.waitForMessages(count: 10)
+        try await Task.sleep(for: .milliseconds(300))
+        let ids = try sink.messages().compactMap { $0.header("Message-ID") }
+        #expect(ids.count == 10 && Set(ids).count == 10, "each card and each reminder once: \(ids)")
+        #expect(mails.filter { $0.header("Subject")?.hasPrefix("Re: ") == true }.count == 5)
     }
 }

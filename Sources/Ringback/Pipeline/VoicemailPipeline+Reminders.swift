@@ -46,29 +46,40 @@ extension VoicemailPipeline {
         return kinds
     }
 
+    /// Sends one reminder under its own claim, asking the outbox again once the claim is held: of two nodes looking
+    /// at once (a cluster lease changing hands mid-tick), one sends it and the other finds it sent or being sent.
     private func send(_ kind: MessageCard.Reminder, for record: VoicemailRecord) async -> ReminderOutcome {
         let id = record.id ?? 0
         let reminder = MessageCard(record: record, config: config, attachment: nil).reminder(kind)
-        func outcome(_ sent: Bool, _ detail: String) -> ReminderOutcome { ReminderOutcome(voicemailID: id, kind: kind, sent: sent, detail: detail) }
+        @Sendable func outcome(_ sent: Bool, _ detail: String) -> ReminderOutcome {
+            ReminderOutcome(voicemailID: id, kind: kind, sent: sent, detail: detail)
+        }
         do throws(LedgerError) {
-            if try await ledger.isSettled(messageID: reminder.messageID) { return outcome(false, "already sent or refused for good") }
-            let recipients =
-                kind == .escalation
-                ? config.callbacks.escalateTo
-                : config.intake(containing: URL(fileURLWithPath: record.sourcePath)).recipients(mailbox: record.mailbox, context: record.mailboxContext)
-                    ?? config.mail.to
-            let entry = try await ledger.enqueue(voicemailID: id, purpose: .reminder, messageID: reminder.messageID, recipients: recipients, at: now())
-            let report: DeliveryReport
-            do throws(MailError) {
-                report = try await mailer.send(reminder, record: record, probe: nil, to: recipients)
-            } catch {
-                try await ledger.markFailed(entry, error: error, at: now())
-                logger.warning("reminder not sent; will retry", metadata: ["voicemail": "\(id)", "kind": "\(kind.rawValue)", "error": "\(error)"])
-                return outcome(false, error.description)
+            let run = try await claims.holding("reminder:" + reminder.messageID) { () async throws(LedgerError) -> ReminderOutcome in
+                if try await ledger.isSettled(messageID: reminder.messageID) { return outcome(false, "already sent or refused for good") }
+                let recipients =
+                    kind == .escalation
+                    ? config.callbacks.escalateTo
+                    : config.intake(containing: URL(fileURLWithPath: record.sourcePath)).recipients(mailbox: record.mailbox, context: record.mailboxContext)
+                        ?? config.mail.to
+                let entry = try await ledger.enqueue(voicemailID: id, purpose: .reminder, messageID: reminder.messageID, recipients: recipients, at: now())
+                let report: DeliveryReport
+                do throws(MailError) {
+                    report = try await mailer.send(reminder, record: record, probe: nil, to: recipients)
+                } catch {
+                    try await ledger.markFailed(entry, error: error, at: now())
+                    logger.warning("reminder not sent; will retry", metadata: ["voicemail": "\(id)", "kind": "\(kind.rawValue)", "error": "\(error)"])
+                    return outcome(false, error.description)
+                }
+                try await ledger.markSent(entry, report: report, at: now())
+                logger.info("reminder sent", metadata: ["voicemail": "\(id)", "kind": "\(kind.rawValue)"])
+                return outcome(true, "sent to \(recipients.map(\.address).joined(separator: ", "))")
             }
-            try await ledger.markSent(entry, report: report, at: now())
-            logger.info("reminder sent", metadata: ["voicemail": "\(id)", "kind": "\(kind.rawValue)"])
-            return outcome(true, "sent to \(recipients.map(\.address).joined(separator: ", "))")
+            switch run {
+            case .ran(let result): return result
+            case .heldHere: return outcome(false, "being sent by this process")
+            case .heldElsewhere(let holder, _): return outcome(false, "being sent by \(holder)")
+            }
         } catch {
             logger.error("ledger failure while sending a reminder", metadata: ["voicemail": "\(id)", "error": "\(error)"])
             return outcome(false, error.description)

@@ -28,7 +28,7 @@ public struct VoicemailPipeline: Sendable {
     let startedAt: Date
     /// Counted as the pipeline works; served at `/metrics`.
     public let metrics = RingbackMetrics()
-    let claims: LedgerClaims
+    private(set) var claims: LedgerClaims
     // The stages.
     let intake: IntakeBook
     let transcripts: TranscriptStage
@@ -56,6 +56,13 @@ public struct VoicemailPipeline: Sendable {
             chain: transcription, config: config, ledger: ledger, mailer: mailer, metrics: metrics, logger: logger, now: now)
         spam = SpamFilter(config: config.callbacks.spam, vip: config.callbacks.vip, ledger: ledger)
         cards = CardStage(config: config, ledger: ledger, mailer: mailer, followUpDelay: transcripts.followUpDelay, logger: logger, now: now)
+    }
+
+    /// The same pipeline claiming its work as `owner` does: another node on the same ledger, in one test process.
+    func claiming(as owner: String) -> VoicemailPipeline {
+        var node = self
+        node.claims = LedgerClaims(ledger: ledger, owner: owner, lease: claims.lease, logger: logger, now: now)
+        return node
     }
 
     /// Processes one file, read with the layout of the intake folder it lies in.
