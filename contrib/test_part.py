@@ -5,7 +5,7 @@
 
 The command's output passes through unchanged and is kept in .build/test-logs/NAME.log. When the command fails, the
 last lines printed say which tests had started and not finished (the ones running when a test process crashed or
-hung), which tests failed, and the crashed thread's backtrace: a CI log is often read from its end, and a crash's
+hung), which tests failed and what their expectations said, and the crashed thread's backtrace: a CI log is often read from its end, and a crash's
 register and image dumps would otherwise be all that shows.
 """
 
@@ -14,9 +14,12 @@ import re
 import subprocess
 import sys
 
-STARTED = re.compile(r"^◇ Test (.+?) started\.$")
-ENDED = re.compile(r"^[✔✘↳] Test (.+?) (passed|failed|skipped)")
-FAILED = re.compile(r"^✘ Test (.+?) (recorded an issue|failed)")
+# Swift Testing's lines: "◇ Test name() started.", "✔ Test name() passed after …", "✔ Test name(x:) with 2 test cases
+# passed after …", "✘ Test name() recorded an issue at …". A parameterised test's cases print only their start, and
+# the whole run is "Test run".
+STARTED = re.compile(r"^◇ Test (?!case passing |run started)(.+?) started\.$")
+ENDED = re.compile(r"^[✔✘] Test (.+?)(?: with \d+ test cases?)? (?:passed|failed|skipped)")
+FAILED = re.compile(r"^✘ Test (?!run with )(.+?)(?: with \d+ test cases?)? (?:recorded an issue|failed)")
 
 
 def main() -> int:
@@ -28,6 +31,8 @@ def main() -> int:
     path = f".build/test-logs/{name}.log"
     running: dict[str, None] = {}
     failed: dict[str, None] = {}
+    issues: list[str] = []
+    in_issue = False
     crash: list[str] = []
     in_crash = False
     with open(path, "w", encoding="utf-8", errors="replace") as log:
@@ -44,6 +49,16 @@ def main() -> int:
                 running.pop(match.group(1), None)
             if match := FAILED.match(line):
                 failed[match.group(1)] = None
+            # What each failed expectation said: its line and the "↳" lines under it.
+            if " recorded an issue at " in line and line.startswith("✘"):
+                in_issue = True
+                if len(issues) < 60:
+                    issues.append(line[:400])
+            elif in_issue and line.startswith("↳"):
+                if len(issues) < 60:
+                    issues.append("  " + line[:400])
+            else:
+                in_issue = False
             # The backtracer's report: from "💣 Program crashed" to the first register dump.
             if "Program crashed" in line:
                 in_crash = True
@@ -63,6 +78,10 @@ def main() -> int:
             print("Failed:")
             for test in failed:
                 print(f"  {test}")
+        if issues:
+            print("What they said:")
+            for line in issues:
+                print(f"  {line}")
         if crash:
             print("The crash:")
             for line in crash:

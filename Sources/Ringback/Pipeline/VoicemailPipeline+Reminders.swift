@@ -47,7 +47,8 @@ extension VoicemailPipeline {
     }
 
     /// Sends one reminder under its own claim, asking the outbox again once the claim is held: of two nodes looking
-    /// at once (a cluster lease changing hands mid-tick), one sends it and the other finds it sent or being sent.
+    /// at once (a cluster lease changing hands mid-tick), one sends it and the other finds it sent or being sent. One
+    /// already sent (a deadline reminder stays due at every look) is seen without a claim.
     private func send(_ kind: MessageCard.Reminder, for record: VoicemailRecord) async -> ReminderOutcome {
         let id = record.id ?? 0
         let reminder = MessageCard(record: record, config: config, attachment: nil).reminder(kind)
@@ -55,6 +56,7 @@ extension VoicemailPipeline {
             ReminderOutcome(voicemailID: id, kind: kind, sent: sent, detail: detail)
         }
         do throws(LedgerError) {
+            if try await ledger.isSettled(messageID: reminder.messageID) { return outcome(false, "already sent or refused for good") }
             let run = try await claims.holding("reminder:" + reminder.messageID) { () async throws(LedgerError) -> ReminderOutcome in
                 if try await ledger.isSettled(messageID: reminder.messageID) { return outcome(false, "already sent or refused for good") }
                 let recipients =
