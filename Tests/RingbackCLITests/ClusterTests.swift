@@ -182,8 +182,8 @@ import Testing
     }
 
     /// Two nodes at two sites, three voicemails at each, due 40 s after they came in and escalated 5 s later: each
-    /// deadline reminder and each escalation goes out once across the cluster, and once more after every node restarts
-    /// is none; the digest of the slot stays one. Counted by Message-ID at a real SMTP server.
+    /// deadline reminder and each escalation goes out once across the cluster, and none goes out again after every
+    /// node restarts; the slot's digest stays one. Counted by Message-ID at a real SMTP server.
     @Test func remindersGoOutOncePerClusterAcrossRestartsOfEveryNode() async throws {
         let sink = try await SMTPSink.start()
         defer { sink.stop() }
