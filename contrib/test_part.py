@@ -70,22 +70,17 @@ def main() -> int:
         status = child.wait()
     if status != 0:
         print(f"\n==== {name}: exit status {status}; the whole output is in {path}")
-        if running:
-            print("Started and not finished (running when the process crashed or hung):")
-            for test in running:
-                print(f"  {test}")
-        if failed:
-            print("Failed:")
-            for test in failed:
-                print(f"  {test}")
-        if issues:
-            print("What they said:")
-            for line in issues:
-                print(f"  {line}")
-        if crash:
-            print("The crash:")
-            for line in crash:
-                print(f"  {line}")
+        sections = [
+            ("Started and not finished (running when the process crashed or hung):", list(running)),
+            ("Failed:", list(failed)),
+            ("What they said:", issues),
+            ("The crash:", crash),
+        ]
+        for title, lines in sections:
+            if lines:
+                print(title)
+                for line in lines:
+                    print(f"  {line}")
     return 0 if status == 0 else max(status, 1)
 
 
