@@ -59,9 +59,16 @@ public enum RingbackCLI {
         }
     }
 
-    /// Starts a long-running command (`watch`); its output goes to files in `directory`.
-    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
+    /// Starts a long-running command (`watch`); its output goes to files in `directory`. With `wrapper`, that program
+    /// runs `ringback` (its path and `arguments` appended): `ip netns exec NAME`, say, for a node in a network of its own.
+    public static func start(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], through wrapper: [String] = []
+    ) throws -> Process {
         let process = try makeProcess(arguments, in: directory, environment: environment)
+        if let program = wrapper.first {
+            process.arguments = Array(wrapper.dropFirst()) + [try binary().path] + arguments
+            process.executableURL = URL(fileURLWithPath: program)
+        }
         let log = directory.appendingPathComponent("ringback-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)

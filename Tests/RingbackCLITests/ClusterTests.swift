@@ -37,8 +37,7 @@ import Testing
             mail:
               from: "Ringback <voicemail@example.com>"
               to: [owner@example.com]
-              transport: smtp
-              smtp: { url: "\(sink.url)", ca_file: "\(sink.caFile.path)", timeout: 5s }
+            \(smtp(sink))
             retry_after: 1s
             callbacks:
               digest: { at: "\(String(format: "%02d:%02d", hourAgo.hour ?? 0, hourAgo.minute ?? 0))", days: mon-sun }
@@ -49,6 +48,32 @@ import Testing
             """
         try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
         return root
+    }
+
+    /// A node of site a reading `spool`, shared with another node of the site: its own folder and `pipeline.yml`, with
+    /// `mail` (the lines under `mail:` after from and to).
+    func sharedSpoolNode(_ name: String, spool: URL, ledger: String, mail: String) throws -> URL {
+        let root = folder.url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let yaml = """
+            owner: { name: Acme, email: owner@example.com, timezone: UTC }
+            site: a
+            ledger: "\(ledger)"
+            intake:
+              - { path: \(spool.path), layout: plain, settle: 1s }
+            mail:
+              from: "Ringback <voicemail@example.com>"
+              to: [owner@example.com]
+            \(mail)
+            retry_after: 1s
+            """
+        try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
+        return root
+    }
+
+    /// Mail through the test's SMTP server, as `mail:` lines.
+    func smtp(_ sink: SMTPSink) -> String {
+        "  transport: smtp\n  smtp: { url: \"\(sink.url)\", ca_file: \"\(sink.caFile.path)\", timeout: 5s }"
     }
 
     func start(_ root: URL) throws -> Process {
@@ -285,39 +310,11 @@ import Testing
         let spool = folder.url.appendingPathComponent("shared-spool")
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
 
-        func config(_ name: String, ledger: String, mail: String) throws -> URL {
-            let root = folder.url.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            let yaml = """
-                owner: { name: Acme, email: owner@example.com, timezone: UTC }
-                site: a
-                ledger: "\(ledger)"
-                intake:
-                  - { path: \(spool.path), layout: plain, settle: 1s }
-                mail:
-                  from: "Ringback <voicemail@example.com>"
-                  to: [owner@example.com]
-                \(mail)
-                retry_after: 1s
-                """
-            try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
-            return root
-        }
         // The cut-off node writes to a Maildir of its own (it cannot reach the sink either); the other sends by SMTP.
-        let cut = try config("cut", ledger: server.url(database, host: namespace.hostAddress), mail: "  maildir: ./outbox")
-        let other = try config(
-            "other", ledger: server.url(database), mail: "  transport: smtp\n  smtp: { url: \"\(sink.url)\", ca_file: \"\(sink.caFile.path)\", timeout: 5s }")
+        let cut = try sharedSpoolNode("cut", spool: spool, ledger: server.url(database, host: namespace.hostAddress), mail: "  maildir: ./outbox")
+        let other = try sharedSpoolNode("other", spool: spool, ledger: server.url(database), mail: smtp(sink))
 
-        let inside = Process()
-        inside.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        inside.arguments = ["netns", "exec", namespace.name, try RingbackCLI.binary().path, "watch", "--config", "pipeline.yml"]
-        inside.currentDirectoryURL = cut
-        let logFile = cut.appendingPathComponent("watch.log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: logFile)
-        inside.standardOutput = logHandle
-        inside.standardError = logHandle
-        try inside.run()
+        let inside = try RingbackCLI.start(["watch", "--config", "pipeline.yml"], in: cut, through: ["/usr/sbin/ip", "netns", "exec", namespace.name])
         defer { if inside.isRunning { inside.terminate() } }
         let cutCards = cut.appendingPathComponent("outbox/new")
         func cutMessageIDs() -> Set<String> {
@@ -416,39 +413,13 @@ import Testing
         defer { sink.stop() }
         let spool = folder.url.appendingPathComponent("shared-spool")
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
-        func config(_ name: String) throws -> URL {
-            let root = folder.url.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            let yaml = """
-                owner: { name: Acme, email: owner@example.com, timezone: UTC }
-                site: a
-                ledger: "\(database)"
-                intake:
-                  - { path: \(spool.path), layout: plain, settle: 1s }
-                mail:
-                  from: "Ringback <voicemail@example.com>"
-                  to: [owner@example.com]
-                  transport: smtp
-                  smtp: { url: "\(sink.url)", ca_file: "\(sink.caFile.path)", timeout: 5s }
-                retry_after: 1s
-                """
-            try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yml"))
-            return root
-        }
-        let first = try start(try config("first"))
+        let first = try start(try sharedSpoolNode("first", spool: spool, ledger: database, mail: smtp(sink)))
         defer { if first.isRunning { first.terminate() } }
         try await Task.sleep(for: .seconds(3))
-        let secondRoot = try config("second")
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        second.arguments = ["--uts", "/bin/sh", "-c", "hostname other-machine && exec \"$0\" watch --config pipeline.yml", try RingbackCLI.binary().path]
-        second.currentDirectoryURL = secondRoot
-        let logFile = secondRoot.appendingPathComponent("watch.log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: logFile)
-        second.standardOutput = handle
-        second.standardError = handle
-        try second.run()
+        let secondRoot = try sharedSpoolNode("second", spool: spool, ledger: database, mail: smtp(sink))
+        let second = try RingbackCLI.start(
+            ["watch", "--config", "pipeline.yml"], in: secondRoot,
+            through: ["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname other-machine && exec \"$@\"", "sh"])
         defer { if second.isRunning { second.terminate() } }
         #expect(try await Eventually.holds(within: .seconds(30)) { log(secondRoot).contains("standing by") })
 
